@@ -1,0 +1,166 @@
+"""Looks: what the user chose to wear. A `Shade` is one lipstick; `Look` bundles what is worn at once.
+
+Colours are sRGB 8-bit triples in (R, G, B) order, as a user would type them (#RRGGBB).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from tryon_desktop.errors import LookError
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+CATALOGUE_PATH = ASSETS_DIR / "swatches" / "lipsticks.json"
+
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+class Finish(str, Enum):
+    MATTE = "matte"
+    SATIN = "satin"
+    GLOSS = "gloss"
+    SHIMMER = "shimmer"
+
+    @classmethod
+    def parse(cls, value: str | Finish) -> Finish:
+        if isinstance(value, Finish):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            names = ", ".join(f.value for f in cls)
+            raise LookError(f"unknown finish {value!r}: choose one of {names}") from None
+
+
+FINISHES: tuple[Finish, ...] = tuple(Finish)
+
+
+def parse_hex(text: str) -> tuple[int, int, int]:
+    """'#RRGGBB' or 'RRGGBB' -> (r, g, b); anything else raises LookError."""
+    m = _HEX.match(str(text).strip())
+    if not m:
+        raise LookError(f"bad colour {text!r}: expected #RRGGBB, for example #B0243A")
+    h = m.group(1)
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+@dataclass(frozen=True)
+class Shade:
+    """One lipstick: a name, an sRGB colour, a finish and an opacity in [0, 1]."""
+
+    name: str
+    rgb: tuple[int, int, int]
+    finish: Finish = Finish.SATIN
+    opacity: float = 0.85
+    family: str = "custom"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise LookError("a shade needs a non-empty name")
+        rgb = tuple(self.rgb)
+        if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
+            raise LookError(f"shade {self.name!r}: colour must be three integers 0-255, got {self.rgb!r}")
+        object.__setattr__(self, "rgb", rgb)
+        object.__setattr__(self, "finish", Finish.parse(self.finish))
+        try:
+            opacity = float(self.opacity)
+        except (TypeError, ValueError):
+            raise LookError(f"shade {self.name!r}: opacity must be a number, got {self.opacity!r}") from None
+        if not 0.0 <= opacity <= 1.0:
+            raise LookError(f"shade {self.name!r}: opacity must be between 0 and 1, got {opacity}")
+        object.__setattr__(self, "opacity", opacity)
+
+    @property
+    def hex(self) -> str:
+        return "#{:02X}{:02X}{:02X}".format(*self.rgb)
+
+    def with_(self, **changes) -> Shade:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "hex": self.hex, "finish": self.finish.value,
+                "opacity": round(self.opacity, 3), "family": self.family}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Shade:
+        if not isinstance(d, dict):
+            raise LookError(f"a shade entry must be an object, got {type(d).__name__}")
+        missing = [k for k in ("name", "hex") if k not in d]
+        if missing:
+            raise LookError(f"shade entry {d.get('name', '?')!r} lacks {', '.join(missing)}")
+        return cls(name=d["name"], rgb=parse_hex(d["hex"]), finish=d.get("finish", "satin"),
+                   opacity=d.get("opacity", 0.85), family=d.get("family", "custom"))
+
+
+@dataclass(frozen=True)
+class Look:
+    """Everything worn at once. Today only lipstick; outfits join later. `None` means bare."""
+
+    lipstick: Shade | None = None
+    extras: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_bare(self) -> bool:
+        return self.lipstick is None
+
+
+def load_catalogue(path: str | Path | None = None) -> list[Shade]:
+    """Read and validate a shade catalogue; a bad entry raises LookError naming it."""
+    p = Path(path) if path is not None else CATALOGUE_PATH
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LookError(f"shade catalogue not found: {p}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LookError(f"shade catalogue {p} is not valid JSON: {exc}") from None
+    entries = data.get("shades") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise LookError(f"shade catalogue {p} must hold a non-empty list under 'shades'")
+    shades: list[Shade] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        try:
+            shade = Shade.from_dict(entry)
+        except LookError as exc:
+            raise LookError(f"shade catalogue {p.name}, entry {i + 1}: {exc}") from None
+        key = shade.name.casefold()
+        if key in seen:
+            raise LookError(f"shade catalogue {p.name}, entry {i + 1}: duplicate name {shade.name!r}")
+        seen.add(key)
+        shades.append(shade)
+    return shades
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> tuple[Shade, ...]:
+    return tuple(load_catalogue())
+
+
+def resolve_shade(spec: str, finish: str | None = None, opacity: float | None = None,
+                  catalogue: list[Shade] | tuple[Shade, ...] | None = None) -> Shade:
+    """A catalogue name (case-insensitive) or #RRGGBB -> Shade, with optional finish/opacity overrides."""
+    spec = str(spec).strip()
+    shades = catalogue if catalogue is not None else default_catalogue()
+    if _HEX.match(spec) and spec.startswith("#"):
+        shade = Shade(name=spec.upper(), rgb=parse_hex(spec))
+    else:
+        by_name = {s.name.casefold(): s for s in shades}
+        shade = by_name.get(spec.casefold())
+        if shade is None:
+            if _HEX.match(spec):
+                shade = Shade(name="#" + spec.upper(), rgb=parse_hex(spec))
+            else:
+                close = [s.name for s in shades if spec.casefold() in s.name.casefold()][:3]
+                hint = f" (did you mean {', '.join(close)}?)" if close else " (or give a colour as #RRGGBB)"
+                raise LookError(f"unknown shade {spec!r}{hint}")
+    changes = {}
+    if finish is not None:
+        changes["finish"] = Finish.parse(finish)
+    if opacity is not None:
+        changes["opacity"] = opacity
+    return shade.with_(**changes) if changes else shade

@@ -1,0 +1,85 @@
+"""Face tracking with MediaPipe FaceMesh (refined: 478 landmarks), in pixel coordinates.
+
+Uses the legacy `mediapipe.solutions` API of mediapipe 0.10.21, whose models ship inside the wheel,
+so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+N_LANDMARKS = 478
+
+
+@dataclass
+class TrackedFace:
+    landmarks: np.ndarray  # (478, 2) float32, frame pixels (x, y)
+
+
+def _quiet_native_logs() -> None:
+    # mediapipe's C++ side logs through glog/absl to stderr at import and graph start; keep warnings+.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class FaceTracker:
+    """Finds up to `max_faces` faces per frame.
+
+    video=True uses MediaPipe's tracking mode (landmarks from the last frame seed the next: faster,
+    steadier); video=False treats each frame as an unrelated photo. Frames larger than `track_max_side`
+    on their long side are tracked on a downscaled copy and the landmarks scaled back.
+    """
+
+    def __init__(self, max_faces: int = 2, video: bool = True, track_max_side: int = 960,
+                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+        _quiet_native_logs()
+        import mediapipe as mp  # heavy import, kept here so `import tryon_desktop.core` stays light
+
+        self.max_faces = max_faces
+        self.video = video
+        self.track_max_side = track_max_side
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=not video,
+            max_num_faces=max_faces,
+            refine_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+
+    def close(self) -> None:
+        if self._mesh is not None:
+            self._mesh.close()
+            self._mesh = None
+
+    def __enter__(self) -> FaceTracker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def track(self, frame_bgr: np.ndarray) -> list[TrackedFace]:
+        h, w = frame_bgr.shape[:2]
+        scale = 1.0
+        small = frame_bgr
+        if max(h, w) > self.track_max_side:
+            scale = self.track_max_side / max(h, w)
+            small = cv2.resize(frame_bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
+                               interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        result = self._mesh.process(rgb)
+        faces: list[TrackedFace] = []
+        sh, sw = small.shape[:2]
+        for face in result.multi_face_landmarks or []:
+            pts = np.array([(p.x * sw, p.y * sh) for p in face.landmark], dtype=np.float32)
+            if len(pts) != N_LANDMARKS:
+                continue
+            faces.append(TrackedFace(landmarks=pts / scale if scale != 1.0 else pts))
+        return faces
