@@ -101,16 +101,19 @@ def ciede2000(lab1, lab2, kL: float = 1.0, kC: float = 1.0, kH: float = 1.0):
 
     dLp = L2 - L1
     dCp = C2p - C1p
+    # Hue angles exactly 180 degrees apart are a tie that float rounding must not break: Sharma's pair 14
+    # is built on it and expects the "<= 180" branch.
+    tie = 1e-9
     dh = h2p - h1p
-    dh = np.where(dh > 180.0, dh - 360.0, dh)
-    dh = np.where(dh < -180.0, dh + 360.0, dh)
+    dh = np.where(dh > 180.0 + tie, dh - 360.0, dh)
+    dh = np.where(dh < -180.0 - tie, dh + 360.0, dh)
     dh = np.where(C1p * C2p == 0, 0.0, dh)
     dHp = 2.0 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh) / 2.0)
 
     Lbarp = (L1 + L2) / 2.0
     Cbarp = (C1p + C2p) / 2.0
     hsum = h1p + h2p
-    hbarp = np.where(np.abs(h1p - h2p) > 180.0,
+    hbarp = np.where(np.abs(h1p - h2p) > 180.0 + tie,
                      np.where(hsum < 360.0, (hsum + 360.0) / 2.0, (hsum - 360.0) / 2.0),
                      hsum / 2.0)
     hbarp = np.where(C1p * C2p == 0, hsum, hbarp)

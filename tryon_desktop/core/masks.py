@@ -61,7 +61,9 @@ def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndar
     sigma = max(0.6, feather * mouth_width(landmarks))
     soft = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma, sigmaY=sigma)
     # Feathering is symmetric; inside the mouth opening it must be zero, whatever the blur spilled there.
+    # The opening's anti-aliased rim attenuates; its inside (as inner_mouth_mask defines it) is exactly 0.
     soft *= 1.0 - mouth.astype(np.float32) / 255.0
+    soft[mouth > 127] = 0.0
     return soft
 
 

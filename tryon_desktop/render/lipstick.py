@@ -140,12 +140,16 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
 
     # Exposure: a shade is shown as bright as the scene lets it be, damped so a dark or pale natural
     # lip colour does not leak through an opaque lipstick.
-    exposure = float(np.clip((region.y_med / _TYPICAL_LIP_Y) ** 0.5, 0.45, 1.5))
+    exposure = float(np.clip((region.y_med / _TYPICAL_LIP_Y) ** 0.5, 0.45, 1.0))
     albedo = shade_linear(shade)
 
     shading = np.power(illum, p.illum_gamma, dtype=np.float32) * np.power(diffuse_tex, p.texture_gamma,
                                                                            dtype=np.float32)
     made = albedo[None, None, :] * (exposure * shading)[..., None]
+    # A bright shade in bright light would clip per channel and drift in hue (coral turning orange);
+    # scale such pixels down as a whole instead, keeping their chromaticity.
+    peak = made.max(axis=2, keepdims=True)
+    made = made / np.maximum(peak, 1.0)
 
     # The colour of the light, read from the lips' own pixels (highlights reflect the illuminant).
     light = lin / np.maximum(Y, 1e-4)[..., None]

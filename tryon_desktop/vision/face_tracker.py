@@ -6,8 +6,11 @@ so nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
+import time
 from dataclasses import dataclass
 
 import cv2
@@ -24,9 +27,31 @@ class TrackedFace:
 
 
 def _quiet_native_logs() -> None:
-    # mediapipe's C++ side logs through glog/absl to stderr at import and graph start; keep warnings+.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _native_stderr_muted():
+    """Mute fd 2 while mediapipe's graph starts: its C++ code prints absl/TFLite chatter ("Created
+    TensorFlow Lite XNNPACK delegate", "Feedback manager requires ...") that no env var silences and that
+    users take for errors. TRYON_DEBUG=1 keeps it."""
+    if os.environ.get("TRYON_DEBUG") or not hasattr(os, "dup"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class FaceTracker:
@@ -40,14 +65,38 @@ class FaceTracker:
     def __init__(self, max_faces: int = 2, video: bool = True, track_max_side: int = 960,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
         _quiet_native_logs()
-        import mediapipe as mp  # heavy import, kept here so `import tryon_desktop.core` stays light
+        with _native_stderr_muted():
+            import mediapipe as mp  # heavy import, kept here so `import tryon_desktop.core` stays light
 
         self.max_faces = max_faces
         self.video = video
         self.track_max_side = track_max_side
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=not video,
-            max_num_faces=max_faces,
+        with _native_stderr_muted():
+            self._mesh = self._make_mesh(mp, min_detection_confidence, min_tracking_confidence)
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Run both models once on a face, then on a blank frame (so no tracking state is left).
+
+        mediapipe prints its start-up chatter from its own threads shortly after the first face is
+        processed; doing that here, muted, keeps it off the user's terminal and takes the first-frame
+        cost (~30 ms) out of the live stream."""
+        from tryon_desktop.core.media import demo_photo_path
+
+        try:
+            face = cv2.imread(str(demo_photo_path()))
+        except Exception:  # a missing demo photo only costs us the warm-up
+            face = None
+        if face is None:
+            return
+        self._mesh.process(cv2.cvtColor(face, cv2.COLOR_BGR2RGB))
+        self._mesh.process(np.zeros((64, 64, 3), np.uint8))
+        time.sleep(0.15)
+
+    def _make_mesh(self, mp, min_detection_confidence, min_tracking_confidence):
+        return mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=not self.video,
+            max_num_faces=self.max_faces,
             refine_landmarks=True,
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def grace_path() -> Path:
+    from tryon_desktop.core.media import demo_photo_path
+
+    return demo_photo_path()
+
+
+@pytest.fixture(scope="session")
+def grace(grace_path) -> np.ndarray:
+    return cv2.imread(str(grace_path))
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """skimage's astronaut: a smiling face with teeth showing (the open-mouth case)."""
+    data = pytest.importorskip("skimage.data", reason="scikit-image (dev extra) ships the astronaut photo")
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+@pytest.fixture(scope="session")
+def still_engine():
+    from tryon_desktop.engine import TryOnEngine
+
+    engine = TryOnEngine(model=None, video=False)
+    yield engine
+    engine.close()

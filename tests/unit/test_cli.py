@@ -1,0 +1,103 @@
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.cli import bench_main, render_main
+
+
+def _run(argv, capsys):
+    code = render_main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_render_demo_photo_compare(tmp_path, capsys):
+    out = tmp_path / "ba.png"
+    code, stdout, err = _run(["-o", str(out), "--compare", "--model", "none"], capsys)
+    assert code == 0, err
+    img = cv2.imread(str(out))
+    assert img.shape[1] > 2 * 500 and "1 face" in stdout
+
+
+def test_render_video_keeps_every_frame(tmp_path, grace, capsys):
+    src = tmp_path / "in.mp4"
+    w = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"mp4v"), 30, (grace.shape[1], grace.shape[0]))
+    for i in range(8):
+        w.write(np.roll(grace, i, axis=1))
+    w.release()
+    out = tmp_path / "out.mp4"
+    code, stdout, err = _run([str(src), "-o", str(out), "--shade", "#8C2D4F", "--finish", "gloss", "--model", "none"],
+                             capsys)
+    assert code == 0, err
+    cap = cv2.VideoCapture(str(out))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    assert n == 8 and "face found in 8" in stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{tmp}/missing.jpg", "-o", "{tmp}/o.png"], "no such file"),
+    (["{tmp}/zero.jpg", "-o", "{tmp}/o.png"], "empty"),
+    (["{tmp}/cut.jpg", "-o", "{tmp}/o.png"], "truncated"),
+    (["{tmp}/zero.mp4", "-o", "{tmp}/o.mp4"], "empty"),
+    (["{tmp}/doc.txt", "-o", "{tmp}/o.png"], "unsupported file type"),
+    (["-o", "{tmp}/o.png", "--shade", "Not A Shade"], "unknown shade"),
+    (["-o", "{tmp}/o.png", "--shade", "#12345"], "unknown shade"),
+    (["-o", "{tmp}/o.gif"], "unsupported file type"),
+    (["-o", "{tmp}/o.mp4"], "matching extension"),
+    (["-o", "{tmp}/o.png", "--opacity", "3"], "opacity"),
+    (["-o", "{tmp}/o.png", "--model", "{tmp}/nomodel.json"], "manifest not found"),
+    (["-o", "{tmp}/o.png", "--model", "{tmp}/badhash.json"], "corrupt or altered"),
+])
+def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, grace_path, capsys, args, message):
+    (tmp_path / "zero.jpg").write_bytes(b"")
+    (tmp_path / "zero.mp4").write_bytes(b"")
+    data = grace_path.read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    (tmp_path / "doc.txt").write_text("hello")
+    (tmp_path / "m.onnx").write_bytes(b"weights")
+    (tmp_path / "badhash.json").write_text(json.dumps({"file": "m.onnx", "sha256": "0" * 64, "inputs": {},
+                                                       "outputs": {}}))
+    argv = [a.format(tmp=tmp_path) for a in args]
+    code, stdout, err = _run(argv, capsys)
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], err
+    assert not (tmp_path / "o.png").exists() and not (tmp_path / "o.mp4").exists()
+
+
+def test_input_is_never_overwritten(tmp_path, grace_path, capsys):
+    src = tmp_path / "me.jpg"
+    src.write_bytes(grace_path.read_bytes())
+    code, _, err = _run([str(src), "-o", str(src)], capsys)
+    assert code == 1 and "overwrite the input" in err
+    assert src.read_bytes() == grace_path.read_bytes()
+
+
+def test_no_face_writes_the_image_unchanged_and_says_so(tmp_path, capsys):
+    src = tmp_path / "wall.png"
+    cv2.imwrite(str(src), np.full((200, 300, 3), 90, np.uint8))
+    code, _, err = _run([str(src), "-o", str(tmp_path / "o.png"), "--model", "none"], capsys)
+    assert code == 3 and "no face" in err
+    assert np.array_equal(cv2.imread(str(tmp_path / "o.png")), cv2.imread(str(src)))
+
+
+def test_cli_in_a_subprocess_prints_no_traceback(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "tryon_desktop.cli", str(tmp_path / "x.png"), "-o",
+                          str(tmp_path / "y.png")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and out.stderr.strip().startswith("tryon-render: error:")
+
+
+def test_bench_prints_figures(capsys):
+    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240", "--model", "none", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    run = report["runs"][0]
+    assert run["frames"] == 5 and set(run["stages_ms"]) == {"track", "align", "generate", "blend", "total"}
+    assert run["peak_rss_mb"] > 0
