@@ -1,0 +1,279 @@
+"""Snapshots (PNG + look in text chunks + JSON sidecar) and MP4 recording, all written atomically.
+
+Every file is written under a temporary name in the target folder and moved into place with
+os.replace, so a full disk or a crash leaves no partial snapshot or video behind. Nothing here runs
+unless the user asks for it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import queue
+import struct
+import tempfile
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tryon_desktop.errors import OutputError
+
+log = logging.getLogger(__name__)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def text_chunk(key: str, value: str) -> bytes:
+    """tEXt when the value is Latin-1 (what most viewers show), iTXt (UTF-8) otherwise."""
+    k = key.encode("latin-1")[:79]
+    try:
+        return _chunk(b"tEXt", k + b"\0" + value.encode("latin-1"))
+    except UnicodeEncodeError:
+        return _chunk(b"iTXt", k + b"\0\0\0" + b"\0" + b"\0" + value.encode("utf-8"))
+
+
+def png_with_text(png: bytes, texts: dict[str, str]) -> bytes:
+    """Insert text chunks right after IHDR of an encoded PNG."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    ihdr_len = struct.unpack(">I", png[8:12])[0]
+    end = 8 + 12 + ihdr_len
+    extra = b"".join(text_chunk(k, v) for k, v in texts.items())
+    return png[:end] + extra + png[end:]
+
+
+def read_png_text(data: bytes) -> dict[str, str]:
+    """The tEXt/iTXt chunks of a PNG (used by tests and by the snapshot strip)."""
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"tEXt":
+            k, _, v = body.partition(b"\0")
+            out[k.decode("latin-1")] = v.decode("latin-1")
+        elif kind == b"iTXt":
+            k, _, rest = body.partition(b"\0")
+            rest = rest[2:]  # compression flag and method
+            _lang, _, rest = rest.partition(b"\0")
+            _tkey, _, text = rest.partition(b"\0")
+            out[k.decode("latin-1")] = text.decode("utf-8")
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return out
+
+
+def _plain_os_error(exc: OSError, target: Path) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"the disk is full: nothing was written to {target.parent}")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"cannot write to {target.parent}: permission denied")
+    return OutputError(f"cannot write {target.name}: {exc.strerror or exc}")
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write bytes to `target` via a temp file in the same folder and os.replace; no partial file on error."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@dataclass
+class Snapshot:
+    png: Path
+    sidecar: Path
+    meta: dict
+    thumbnail: np.ndarray | None = None  # small BGR image for the strip
+
+
+def snapshot_meta(look, model: dict, mirrored: bool, size: tuple[int, int], when: datetime | None = None) -> dict:
+    from tryon_desktop import __version__
+
+    when = when or datetime.now(timezone.utc).astimezone()
+    shade = getattr(look, "lipstick", None)
+    return {
+        "app": f"tryon-desktop {__version__}",
+        "time": when.isoformat(timespec="seconds"),
+        "shade": shade.name if shade else None,
+        "hex": shade.hex if shade else None,
+        "finish": shade.finish.value if shade else None,
+        "opacity": round(float(shade.opacity), 3) if shade else None,
+        "family": shade.family if shade else None,
+        "model": {"renderer": model.get("renderer", ""), "version": model.get("version", ""),
+                  "sha256": model.get("sha256", ""), "provider": model.get("provider", "")},
+        "mirrored": bool(mirrored),
+        "width": int(size[0]),
+        "height": int(size[1]),
+    }
+
+
+def save_snapshot(frame: np.ndarray, folder: str | os.PathLike, meta: dict, stem: str | None = None) -> Snapshot:
+    """Save `frame` (BGR uint8) as PNG with `meta` in text chunks, plus a JSON sidecar. Raises OutputError."""
+    folder = Path(folder)
+    stem = stem or "tryon-" + datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    png_path = folder / f"{stem}.png"
+    json_path = folder / f"{stem}.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _plain_os_error(exc, png_path) from None
+    ok, enc = cv2.imencode(".png", frame, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise OutputError("the frame could not be encoded as PNG")
+    texts = {
+        "Title": f"tryon-desktop snapshot: {meta.get('shade') or 'bare'}",
+        "Software": str(meta.get("app", "tryon-desktop")),
+        "Creation Time": str(meta.get("time", "")),
+        "tryon:look": json.dumps(meta, ensure_ascii=False, sort_keys=True),
+    }
+    for key in ("shade", "hex", "finish", "opacity"):
+        if meta.get(key) is not None:
+            texts[f"tryon:{key}"] = str(meta[key])
+    model = meta.get("model") or {}
+    texts["tryon:model_version"] = str(model.get("version", ""))
+    texts["tryon:model_sha256"] = str(model.get("sha256", ""))
+    data = png_with_text(enc.tobytes(), texts)
+    sidecar = (json.dumps(dict(meta, image=png_path.name), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    try:
+        atomic_write(json_path, sidecar)
+        try:
+            atomic_write(png_path, data)
+        except BaseException:
+            json_path.unlink(missing_ok=True)  # no orphan sidecar
+            raise
+    except OSError as exc:
+        raise _plain_os_error(exc, png_path) from None
+    h, w = frame.shape[:2]
+    th = 72
+    thumb = cv2.resize(frame, (max(1, int(w * th / h)), th), interpolation=cv2.INTER_AREA)
+    return Snapshot(png=png_path, sidecar=json_path, meta=meta, thumbnail=thumb)
+
+
+class VideoRecorder(threading.Thread):
+    """Encodes pushed frames to MP4 (mp4v) at `fps`, in its own thread, into a temp file renamed on stop.
+
+    Frames are placed by their capture time: when the stream runs slower than `fps` a frame is repeated,
+    when faster one is skipped, so the video plays back at the speed it was lived.
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int]) -> None:
+        super().__init__(name="recorder", daemon=True)
+        self.path = Path(path)
+        self.fps = float(fps)
+        self.size = (int(size[0]), int(size[1]))
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.frames_written = 0
+        self.frames_pushed = 0
+        self.dropped = 0
+        self.error: str | None = None
+        self._t0: float | None = None
+        self._writer = None
+        self._stopping = threading.Event()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".rec-", suffix=".mp4", dir=str(self.path.parent))
+            os.close(fd)
+        except OSError as exc:
+            raise _plain_os_error(exc, self.path) from None
+        self._tmp = Path(tmp)
+        writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, self.size)
+        if not writer.isOpened():
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot start a video in {self.path.parent}")
+        self._writer = writer
+
+    def push(self, frame: np.ndarray, t: float, mirrored: bool = False) -> bool:
+        """Queue a frame (never blocks the caller). False when the encoder is behind and it was dropped."""
+        if self._stopping.is_set():
+            return False
+        try:
+            self.queue.put_nowait((frame, t, mirrored))
+            self.frames_pushed += 1
+            return True
+        except queue.Full:
+            self.dropped += 1
+            return False
+
+    def stop(self) -> None:
+        """Ask the encoder to finish (never blocks): frames already queued are still written."""
+        self._stopping.set()
+
+    def run(self) -> None:
+        try:
+            while True:
+                try:
+                    frame, t, mirrored = self.queue.get(timeout=0.05)
+                except queue.Empty:
+                    if self._stopping.is_set():
+                        break
+                    continue
+                if self.error is None:
+                    self._write(cv2.flip(frame, 1) if mirrored else frame, t)
+        except Exception as exc:  # an encoder failure must not take the app down
+            log.exception("recording failed")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._finish()
+
+    def _write(self, frame: np.ndarray, t: float) -> None:
+        if (frame.shape[1], frame.shape[0]) != self.size:
+            frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+        if self._t0 is None:
+            self._t0 = t
+        due = int((t - self._t0) * self.fps + 1e-6) + 1  # frames that should exist up to this moment
+        n = max(0, due - self.frames_written)
+        if self.frames_written == 0:
+            n = 1
+        for _ in range(min(n, int(self.fps * 2))):  # after a long stall repeat at most 2 s
+            self._writer.write(frame)
+            self.frames_written += 1
+
+    def _finish(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.release()
+            if self.error is None and self.frames_written > 0:
+                # cv2 reports no write errors: a file that did not get its size is a failed one (disk full)
+                size = self._tmp.stat().st_size
+                if size == 0:
+                    raise OSError(errno.ENOSPC, "the video file is empty")
+                os.replace(self._tmp, self.path)
+            else:
+                self._tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            self.error = str(_plain_os_error(exc, self.path))
+            log.error("recording failed: %s", self.error)
+            self._tmp.unlink(missing_ok=True)
+
+    def finish(self, timeout: float = 5.0) -> Path | None:
+        self.stop()
+        self.join(timeout)
+        return self.path if (self.error is None and self.path.exists()) else None
+
+
+def recording_name(folder: str | os.PathLike) -> Path:
+    return Path(folder) / ("tryon-" + time.strftime("%Y%m%d-%H%M%S") + ".mp4")

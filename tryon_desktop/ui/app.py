@@ -1,0 +1,101 @@
+"""`tryon-desktop`: the desktop app's entry point.
+
+    tryon-desktop                      camera 0, or the built-in demo when there is no camera
+    tryon-desktop --source 1           another camera
+    tryon-desktop --source clip.mp4    a video (looped) or an image
+    tryon-desktop --lang zh_CN         Simplified Chinese
+    tryon-desktop --bench              drive the real pipeline from a 30 fps 1280x720 clip and print figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from tryon_desktop.ui import qtenv  # noqa: F401  (must precede every Qt import: undoes cv2's Qt env)
+
+log = logging.getLogger("tryon_desktop.ui")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="tryon-desktop", description="Live virtual lipstick try-on.")
+    ap.add_argument("--source", help="camera index (0, 1, …), a video or image file, or 'demo'")
+    ap.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: last used / system)")
+    ap.add_argument("--resolution", help="capture size for cameras and the demo, e.g. 1280x720")
+    ap.add_argument("--snapshot-dir", help="folder for snapshots and recordings")
+    ap.add_argument("--bench", action="store_true", help="run the GUI pipeline benchmark and print figures")
+    ap.add_argument("--bench-seconds", type=float, default=20.0, help="measured seconds (default 20)")
+    ap.add_argument("--bench-clip", help="clip to benchmark with (default: made from the dev video or the demo)")
+    ap.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    return ap.parse_args(argv)
+
+
+def _resolution(text: str | None):
+    if not text:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+        if w < 16 or h < 16:
+            raise ValueError
+        return (w, h)
+    except ValueError:
+        raise SystemExit(f"tryon-desktop: bad --resolution {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
+
+
+def make_app(argv: list[str] | None = None):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from tryon_desktop.ui.style import apply_style
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("tryon-desktop")
+    app.setOrganizationName("tryon-desktop")
+    app.setApplicationDisplayName("Tryon Desktop")
+    apply_style(app)
+    return app
+
+
+def _install_excepthook(window_getter) -> None:
+    """An unexpected error in a Qt slot is logged and shown in the status bar, never dumped at the user."""
+
+    def hook(kind, value, tb):
+        log.error("unexpected error", exc_info=(kind, value, tb))
+        win = window_getter()
+        if win is not None:
+            try:
+                win.statusBar().showMessage(f"{kind.__name__}: {value}", 10000)
+            except Exception:
+                pass
+
+    sys.excepthook = hook
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    resolution = _resolution(args.resolution)
+    app = make_app()
+    if args.bench:
+        from tryon_desktop.ui.bench import run_bench
+
+        return run_bench(app, seconds=args.bench_seconds, clip=args.bench_clip)
+
+    from tryon_desktop.ui.main_window import MainWindow
+
+    holder: list = []
+    _install_excepthook(lambda: holder[0] if holder else None)
+    win = MainWindow(source=args.source, resolution=resolution, lang=args.lang, snapshot_dir=args.snapshot_dir)
+    holder.append(win)
+    win.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

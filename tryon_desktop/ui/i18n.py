@@ -1,0 +1,195 @@
+"""English and Simplified Chinese strings: a plain table, no lrelease toolchain.
+
+`tr(key, **args)` looks the key up in the current language and fills `{placeholders}`; a key missing
+from a language falls back to English, and an unknown key shows itself (so a gap is visible, not fatal).
+"""
+
+from __future__ import annotations
+
+import locale
+import logging
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+_current = "en"
+
+# key: (English, Simplified Chinese)
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("Tryon Desktop — live lipstick try-on", "Tryon Desktop — 实时试妆"),
+    "source": ("Source", "视频源"),
+    "resolution": ("Resolution", "分辨率"),
+    "resolution_tip": ("Capture size for cameras and the demo (files keep their own size)",
+                       "摄像头和演示画面的采集尺寸（文件保持原尺寸）"),
+    "demo_source": ("Demo (built-in photo)", "演示（内置照片）"),
+    "open_file": ("Open video or image", "打开视频或图片"),
+    "media_filter": ("Videos and images", "视频和图片"),
+    "starting": ("Starting…", "正在启动…"),
+    "before": ("Before", "原图"),
+    "after": ("After", "试妆"),
+    "hud_fps": ("fps", "帧/秒"),
+    "hud_latency": ("latency {med} ms · p95 {p95} ms", "延迟 {med} 毫秒 · p95 {p95} 毫秒"),
+    "stage_track": ("track", "跟踪"),
+    "stage_align": ("align", "对齐"),
+    "stage_generate": ("generate", "生成"),
+    "stage_blend": ("blend", "融合"),
+    "hud_provider": ("{renderer} on {provider}", "{renderer} · 运行于 {provider}"),
+    "renderer_gan": ("generator model", "生成模型"),
+    "renderer_reference": ("reference renderer", "参考渲染器"),
+    "renderer_none": ("no make-up", "未上妆"),
+    "renderer_unknown": ("unknown renderer", "未知渲染器"),
+    "hud_reference_notice": ("No generator model installed: showing the reference renderer",
+                             "未安装生成模型：当前使用参考渲染器"),
+    "hud_no_face": ("No face in view", "画面中没有人脸"),
+    "hud_engine_error": ("Engine error: showing the unprocessed frame", "引擎出错：显示未处理的画面"),
+    "tab_lipstick": ("Lipstick", "口红"),
+    "finish": ("Finish", "质地"),
+    "opacity": ("Opacity", "浓度"),
+    "custom_colour": ("Custom colour…", "自定义颜色…"),
+    "custom_colour_title": ("Choose a lipstick colour", "选择口红颜色"),
+    "bare_lips": ("Bare lips", "素颜"),
+    "bare_detail": ("No lipstick", "不涂口红"),
+    "favourite": ("Add to or remove from favourites", "加入或移出收藏"),
+    "favourite_tip": ("Favourite this shade (F)", "收藏此色号（F）"),
+    "favourites": ("Favourites", "收藏"),
+    "snapshot": ("Snapshot", "拍照"),
+    "record": ("Record", "录像"),
+    "stop_recording": ("Stop", "停止"),
+    "rec": ("REC", "录制中"),
+    "recent_snapshots": ("Recent snapshots", "最近的照片"),
+    "no_snapshots": ("No snapshots yet: press S or the Snapshot button.", "还没有照片：按 S 键或点击“拍照”。"),
+    "open_folder": ("Open folder", "打开文件夹"),
+    "choose_folder": ("Choose snapshot folder…", "选择保存文件夹…"),
+    "folder_set": ("Snapshots will be saved in {folder}", "照片将保存到 {folder}"),
+    "folder_missing": ("The snapshot folder {folder} does not exist yet: take a snapshot first.",
+                       "保存文件夹 {folder} 尚不存在：请先拍一张照片。"),
+    "quit": ("Quit", "退出"),
+    "mirror": ("Mirror", "镜像"),
+    "before_after": ("Before / after", "前后对比"),
+    "hud": ("Stats overlay", "性能信息"),
+    "fullscreen": ("Full screen", "全屏"),
+    "next_shade": ("Next shade", "下一个色号"),
+    "prev_shade": ("Previous shade", "上一个色号"),
+    "more_opacity": ("More opacity", "增加浓度"),
+    "less_opacity": ("Less opacity", "降低浓度"),
+    "shortcuts": ("Keyboard shortcuts", "键盘快捷键"),
+    "about": ("About", "关于"),
+    "about_text": ("<b>Tryon Desktop</b> {version}<br>Live virtual lipstick try-on on your own computer.<br>"
+                   "Frames never leave this machine; nothing is saved unless you ask.",
+                   "<b>Tryon Desktop</b> {version}<br>在本机上实时虚拟试口红。<br>"
+                   "画面不会离开这台电脑；除非您要求，否则不保存任何内容。"),
+    "menu_file": ("&File", "文件(&F)"),
+    "menu_look": ("&Look", "妆容(&L)"),
+    "menu_view": ("&View", "视图(&V)"),
+    "menu_help": ("&Help", "帮助(&H)"),
+    "language": ("Language", "语言"),
+    "status_engine": ("{renderer} · {provider}", "{renderer} · {provider}"),
+    "engine_starting": ("Engine starting…", "引擎启动中…"),
+    "snapshot_saved": ("Saved {name}", "已保存 {name}"),
+    "snapshot_failed": ("Snapshot not saved: {error}", "照片未保存：{error}"),
+    "nothing_to_save": ("Nothing to save yet: wait for the picture to appear.", "还没有可保存的画面，请稍候。"),
+    "recording_started": ("Recording at {fps} fps…", "正在以 {fps} 帧/秒录制…"),
+    "recording_saved": ("Saved {name} ({frames} frames)", "已保存 {name}（{frames} 帧）"),
+    "recording_failed": ("Recording not saved: {error}", "录像未保存：{error}"),
+    "no_camera": ("No camera found. Showing the built-in demo photo instead; open a video or image from the "
+                  "Source menu.", "未找到摄像头。正在显示内置演示照片；也可以从“视频源”打开视频或图片。"),
+    "camera_unavailable_demo": ("{name} cannot be opened (unplugged or used by another app). Showing the demo "
+                                "instead.", "无法打开 {name}（未连接或被其他程序占用）。改为显示演示画面。"),
+    "camera_lost": ("{name} stopped sending pictures. Reconnecting…", "{name} 已停止传输画面，正在重新连接…"),
+    "camera_reconnecting": ("Still trying to reconnect to {name} (attempt {attempt})…",
+                            "仍在尝试重新连接 {name}（第 {attempt} 次）…"),
+    "camera_back": ("{name} is back.", "{name} 已恢复。"),
+    "source_failed": ("Cannot open {name}: {error}. Showing the demo instead.",
+                      "无法打开 {name}：{error}。改为显示演示画面。"),
+    "source_ended": ("{name} stopped delivering frames. Showing the demo instead.",
+                     "{name} 不再输出画面。改为显示演示画面。"),
+    "capture_crashed": ("The video source failed ({error}). Showing the demo instead.",
+                        "视频源出错（{error}）。改为显示演示画面。"),
+    "engine_failed": ("The try-on engine could not start ({error}); showing the plain picture.",
+                      "试妆引擎无法启动（{error}）；显示原始画面。"),
+    "worker_error": ("The try-on engine failed on a frame ({error}); it keeps going.",
+                     "试妆引擎处理某一帧时出错（{error}）；将继续运行。"),
+    "reference_notice": ("No lipstick generator model is installed, so the reference renderer is drawing the "
+                         "lipstick.", "未安装口红生成模型，当前由参考渲染器绘制口红。"),
+    # finishes
+    "finish_matte": ("Matte", "哑光"),
+    "finish_satin": ("Satin", "缎光"),
+    "finish_gloss": ("Gloss", "亮泽"),
+    "finish_shimmer": ("Shimmer", "珠光"),
+    # shade families
+    "family_nude": ("Nudes", "裸色系"),
+    "family_pink": ("Pinks", "粉色系"),
+    "family_red": ("Reds", "红色系"),
+    "family_berry": ("Berries", "莓果色系"),
+    "family_coral": ("Corals", "珊瑚色系"),
+    "family_brown": ("Browns", "棕色系"),
+    "family_plum": ("Plums", "梅子色系"),
+    "family_fashion": ("Fashion", "时尚色系"),
+    "family_custom": ("Custom", "自定义"),
+}
+
+# Shade names from the shipped catalogue; a name not listed (a custom colour) shows as it is.
+SHADE_NAMES_ZH = {
+    "Bare Linen": "亚麻裸", "Warm Taupe": "暖灰褐", "Rose Nude": "玫瑰裸", "Caramel Nude": "焦糖裸",
+    "Ballet Pink": "芭蕾粉", "Peony": "牡丹", "Hot Pink": "亮粉", "Dusty Rose": "豆沙玫瑰",
+    "Classic Red": "经典正红", "Ruby Velvet": "丝绒宝石红", "Cherry Gloss": "樱桃亮泽", "Brick Red": "砖红",
+    "Raspberry": "覆盆子", "Black Cherry": "黑樱桃", "Mulberry": "桑葚", "Coral Reef": "珊瑚礁",
+    "Peach Coral": "蜜桃珊瑚", "Tangerine": "橘色", "Cinnamon": "肉桂", "Mocha": "摩卡",
+    "Chestnut Shimmer": "栗色珠光", "Plum": "梅子", "Deep Aubergine": "深茄紫", "Orchid Shimmer": "兰花珠光",
+    "Onyx Black": "玛瑙黑", "Electric Blue": "电光蓝", "Lilac Haze": "丁香雾紫", "Emerald": "祖母绿",
+}
+
+
+def set_language(code: str) -> str:
+    """Switch language ('en', 'zh_CN'; 'zh', 'zh-CN' and the like are accepted). Returns the code in use."""
+    global _current
+    c = str(code or "en").replace("-", "_")
+    if c.lower().startswith("zh"):
+        c = "zh_CN"
+    elif c not in LANGUAGES:
+        if c:
+            log.info("language %r is not available; using English", code)
+        c = "en"
+    _current = c
+    return c
+
+
+def language() -> str:
+    return _current
+
+
+def system_language() -> str:
+    try:
+        loc = locale.getlocale()[0] or ""
+    except ValueError:
+        loc = ""
+    return "zh_CN" if loc.lower().startswith("zh") else "en"
+
+
+def tr(key: str, **args) -> str:
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if _current == "zh_CN" and pair[1] else pair[0]
+    if args:
+        try:
+            return text.format(**args)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def finish_name(finish) -> str:
+    value = getattr(finish, "value", str(finish))
+    return tr(f"finish_{value}")
+
+
+def family_name(family: str) -> str:
+    key = f"family_{family}"
+    return tr(key) if key in STRINGS else family.title()
+
+
+def shade_name(name: str) -> str:
+    if _current == "zh_CN":
+        return SHADE_NAMES_ZH.get(name, name)
+    return name

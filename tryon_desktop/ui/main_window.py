@@ -1,0 +1,784 @@
+"""The main window: preview + HUD, lipstick panel (in tabs: outfits join later), source and resolution
+pickers, snapshots and recording, messages, settings and language.
+
+The GUI thread only polls: a 5 ms timer drains pipeline events and takes the newest result from the
+result slot; PNG encoding and MP4 encoding run in their own threads. Every handler is timed by a
+BlockMeter so the 16 ms budget is measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tryon_desktop.core.looks import Look, Shade, default_catalogue
+from tryon_desktop.errors import TryOnError
+from tryon_desktop.pipeline.capture import (
+    DEFAULT_RESOLUTION,
+    RESOLUTIONS,
+    CameraInfo,
+    CameraSource,
+    DemoSource,
+    FrameSource,
+    PipelineEvent,
+    list_cameras,
+    parse_source,
+)
+from tryon_desktop.pipeline.recorder import (
+    Snapshot,
+    VideoRecorder,
+    recording_name,
+    save_snapshot,
+    snapshot_meta,
+)
+from tryon_desktop.pipeline.worker import Pipeline, default_engine_factory
+from tryon_desktop.ui import i18n
+from tryon_desktop.ui.hud import BlockMeter, HudStats
+from tryon_desktop.ui.i18n import tr
+from tryon_desktop.ui.lipstick_panel import LipstickPanel
+from tryon_desktop.ui.preview import PreviewWidget
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 5
+STRIP_MAX = 12
+
+
+def default_snapshot_dir() -> str:
+    pics = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
+    return str(Path(pics) / "tryon-desktop")
+
+
+def bgr_to_pixmap(bgr) -> QPixmap:
+    return QPixmap.fromImage(QImage(bgr.data, bgr.shape[1], bgr.shape[0], bgr.strides[0],
+                                    QImage.Format.Format_BGR888).copy())
+
+
+class Banner(QFrame):
+    """A one-line message over the preview for things the user must see (no camera, errors)."""
+
+    COLOURS = {"info": "#2B3A55", "warning": "#5A4516", "error": "#5E2129"}
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, objectName="banner")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 6, 6, 6)
+        self.label = QLabel(wordWrap=True)
+        self.close_button = QToolButton(text="✕", objectName="bannerClose")
+        self.close_button.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.close_button)
+        self.key = ""
+        self.hide()
+
+    def show_message(self, level: str, text: str, key: str = "") -> None:
+        self.key = key
+        self.setStyleSheet(f"#banner {{ background: {self.COLOURS.get(level, '#2B3A55')}; border-radius: 8px; }}")
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, source: str | None = None, settings: QSettings | None = None,
+                 engine_factory=default_engine_factory, snapshot_dir: str | None = None,
+                 resolution: tuple[int, int] | None = None, lang: str | None = None,
+                 cameras: list[CameraInfo] | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings("tryon-desktop", "tryon-desktop")
+        i18n.set_language(lang or str(self.settings.value("language", i18n.system_language())))
+        self.stats = HudStats()
+        self.meter = BlockMeter()
+        self.pipeline = Pipeline(engine_factory)
+        self.catalogue = default_catalogue()
+        self.cameras = cameras if cameras is not None else self._enumerate_cameras()
+        self.resolution = resolution or self._saved_resolution()
+        self.snapshot_dir = snapshot_dir or str(self.settings.value("snapshot_dir", default_snapshot_dir()))
+        self.recorder: VideoRecorder | None = None
+        self._finishing: list[VideoRecorder] = []
+        self._snap_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
+        self._snap_done: queue.Queue = queue.Queue()
+        self._snap_busy = 0
+        self.snapshots: list[Snapshot] = []
+        self.source_spec: str = "demo"
+        self.file_source: str | None = None
+        self.last_message: tuple[str, str] = ("", "")
+        self._last_tick = time.perf_counter()
+        self.tick_gap_max = 0.0
+        self._closed = False
+
+        self.setWindowTitle("Tryon Desktop")
+        self.setMinimumSize(QSize(980, 620))
+        self._build_ui()
+        self._build_actions()
+        self._restore_look()
+        self.retranslate()
+
+        self.pipeline.display.mirror = self.mirror_action.isChecked()
+        self.pipeline.worker.start()
+        self._start_initial_source(source)
+
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(TICK_MS)
+        self.status_timer = QTimer(self)
+        self.status_timer.timeout.connect(self._refresh_status)
+        self.status_timer.start(500)
+
+        geo = self.settings.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1360, 860)
+
+    # ---- construction --------------------------------------------------------------------------
+    def _enumerate_cameras(self) -> list[CameraInfo]:
+        try:
+            return list_cameras()
+        except Exception:
+            log.exception("camera enumeration failed")
+            return []
+
+    def _saved_resolution(self) -> tuple[int, int]:
+        text = str(self.settings.value("resolution", "{}x{}".format(*DEFAULT_RESOLUTION)))
+        try:
+            w, h = (int(v) for v in text.lower().split("x"))
+            return (w, h)
+        except ValueError:
+            return DEFAULT_RESOLUTION
+
+    def _build_ui(self) -> None:
+        # toolbar: source, resolution, view toggles, capture buttons
+        tb = QToolBar(objectName="mainToolbar")
+        tb.setMovable(False)
+        tb.setIconSize(QSize(18, 18))
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.toolbar = tb
+        self.source_label = QLabel(objectName="toolLabel")
+        self.source_combo = QComboBox(minimumContentsLength=22)
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.source_combo.activated.connect(self._source_chosen)
+        self.res_label = QLabel(objectName="toolLabel")
+        self.res_combo = QComboBox()
+        for w, h in RESOLUTIONS:
+            self.res_combo.addItem(f"{w} × {h}", (w, h))
+        self.res_combo.activated.connect(self._resolution_chosen)
+        tb.addWidget(self.source_label)
+        tb.addWidget(self.source_combo)
+        tb.addSeparator()
+        tb.addWidget(self.res_label)
+        tb.addWidget(self.res_combo)
+        tb.addSeparator()
+
+        central = QWidget()
+        root = QHBoxLayout(central)
+        root.setContentsMargins(10, 10, 10, 0)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        root.addWidget(split)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(8)
+        self.banner = Banner()
+        lv.addWidget(self.banner)
+        self.preview = PreviewWidget(self.stats, self.meter)
+        self.preview.setObjectName("preview")
+        self.preview.displaySizeChanged.connect(self._display_size_changed)
+        lv.addWidget(self.preview, 1)
+
+        strip_row = QHBoxLayout()
+        strip_row.setSpacing(8)
+        self.strip_title = QLabel(objectName="sectionTitle")
+        self.strip = QListWidget(objectName="strip")
+        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.strip.setFlow(QListWidget.Flow.LeftToRight)
+        self.strip.setWrapping(False)
+        self.strip.setIconSize(QSize(112, 64))
+        self.strip.setFixedHeight(88)
+        self.strip.setMovement(QListWidget.Movement.Static)
+        self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.strip.itemActivated.connect(self._open_snapshot)
+        self.strip_empty = QLabel(objectName="muted")
+        self.open_folder_button = QPushButton()
+        self.open_folder_button.clicked.connect(self.open_snapshot_folder)
+        col = QVBoxLayout()
+        col.addWidget(self.strip_title)
+        col.addWidget(self.open_folder_button)
+        col.addStretch(1)
+        strip_row.addLayout(col)
+        strip_row.addWidget(self.strip, 1)
+        strip_row.addWidget(self.strip_empty, 1)
+        lv.addLayout(strip_row)
+        split.addWidget(left)
+
+        self.tabs = QTabWidget(objectName="sideTabs")
+        self.lipstick_panel = LipstickPanel(self.catalogue)
+        self.lipstick_panel.lookChanged.connect(self._look_changed)
+        self.tabs.addTab(self.lipstick_panel, "")
+        self.tabs.setMinimumWidth(352)
+        self.tabs.setMaximumWidth(440)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        self.setCentralWidget(central)
+
+        # status bar: message on the left, source / engine / recording on the right
+        sb = self.statusBar()
+        self.status_source = QLabel(objectName="statusItem")
+        self.status_engine = QLabel(objectName="statusItem")
+        self.status_rec = QLabel(objectName="recBadge")
+        self.status_rec.hide()
+        sb.addPermanentWidget(self.status_rec)
+        sb.addPermanentWidget(self.status_source)
+        sb.addPermanentWidget(self.status_engine)
+        self._refresh_sources()
+
+    def _build_actions(self) -> None:
+        def action(shortcuts, slot, checkable=False, checked=False):
+            a = QAction(self)
+            a.setShortcuts([QKeySequence(s) for s in shortcuts])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.setCheckable(checkable)
+            if checkable:
+                a.setChecked(checked)
+                a.toggled.connect(slot)
+            else:
+                a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        s = self.settings
+        self.snapshot_action = action(["S", "Ctrl+S"], self.take_snapshot)
+        self.record_action = action(["R", "Ctrl+R"], self.toggle_recording)
+        self.open_action = action(["Ctrl+O"], self.open_file_dialog)
+        self.folder_action = action(["Ctrl+Shift+O"], self.open_snapshot_folder)
+        self.choose_folder_action = action([], self.choose_snapshot_folder)
+        self.quit_action = action(["Ctrl+Q"], self.close)
+        self.mirror_action = action(["M"], self._mirror_toggled, True, _bool(s.value("mirror", True)))
+        self.split_action = action(["B"], self._split_toggled, True, False)
+        self.hud_action = action(["H"], self._hud_toggled, True, _bool(s.value("hud", True)))
+        self.full_action = action(["F11"], self._fullscreen_toggled, True, False)
+        self.next_action = action(["Right", "]"], lambda: self.lipstick_panel.step_shade(1))
+        self.prev_action = action(["Left", "["], lambda: self.lipstick_panel.step_shade(-1))
+        self.more_action = action(["Up", "+", "="], lambda: self.lipstick_panel.nudge_opacity(0.05))
+        self.less_action = action(["Down", "-"], lambda: self.lipstick_panel.nudge_opacity(-0.05))
+        self.bare_action = action(["0"], lambda: self.lipstick_panel.set_shade(None))
+        self.fav_action = action(["F"], self.lipstick_panel.toggle_favourite)
+        self.custom_action = action(["C"], self.lipstick_panel.choose_custom_colour)
+        self.finish_actions = []
+        for i, f in enumerate(self.lipstick_panel.finish_buttons):
+            self.finish_actions.append(action([f"Ctrl+{i + 1}"], lambda _=False, f=f: self.lipstick_panel.set_finish(f)))
+        self.keys_action = action(["F1", "?"], self.show_shortcuts)
+        self.about_action = action([], self.show_about)
+        self.lang_actions = {}
+        for code in i18n.LANGUAGES:
+            a = QAction(i18n.LANGUAGES[code], self)
+            a.setCheckable(True)
+            a.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            self.lang_actions[code] = a
+
+        # toolbar buttons
+        tb = self.toolbar
+        for a in (self.mirror_action, self.split_action, self.hud_action):
+            tb.addAction(a)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
+        tb.addWidget(spacer)
+        self.snap_button = QPushButton(objectName="accentButton")
+        self.snap_button.clicked.connect(self.take_snapshot)
+        self.rec_button = QPushButton(objectName="recButton")
+        self.rec_button.setCheckable(True)
+        self.rec_button.clicked.connect(self.toggle_recording)
+        tb.addWidget(self.rec_button)
+        tb.addWidget(self.snap_button)
+
+        # menus
+        mb = self.menuBar()
+        self.file_menu = mb.addMenu("")
+        for a in (self.open_action, None, self.snapshot_action, self.record_action, None, self.folder_action,
+                  self.choose_folder_action, None, self.quit_action):
+            self.file_menu.addSeparator() if a is None else self.file_menu.addAction(a)
+        self.look_menu = mb.addMenu("")
+        for a in (self.next_action, self.prev_action, self.more_action, self.less_action, self.bare_action,
+                  self.fav_action, self.custom_action, None, *self.finish_actions):
+            self.look_menu.addSeparator() if a is None else self.look_menu.addAction(a)
+        self.view_menu = mb.addMenu("")
+        for a in (self.mirror_action, self.split_action, self.hud_action, self.full_action):
+            self.view_menu.addAction(a)
+        self.view_menu.addSeparator()
+        self.lang_menu = self.view_menu.addMenu("")
+        for a in self.lang_actions.values():
+            self.lang_menu.addAction(a)
+        self.help_menu = mb.addMenu("")
+        self.help_menu.addAction(self.keys_action)
+        self.help_menu.addAction(self.about_action)
+        self.preview.hud_visible = self.hud_action.isChecked()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("app_title"))
+        self.source_label.setText(tr("source") + " ")
+        self.res_label.setText(tr("resolution") + " ")
+        self.res_combo.setToolTip(tr("resolution_tip"))
+        names = {
+            self.snapshot_action: "snapshot", self.record_action: "record", self.open_action: "open_file",
+            self.folder_action: "open_folder", self.choose_folder_action: "choose_folder",
+            self.quit_action: "quit", self.mirror_action: "mirror", self.split_action: "before_after",
+            self.hud_action: "hud", self.full_action: "fullscreen", self.next_action: "next_shade",
+            self.prev_action: "prev_shade", self.more_action: "more_opacity", self.less_action: "less_opacity",
+            self.bare_action: "bare_lips", self.fav_action: "favourite", self.custom_action: "custom_colour",
+            self.keys_action: "shortcuts", self.about_action: "about",
+        }
+        for a, key in names.items():
+            a.setText(tr(key))
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            a.setToolTip(f"{tr(key)} ({keys})" if keys else tr(key))
+        for a, f in zip(self.finish_actions, self.lipstick_panel.finish_buttons, strict=True):
+            a.setText(tr("finish") + ": " + i18n.finish_name(f))
+        self.file_menu.setTitle(tr("menu_file"))
+        self.look_menu.setTitle(tr("menu_look"))
+        self.view_menu.setTitle(tr("menu_view"))
+        self.lang_menu.setTitle(tr("language"))
+        self.help_menu.setTitle(tr("menu_help"))
+        for code, a in self.lang_actions.items():
+            a.setChecked(code == i18n.language())
+        self.snap_button.setText("  " + tr("snapshot"))
+        self.snap_button.setToolTip(self.snapshot_action.toolTip())
+        self._sync_rec_button()
+        self.strip_title.setText(tr("recent_snapshots"))
+        self.strip_empty.setText(tr("no_snapshots"))
+        self.open_folder_button.setText(tr("open_folder"))
+        self.tabs.setTabText(0, tr("tab_lipstick"))
+        self.lipstick_panel.retranslate()
+        self.preview.placeholder = tr("starting")
+        self._refresh_sources()
+        self._refresh_status()
+        self._update_strip_visibility()
+        if self.banner.isVisible() and self.banner.key:
+            level, key_args = self._banner_state
+            self.banner.show_message(level, tr(key_args[0], **key_args[1]), key_args[0])
+
+    # ---- sources -------------------------------------------------------------------------------
+    def _refresh_sources(self) -> None:
+        combo = self.source_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for cam in self.cameras:
+            combo.addItem(cam.name, f"camera:{cam.index}")
+        combo.addItem(tr("demo_source"), "demo")
+        if self.file_source:
+            combo.addItem(Path(self.file_source).name, f"file:{self.file_source}")
+        combo.addItem(tr("open_file") + "…", "open")
+        i = combo.findData(self.source_spec)
+        combo.setCurrentIndex(max(0, i))
+        combo.blockSignals(False)
+        self.res_combo.blockSignals(True)
+        j = self.res_combo.findData(self.resolution)
+        if j < 0:
+            self.res_combo.addItem("{} × {}".format(*self.resolution), self.resolution)
+            j = self.res_combo.count() - 1
+        self.res_combo.setCurrentIndex(j)
+        self.res_combo.blockSignals(False)
+
+    def _start_initial_source(self, source: str | None) -> None:
+        if source is not None and str(source).strip() != "":
+            spec = str(source).strip()
+            if spec.isdigit():
+                self.select_source(f"camera:{int(spec)}")
+            elif spec.lower() == "demo":
+                self.select_source("demo")
+            else:
+                self.select_source(f"file:{spec}")
+            return
+        saved = str(self.settings.value("camera", "camera:0"))
+        if not saved.startswith("camera:"):
+            saved = "camera:0"
+        known = {f"camera:{c.index}" for c in self.cameras}
+        if saved in known:
+            self.select_source(saved)
+        elif self.cameras:
+            self.select_source(f"camera:{self.cameras[0].index}")
+        else:
+            self._show("warning", "no_camera")
+            self.select_source("demo", remember=False)
+
+    def select_source(self, spec: str, remember: bool = True) -> None:
+        try:
+            src = self._make_source(spec)
+        except TryOnError as exc:
+            self._show("error", "source_failed", name=spec, error=str(exc))
+            return
+        self.source_spec = spec
+        if spec.startswith("file:"):
+            self.file_source = spec[5:]
+        self.stats.reset()
+        self.stats.source = src.label
+        self.preview.clear(tr("starting"))
+        self.pipeline.set_source(src)
+        if remember and spec.startswith("camera:"):
+            self.settings.setValue("camera", spec)
+        if self.banner.key in ("camera_lost", "camera_reconnecting", "camera_unavailable", "source_ended"):
+            self.banner.hide()
+        self._refresh_sources()
+
+    def _make_source(self, spec: str) -> FrameSource:
+        if spec == "demo":
+            src = DemoSource(self.resolution)
+            src.label = tr("demo_source")
+            return src
+        if spec.startswith("camera:"):
+            idx = int(spec.split(":", 1)[1])
+            name = next((c.name for c in self.cameras if c.index == idx), f"Camera {idx}")
+            return CameraSource(idx, self.resolution, name)
+        if spec.startswith("file:"):
+            return parse_source(spec[5:], self.resolution)
+        raise TryOnError(f"unknown source {spec!r}")
+
+    def _source_chosen(self, index: int) -> None:
+        spec = self.source_combo.itemData(index)
+        if spec == "open":
+            self._refresh_sources()
+            self.open_file_dialog()
+        elif spec and spec != self.source_spec:
+            self.select_source(spec)
+
+    def _resolution_chosen(self, index: int) -> None:
+        res = self.res_combo.itemData(index)
+        if res and tuple(res) != tuple(self.resolution):
+            self.resolution = tuple(res)
+            self.settings.setValue("resolution", "{}x{}".format(*self.resolution))
+            if not self.source_spec.startswith("file:"):
+                self.select_source(self.source_spec)
+
+    def open_file_dialog(self) -> None:
+        filt = tr("media_filter") + " (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.png *.jpg *.jpeg *.bmp *.webp)"
+        path, _ = QFileDialog.getOpenFileName(self, tr("open_file"), str(Path.home()), filt)
+        if path:
+            self.select_source(f"file:{path}")
+
+    # ---- looks ---------------------------------------------------------------------------------
+    def _restore_look(self) -> None:
+        self.lipstick_panel.load_favourites(str(self.settings.value("favourites", "[]")))
+        text = self.settings.value("look")
+        shade = None
+        if text:
+            try:
+                d = json.loads(str(text))
+                shade = Shade.from_dict(d) if d else None
+            except Exception:
+                shade = None
+        if shade is None and not text:
+            shade = next((s for s in self.catalogue if s.name == "Classic Red"), self.catalogue[0])
+        self.lipstick_panel.set_shade(shade, emit=False)
+        self.pipeline.set_look(self.lipstick_panel.look())
+
+    def _look_changed(self, look: Look) -> None:
+        self.pipeline.set_look(look)
+        self.settings.setValue("look", json.dumps(look.lipstick.to_dict() if look.lipstick else {}))
+        self.settings.setValue("favourites", self.lipstick_panel.favourites_json())
+
+    # ---- view toggles --------------------------------------------------------------------------
+    def _mirror_toggled(self, on: bool) -> None:
+        self.pipeline.display.mirror = on
+        self.settings.setValue("mirror", on)
+
+    def _split_toggled(self, on: bool) -> None:
+        self.pipeline.display.want_original = on
+        self.preview.set_split_enabled(on)
+
+    def _hud_toggled(self, on: bool) -> None:
+        self.preview.hud_visible = on
+        self.preview.update()
+        self.settings.setValue("hud", on)
+
+    def _fullscreen_toggled(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def _display_size_changed(self, w: int, h: int) -> None:
+        self.pipeline.display.size = (w, h)
+
+    def set_language(self, code: str) -> None:
+        i18n.set_language(code)
+        self.settings.setValue("language", i18n.language())
+        self.retranslate()
+
+    # ---- the GUI loop --------------------------------------------------------------------------
+    def _tick(self) -> None:
+        with self.meter.measure("tick"):
+            now = time.perf_counter()
+            self.tick_gap_max = max(self.tick_gap_max, (now - self._last_tick) * 1000.0)
+            self._last_tick = now
+            for _ in range(20):
+                try:
+                    self._handle_event(self.pipeline.events.get_nowait())
+                except queue.Empty:
+                    break
+            while True:
+                try:
+                    self._snapshot_finished(*self._snap_done.get_nowait())
+                except queue.Empty:
+                    break
+            result = self.pipeline.results.take_nowait()
+            if result is not None and result.source_id == self.pipeline.source_id:
+                self.preview.set_result(result)
+                if self.recorder is not None:
+                    self.recorder.push(result.frame, result.t_capture, result.mirrored)
+            for rec in list(self._finishing):
+                if not rec.is_alive():
+                    self._finishing.remove(rec)
+                    self._recording_finished(rec)
+
+    def _handle_event(self, ev: PipelineEvent) -> None:
+        if ev.key == "engine_ready":
+            self.stats.provider = ev.args.get("provider", "")
+            self.stats.renderer = ev.args.get("renderer", "")
+            self.stats.notice = ev.args.get("notice", "")
+            if self.stats.notice:
+                self._show("warning", "reference_notice")
+            self._refresh_status()
+            return
+        if ev.source_id not in (-1, self.pipeline.source_id):
+            return  # about a source we already left
+        if ev.key == "engine_failed":
+            self._show("error", "engine_failed", **ev.args)
+        elif ev.key == "worker_error":
+            self._show("error", "worker_error", **ev.args)
+        elif ev.key == "camera_unavailable":
+            self._show("warning", "camera_unavailable_demo", **ev.args)
+            self.select_source("demo", remember=False)
+        elif ev.key in ("camera_lost", "camera_reconnecting"):
+            self._show("warning", ev.key, **ev.args)
+        elif ev.key == "camera_back":
+            self._show("info", "camera_back", **ev.args)
+        elif ev.key in ("source_failed", "capture_crashed", "source_ended"):
+            self._show("error", ev.key, **ev.args)
+            if self.source_spec != "demo":
+                self.select_source("demo", remember=False)
+
+    def _show(self, level: str, key: str, **args) -> None:
+        """A message the user sees in the banner and the status bar, and that the log keeps."""
+        text = tr(key, **args)
+        self.last_message = (level, key)
+        getattr(log, {"info": "info", "warning": "warning"}.get(level, "error"))(text)
+        self.statusBar().showMessage(text, 8000)
+        if level in ("warning", "error") or key in ("camera_back",):
+            self._banner_state = (level, (key, args))
+            self.banner.show_message(level, text, key)
+            if key == "camera_back":
+                QTimer.singleShot(3000, lambda: self.banner.key == "camera_back" and self.banner.hide())
+
+    def _refresh_status(self) -> None:
+        w, h = self.stats.size if self.stats.size != (0, 0) else (0, 0)
+        r = self.preview.result
+        if r is not None:
+            h, w = r.frame.shape[:2]
+        size = f" · {w}×{h}" if w else ""
+        self.status_source.setText(f"{self.stats.source}{size}")
+        if self.stats.provider:
+            self.status_engine.setText(tr("status_engine", renderer=tr("renderer_" + (self.stats.renderer or "none")),
+                                          provider=self.stats.provider))
+        else:
+            self.status_engine.setText(tr("engine_starting"))
+        if self.recorder is not None:
+            secs = int(time.perf_counter() - self._rec_started)
+            self.status_rec.setText(f"● {tr('rec')} {secs // 60:02d}:{secs % 60:02d}")
+
+    # ---- snapshots -----------------------------------------------------------------------------
+    def shown_frame(self):
+        """The made-up frame as shown (mirrored when the preview is), full resolution."""
+        r = self.preview.result
+        if r is None:
+            return None, None
+        frame = cv2.flip(r.frame, 1) if r.mirrored else r.frame
+        return frame, r
+
+    def take_snapshot(self) -> None:
+        frame, r = self.shown_frame()
+        if frame is None:
+            self._show("warning", "nothing_to_save")
+            return
+        meta = snapshot_meta(r.look, self.pipeline.worker.engine_info, r.mirrored, (frame.shape[1], frame.shape[0]))
+        folder = self.snapshot_dir
+        self._snap_busy += 1
+
+        def job():
+            try:
+                snap = save_snapshot(frame, folder, meta)
+                self._snap_done.put((snap, None))
+            except TryOnError as exc:
+                self._snap_done.put((None, str(exc)))
+            except Exception as exc:  # never let a snapshot take the app down
+                log.exception("snapshot failed")
+                self._snap_done.put((None, f"{type(exc).__name__}: {exc}"))
+
+        self._snap_pool.submit(job)
+
+    def _snapshot_finished(self, snap: Snapshot | None, error: str | None) -> None:
+        self._snap_busy -= 1
+        if snap is None:
+            self._show("error", "snapshot_failed", error=error)
+            return
+        self.snapshots.insert(0, snap)
+        item = QListWidgetItem(QIcon(bgr_to_pixmap(snap.thumbnail)), "")
+        item.setData(Qt.ItemDataRole.UserRole, str(snap.png))
+        item.setToolTip(f"{snap.png.name}\n{snap.meta.get('shade') or tr('bare_lips')}")
+        self.strip.insertItem(0, item)
+        while self.strip.count() > STRIP_MAX:
+            self.strip.takeItem(self.strip.count() - 1)
+        self._update_strip_visibility()
+        self.statusBar().showMessage(tr("snapshot_saved", name=snap.png.name), 5000)
+        if self.banner.key in ("snapshot_failed", "recording_failed"):
+            self.banner.hide()
+
+    def _update_strip_visibility(self) -> None:
+        has = self.strip.count() > 0
+        self.strip.setVisible(has)
+        self.strip_empty.setVisible(not has)
+
+    def _open_snapshot(self, item: QListWidgetItem) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(item.data(Qt.ItemDataRole.UserRole)))
+
+    def open_snapshot_folder(self) -> None:
+        folder = Path(self.snapshot_dir)
+        if not folder.is_dir():
+            self._show("warning", "folder_missing", folder=str(folder))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def choose_snapshot_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("choose_folder"), self.snapshot_dir)
+        if path:
+            self.snapshot_dir = path
+            self.settings.setValue("snapshot_dir", path)
+            self.statusBar().showMessage(tr("folder_set", folder=path), 5000)
+
+    # ---- recording -----------------------------------------------------------------------------
+    def toggle_recording(self) -> None:
+        if self.recorder is None:
+            self.start_recording()
+        else:
+            self.stop_recording()
+
+    def start_recording(self, fps: float | None = None) -> bool:
+        frame, r = self.shown_frame()
+        if frame is None:
+            self._show("warning", "nothing_to_save")
+            self._sync_rec_button()
+            return False
+        if fps is None:
+            measured = self.stats.fps()
+            fps = min(60.0, max(5.0, round(measured))) if measured > 1 else 30.0
+        try:
+            self.recorder = VideoRecorder(recording_name(self.snapshot_dir), fps, (frame.shape[1], frame.shape[0]))
+        except TryOnError as exc:
+            self._show("error", "recording_failed", error=str(exc))
+            self.recorder = None
+            self._sync_rec_button()
+            return False
+        self.recorder.start()
+        self._rec_started = time.perf_counter()
+        self.status_rec.show()
+        self._sync_rec_button()
+        self._refresh_status()
+        self.statusBar().showMessage(tr("recording_started", fps=f"{fps:.0f}"), 4000)
+        return True
+
+    def stop_recording(self) -> VideoRecorder | None:
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return None
+        rec.stop()  # the encoder thread finishes the file; _tick reports when it is done
+        self._finishing.append(rec)
+        self.status_rec.hide()
+        self._sync_rec_button()
+        return rec
+
+    def _recording_finished(self, rec: VideoRecorder) -> None:
+        if rec.error:
+            self._show("error", "recording_failed", error=rec.error)
+        elif rec.path.exists():
+            self.statusBar().showMessage(tr("recording_saved", name=rec.path.name, frames=rec.frames_written), 6000)
+
+    def _sync_rec_button(self) -> None:
+        on = self.recorder is not None
+        self.rec_button.setChecked(on)
+        self.rec_button.setText("  " + (tr("stop_recording") if on else tr("record")))
+        self.rec_button.setToolTip(self.record_action.toolTip())
+
+    # ---- dialogs -------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        rows = []
+        for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.hud_action,
+                  self.next_action, self.prev_action, self.more_action, self.less_action, self.bare_action,
+                  self.fav_action, self.custom_action, *self.finish_actions, self.open_action, self.folder_action,
+                  self.full_action, self.keys_action, self.quit_action):
+            keys = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            rows.append(f"<tr><td style='padding:2px 18px 2px 0'><b>{keys}</b></td><td>{a.text()}</td></tr>")
+        QMessageBox.information(self, tr("shortcuts"), "<table>" + "".join(rows) + "</table>")
+
+    def show_about(self) -> None:
+        from tryon_desktop import __version__
+
+        QMessageBox.about(self, tr("about"), tr("about_text", version=__version__))
+
+    # ---- shutdown ------------------------------------------------------------------------------
+    def shutdown(self, timeout: float = 1.0) -> bool:
+        """Stop every thread and wait for it (never terminate). True when all ended within `timeout`."""
+        if self._closed:
+            return True
+        self._closed = True
+        t0 = time.perf_counter()
+        self.timer.stop()
+        self.status_timer.stop()
+        if self.recorder is not None:
+            self.stop_recording()
+        ok = self.pipeline.stop(timeout=max(0.1, timeout * 0.6))
+        for rec in self._finishing:
+            rec.join(max(0.0, timeout - (time.perf_counter() - t0)))
+            if rec.is_alive():
+                ok = False
+            else:
+                self._recording_finished(rec)
+        self._snap_pool.shutdown(wait=True)
+        return ok and not any(r.is_alive() for r in self._finishing)
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("snapshot_dir", self.snapshot_dir)
+        self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _bool(v) -> bool:
+    if isinstance(v, str):
+        return v.lower() in ("1", "true", "yes")
+    return bool(v)
+
