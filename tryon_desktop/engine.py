@@ -115,9 +115,13 @@ def load_lipstick_backend(model: str | Path | None = "auto", providers: list[str
     if model == "auto" and not manifest.exists():
         return ReferenceLipstick(), "no lipstick generator model installed: using the reference renderer"
     from tryon_desktop.errors import ModelError
-    from tryon_desktop.vision.lip_generator import GanLipstick
+    from tryon_desktop.vision.onnx_runtime import ModelManifest
 
     try:
+        # The manifest and the weights' hash are checked before any generator code runs.
+        ModelManifest.load(manifest).verify()
+        from tryon_desktop.vision.lip_generator import GanLipstick
+
         return GanLipstick(manifest, providers=providers), None
     except ModelError as exc:
         if model != "auto":

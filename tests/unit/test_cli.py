@@ -101,3 +101,15 @@ def test_bench_prints_figures(capsys):
     run = report["runs"][0]
     assert run["frames"] == 5 and set(run["stages_ms"]) == {"track", "align", "generate", "blend", "total"}
     assert run["peak_rss_mb"] > 0
+
+
+def test_8k_image_is_tracked_on_a_downscaled_copy(tmp_path, grace, capsys):
+    face = cv2.resize(grace, (4320 * grace.shape[1] // grace.shape[0], 4320))
+    big = np.full((4320, 7680, 3), 120, np.uint8)
+    x0 = (7680 - face.shape[1]) // 2
+    big[:, x0:x0 + face.shape[1]] = face
+    cv2.imwrite(str(tmp_path / "8k.jpg"), big, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    code, stdout, err = _run([str(tmp_path / "8k.jpg"), "-o", str(tmp_path / "o.jpg"), "--model", "none"], capsys)
+    assert code == 0, err
+    out = cv2.imread(str(tmp_path / "o.jpg"))
+    assert out.shape[:2] == big.shape[:2] and "1 face" in stdout

@@ -74,7 +74,8 @@ def test_srgb_lab_round_trip(rgb):
 
 @given(st.floats(0, 1))
 def test_linear_round_trip(v):
-    assert colour.linear_to_srgb(colour.srgb_to_linear(v)) == pytest.approx(v, abs=1e-9)
+    # The standard's two branch points (0.04045 and 0.0031308) disagree by ~1e-7 around the knee.
+    assert colour.linear_to_srgb(colour.srgb_to_linear(v)) == pytest.approx(v, abs=1e-6)
 
 
 def test_bgr8_order():
