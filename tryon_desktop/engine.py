@@ -21,7 +21,7 @@ import numpy as np
 
 from tryon_desktop.core.geometry import Box
 from tryon_desktop.core.looks import Look, Shade
-from tryon_desktop.core.masks import lip_box, lip_mask, mouth_opening, mouth_width
+from tryon_desktop.core.masks import lip_box, lip_mask, mouth_opening, mouth_width, suppress_teeth
 from tryon_desktop.core.smoothing import LandmarkSmoother
 from tryon_desktop.errors import InputError
 
@@ -190,7 +190,7 @@ class TryOnEngine:
             infos.append(info)
             if look.lipstick is None or box.empty:
                 continue
-            mask = lip_mask(lm, box)
+            mask = suppress_teeth(lip_mask(lm, box), frame[box.slices], lm, box)
             prepared = self.lipstick.prepare(frame, lm, box, mask)
             tg = time.perf_counter()
             made = self.lipstick.generate(prepared, look.lipstick)

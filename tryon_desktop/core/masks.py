@@ -78,3 +78,36 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """Binary dilation of mask > 0 by a disc of `radius` pixels."""
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     return cv2.dilate((mask > 0).astype(np.uint8), k) > 0
+
+
+def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box: Box,
+                   band: float = 0.05) -> np.ndarray:
+    """Zero the mask on teeth-like pixels next to the mouth opening.
+
+    The inner lip contour from the mesh can sit a pixel or two off on real faces, so a sliver of tooth
+    may fall inside the lip mask. Near the opening (within `band` x mouth width), pixels much lighter
+    and much less saturated than the lips themselves are taken for teeth and left alone.
+    """
+    if mouth_opening(landmarks) < 0.03:
+        return mask
+    mouth = inner_mouth_mask(landmarks, box).astype(np.uint8)
+    r = max(1, int(round(band * mouth_width(landmarks))))
+    near = dilate(mouth, r) & (mask > 0)
+    if not near.any():
+        return mask
+    lab = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+    L = lab[..., 0] * (100.0 / 255.0)
+    chroma = np.hypot(lab[..., 1] - 128.0, lab[..., 2] - 128.0)
+    lips = mask > 0.8
+    if lips.sum() < 12:
+        return mask
+    L_lips = float(np.median(L[lips]))
+    c_lips = float(np.median(chroma[lips]))
+    teeth = near & (L > L_lips + 12.0) & (chroma < 0.6 * c_lips)
+    if not teeth.any():
+        return mask
+    # Grow by a pixel so the blend's soft edge does not tint the tooth's rim.
+    teeth = cv2.dilate(teeth.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    out = mask.copy()
+    out[teeth & near] = 0.0
+    return out
