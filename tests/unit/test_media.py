@@ -61,6 +61,13 @@ def test_output_never_overwrites_input(tmp_path, grace_path):
         check_output_path(tmp_path / "no" / "x.png", [grace_path])
 
 
+def test_outputs_get_ordinary_permissions(tmp_path):
+    atomic_write_bytes(tmp_path / "a.bin", b"x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "out.png"
     target.write_bytes(b"old")

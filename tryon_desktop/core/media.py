@@ -144,6 +144,13 @@ def _os_error_message(exc: OSError, target: Path) -> str:
     return f"cannot write {target}: {exc.strerror or exc}"
 
 
+def _umask_mode() -> int:
+    """The mode a plain open() would give a new file (mkstemp's private 0600 surprises users)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(target: str | Path, data: bytes) -> None:
     """Write bytes to target via a temporary file in the same folder and an atomic rename."""
     target = Path(target)
@@ -155,6 +162,7 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:
@@ -249,6 +257,7 @@ class AtomicVideoWriter:
                 raise OutputError(f"no frames were written to {self.target.name}")
             with open(self.tmp, "rb+") as f:
                 os.fsync(f.fileno())
+            os.chmod(self.tmp, _umask_mode())
             os.replace(self.tmp, self.target)
         except OSError as exc:
             self.abort()
