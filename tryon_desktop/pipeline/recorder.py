@@ -193,6 +193,7 @@ class VideoRecorder(threading.Thread):
         self._t0: float | None = None
         self._writer = None
         self._stopping = threading.Event()
+        self.t_last: float | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".rec-", suffix=".mp4", dir=str(self.path.parent))
@@ -244,6 +245,7 @@ class VideoRecorder(threading.Thread):
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         if self._t0 is None:
             self._t0 = t
+        self.t_last = t
         due = int((t - self._t0) * self.fps + 1e-6) + 1  # frames that should exist up to this moment
         n = max(0, due - self.frames_written)
         if self.frames_written == 0:
@@ -268,6 +270,12 @@ class VideoRecorder(threading.Thread):
             self.error = str(_plain_os_error(exc, self.path))
             log.error("recording failed: %s", self.error)
             self._tmp.unlink(missing_ok=True)
+
+    def expected_frames(self) -> int:
+        """Frames a file of the written span holds at `fps` (what a player should count)."""
+        if self._t0 is None or self.t_last is None:
+            return 0
+        return int((self.t_last - self._t0) * self.fps + 1e-6) + 1
 
     def finish(self, timeout: float = 5.0) -> Path | None:
         self.stop()

@@ -29,7 +29,7 @@ class Result:
 
     frame: np.ndarray  # made-up frame, full resolution, BGR uint8
     original: np.ndarray  # the captured frame it came from
-    display: np.ndarray | None  # made-up frame resized (and mirrored) for the preview, BGR uint8
+    display: np.ndarray | None  # made-up frame resized (and mirrored) for the preview, BGRA uint8
     display_original: np.ndarray | None  # the same for the captured frame (before/after split)
     t_capture: float
     t_done: float

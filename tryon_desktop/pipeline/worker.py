@@ -67,6 +67,7 @@ def fit_size(frame_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, i
 
 
 def prepare_display(frame: np.ndarray, size: tuple[int, int] | None, mirror: bool) -> np.ndarray:
+    """Fit `frame` into `size` (aspect kept), mirror it if asked; returns BGRA uint8 for the preview."""
     h, w = frame.shape[:2]
     out = frame
     if size is not None:
@@ -76,7 +77,8 @@ def prepare_display(frame: np.ndarray, size: tuple[int, int] | None, mirror: boo
             out = cv2.resize(frame, (tw, th), interpolation=interp)
     if mirror:
         out = cv2.flip(out, 1)
-    return np.ascontiguousarray(out)
+    # BGRA bytes are Qt's native 32-bit layout (Format_RGB32 on little-endian), so painting is a plain blit
+    return cv2.cvtColor(out, cv2.COLOR_BGR2BGRA)
 
 
 def model_info(engine) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from tryon_desktop.ui import qtenv  # noqa: F401  (must precede every Qt import: undoes cv2's Qt env)
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.bench:
         from tryon_desktop.ui.bench import run_bench
 
-        return run_bench(app, seconds=args.bench_seconds, clip=args.bench_clip)
+        return _exit_now(run_bench(app, seconds=args.bench_seconds, clip=args.bench_clip))
 
     from tryon_desktop.ui.main_window import MainWindow
 
@@ -94,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     win = MainWindow(source=args.source, resolution=resolution, lang=args.lang, snapshot_dir=args.snapshot_dir)
     holder.append(win)
     win.show()
-    return app.exec()
+    return _exit_now(app.exec())
+
+
+def _exit_now(code: int) -> int:
+    """Leave without interpreter finalization. By now every thread has been joined and the settings synced;
+    PySide6 6.12 sometimes dies in the final garbage collection ("none_dealloc"), which would turn a
+    clean quit into a crash report."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(int(code or 0))
 
 
 if __name__ == "__main__":

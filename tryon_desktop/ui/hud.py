@@ -31,11 +31,14 @@ class HudStats:
         self.source = ""
         self.size = (0, 0)
         self.displayed = 0
+        self.history: list[float] | None = None  # every latency, when a benchmark asks for it
 
     def frame_shown(self, t_capture: float, timings: dict, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
         self.shown_at.append(now)
         self.latency_ms.append((now - t_capture) * 1000.0)
+        if self.history is not None:
+            self.history.append(self.latency_ms[-1])
         for k, q in self.stage_ms.items():
             if k in timings:
                 q.append(float(timings[k]))

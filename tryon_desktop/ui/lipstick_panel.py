@@ -84,6 +84,7 @@ class SwatchButton(QAbstractButton):
 
 class LipstickPanel(QWidget):
     lookChanged = Signal(object)  # Look
+    favouritesChanged = Signal()
 
     def __init__(self, catalogue: tuple[Shade, ...], parent=None) -> None:
         super().__init__(parent)
@@ -296,6 +297,7 @@ class LipstickPanel(QWidget):
             self.favourites.append(self.shade)
         self._build_grid()
         self._sync_controls()
+        self.favouritesChanged.emit()
 
     def favourites_json(self) -> str:
         return json.dumps([s.to_dict() for s in self.favourites])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import cv2
 from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -62,7 +62,7 @@ from tryon_desktop.ui import i18n
 from tryon_desktop.ui.hud import BlockMeter, HudStats
 from tryon_desktop.ui.i18n import tr
 from tryon_desktop.ui.lipstick_panel import LipstickPanel
-from tryon_desktop.ui.preview import PreviewWidget
+from tryon_desktop.ui.preview import PreviewWidget, to_qimage
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ def default_snapshot_dir() -> str:
 
 
 def bgr_to_pixmap(bgr) -> QPixmap:
-    return QPixmap.fromImage(QImage(bgr.data, bgr.shape[1], bgr.shape[0], bgr.strides[0],
-                                    QImage.Format.Format_BGR888).copy())
+    return QPixmap.fromImage(to_qimage(bgr))
 
 
 class Banner(QFrame):
@@ -242,6 +241,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(objectName="sideTabs")
         self.lipstick_panel = LipstickPanel(self.catalogue)
         self.lipstick_panel.lookChanged.connect(self._look_changed)
+        self.lipstick_panel.favouritesChanged.connect(
+            lambda: self.settings.setValue("favourites", self.lipstick_panel.favourites_json()))
         self.tabs.addTab(self.lipstick_panel, "")
         self.tabs.setMinimumWidth(352)
         self.tabs.setMaximumWidth(440)

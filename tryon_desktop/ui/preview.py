@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -18,10 +19,19 @@ BG = QColor("#0E0E12")
 ACCENT = QColor("#F0628F")
 
 
-def to_qimage(bgr) -> QImage:
-    """A QImage over the numpy buffer (no copy). The caller keeps the array alive as long as the image."""
-    h, w = bgr.shape[:2]
-    return QImage(bgr.data, w, h, bgr.strides[0], QImage.Format.Format_BGR888)
+def to_qimage(arr) -> QImage:
+    """A QImage holding a copy of a BGRA (or BGR) uint8 array.
+
+    Copying (well under a millisecond for a preview-sized frame) instead of wrapping the numpy buffer
+    means no QImage can outlive its memory, whatever order objects die in at exit.
+    """
+    h, w, c = arr.shape
+    fmt = QImage.Format.Format_RGB32 if c == 4 else QImage.Format.Format_BGR888
+    img = QImage(w, h, fmt)
+    bpl = img.bytesPerLine()
+    dst = np.frombuffer(img.bits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    dst[:, : w * c] = arr.reshape(h, w * c)
+    return img
 
 
 class PreviewWidget(QWidget):

@@ -1,0 +1,54 @@
+"""GUI tests run offscreen (set before Qt is imported); the real-window test uses a subprocess."""
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from tryon_desktop.ui import qtenv  # noqa: E402,F401  (clears cv2's Qt variables before Qt loads)
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, settings):
+    """MainWindow on the demo source at a small size, isolated settings and snapshot folder."""
+    from tryon_desktop.ui.app import make_app
+    from tryon_desktop.ui.main_window import MainWindow
+
+    make_app()
+    windows = []
+
+    def make(**kw):
+        kw.setdefault("source", "demo")
+        kw.setdefault("settings", settings)
+        kw.setdefault("snapshot_dir", str(tmp_path / "snaps"))
+        kw.setdefault("resolution", (640, 360))
+        kw.setdefault("lang", "en")
+        kw.setdefault("cameras", [])
+        win = MainWindow(**kw)
+        qtbot.addWidget(win)
+        win.resize(1100, 700)
+        win.show()
+        windows.append(win)
+        return win
+
+    yield make
+    for w in windows:
+        w.shutdown()
+
+
+@pytest.fixture
+def wait_frames(qtbot):
+    """wait_frames(win, n): block (running the Qt loop) until `n` more frames have been painted."""
+
+    def wait(win, n=3, timeout=15000):
+        start = win.stats.displayed
+        qtbot.waitUntil(lambda: win.stats.displayed >= start + n, timeout=timeout)
+
+    return wait

@@ -1,0 +1,130 @@
+"""Pipeline pieces without a window: slots, sources, reconnects, atomic writes, video frame counts."""
+
+import errno
+import json
+import queue
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.errors import OutputError
+from tryon_desktop.pipeline import capture, recorder
+from tryon_desktop.pipeline.capture import CaptureThread, DemoSource, FrameSource, parse_source
+from tryon_desktop.pipeline.slots import LatestSlot
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_latest_slot_keeps_only_the_newest():
+    s = LatestSlot()
+    for i in range(5):
+        s.put(i)
+    assert s.take(0.01) == 4 and s.dropped == 4
+    assert s.take(0.01) is None
+
+
+class FlakyCamera(FrameSource):
+    """Gives 5 frames, then 'unplugged' (read fails and two reopen attempts fail), then comes back."""
+
+    kind = "camera"
+    live = True
+    label = "Test Cam"
+
+    def __init__(self):
+        self.opens = 0
+        self.reads = 0
+
+    def open(self):
+        self.opens += 1
+        if self.opens in (2, 3):
+            from tryon_desktop.errors import InputError
+
+            raise InputError("gone")
+
+    def read(self):
+        self.reads += 1
+        time.sleep(0.005)
+        if self.reads == 6:
+            return None
+        return np.zeros((32, 32, 3), np.uint8)
+
+
+def test_an_unplugged_camera_is_reported_and_reconnected(monkeypatch):
+    monkeypatch.setattr(capture, "RECONNECT_INTERVAL_S", 0.02)
+    events, slot = queue.Queue(), LatestSlot()
+    cam = FlakyCamera()
+    t = CaptureThread(cam, slot, events, source_id=1)
+    t.start()
+    deadline = time.time() + 5
+    keys = []
+    while time.time() < deadline and "camera_back" not in keys:
+        try:
+            keys.append(events.get(timeout=0.1).key)
+        except queue.Empty:
+            pass
+    frames_at_back = t.frames
+    time.sleep(0.1)
+    t.stop()
+    t.join(1)
+    assert not t.is_alive()
+    assert keys[0] == "camera_lost" and "camera_back" in keys
+    assert cam.opens == 4 and t.frames > frames_at_back  # frames flow again after the reconnect
+
+
+def test_a_corrupt_image_is_an_input_error(tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"\x89PNG garbage")
+    src = parse_source(str(bad))
+    with pytest.raises(Exception, match="not a readable image"):
+        src.open()
+
+
+def test_demo_source_moves_gently():
+    d = DemoSource((320, 180))
+    d.open()
+    a, b = d.read().copy(), None
+    for _ in range(15):
+        b = d.read()
+    assert a.shape == (180, 320, 3)
+    diff = np.abs(a.astype(int) - b.astype(int)).mean()
+    assert 0.5 < diff < 40
+
+
+def test_png_text_round_trip_with_unicode():
+    ok, enc = cv2.imencode(".png", np.zeros((20, 20, 3), np.uint8))
+    data = recorder.png_with_text(enc.tobytes(), {"tryon:shade": "Plum", "tryon:name": "梅子"})
+    assert recorder.read_png_text(data) == {"tryon:shade": "Plum", "tryon:name": "梅子"}
+    assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape == (20, 20, 3)
+
+
+def test_a_full_disk_leaves_no_partial_snapshot(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recorder.os, "fsync", full)  # where a full disk shows up for buffered writes
+    frame = np.zeros((40, 40, 3), np.uint8)
+    with pytest.raises(OutputError, match="disk is full"):
+        recorder.save_snapshot(frame, tmp_path, {"shade": "Plum"}, stem="s")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_video_frames_follow_capture_time(tmp_path):
+    rec = recorder.VideoRecorder(tmp_path / "v.mp4", 20.0, (64, 48))
+    rec.start()
+    frame = np.full((48, 64, 3), 120, np.uint8)
+    # 10 frames at 20 fps, then a 0.25 s stall: the stall is filled with repeats, the video keeps real time
+    times = [i / 20 for i in range(10)] + [0.45 + 0.25 + i / 20 for i in range(5)]
+    for t in times:
+        while not rec.push(frame, t):
+            time.sleep(0.01)
+    assert rec.finish() == tmp_path / "v.mp4"
+    cap = cv2.VideoCapture(str(tmp_path / "v.mp4"))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    assert n == rec.expected_frames() == int(round(times[-1] * 20)) + 1
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]
+    json.dumps({"frames": n})
