@@ -1,0 +1,126 @@
+"""The shipped lipstick generator as the app runs it: onnxruntime + numpy only (no torch needed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.core.looks import FINISHES, Shade, default_catalogue
+from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST, TryOnEngine, load_lipstick_backend
+from tryon_desktop.errors import ModelError
+
+shipped = pytest.mark.skipif(not DEFAULT_LIPSTICK_MANIFEST.exists(), reason="no lipstick generator shipped")
+
+
+def _face():
+    import matplotlib
+
+    from tryon_desktop.vision.face_tracker import FaceTracker
+
+    img = cv2.imread(str(matplotlib.get_data_path() + "/sample_data/grace_hopper.jpg"))
+    with FaceTracker(max_faces=1, video=False) as tr:
+        lm = tr.track(img)[0].landmarks
+    return img, lm
+
+
+@shipped
+def test_shipped_manifest_is_honest():
+    from tryon_desktop.vision.onnx_runtime import sha256_file
+
+    m = json.loads(DEFAULT_LIPSTICK_MANIFEST.read_text())
+    onnx_path = DEFAULT_LIPSTICK_MANIFEST.parent / m["file"]
+    assert m["sha256"] == sha256_file(onnx_path)
+    assert onnx_path.stat().st_size < 5 * 1024 * 1024
+    assert m["training"]["faces"] and m["licence_note"] and m["code_commit"]
+    assert m["parity"]["max_abs_8bit"] <= 1
+
+
+@shipped
+def test_engine_uses_the_gan_by_default():
+    backend, notice = load_lipstick_backend("auto", providers=["CPUExecutionProvider"])
+    assert backend.name == "gan" and notice is None
+    assert backend.provider == "CPU"
+
+
+@shipped
+@pytest.mark.parametrize("finish", FINISHES)
+def test_gan_makes_up_lips_only(finish):
+    from tryon_desktop.core.masks import dilate, inner_mouth_mask, lip_box, lip_mask
+    from tryon_desktop.evaluate import shade_error, texture_kept
+
+    img, lm = _face()
+    backend, _ = load_lipstick_backend("auto", providers=["CPUExecutionProvider"])
+    box = lip_box(lm, img.shape)
+    mask = lip_mask(lm, box)
+    shade = Shade("test red", (170, 30, 50), finish=finish, opacity=1.0)
+    region, alpha = backend.generate(backend.prepare(img, lm, box, mask), shade)
+    assert region.shape == (box.height, box.width, 3) and region.dtype == np.uint8
+    np.testing.assert_array_equal(alpha, mask)
+    assert float(alpha[inner_mouth_mask(lm, box)].max(initial=0.0)) == 0.0  # never on teeth
+    out = img[box.slices].astype(np.float32) * (1 - alpha[..., None]) + region * alpha[..., None]
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    assert shade_error(out, mask, shade) < 6.0
+    assert texture_kept(img[box.slices], out, mask, 100.0) > 0.6
+    far = ~dilate(mask > 0.01, 1)
+    assert np.abs(out[far].astype(int) - img[box.slices][far].astype(int)).max(initial=0) == 0
+
+
+@shipped
+def test_engine_frame_with_gan_is_stable_on_a_still_image():
+    img, _ = _face()
+    shade = default_catalogue()[5]
+    with TryOnEngine(video=True, providers=["CPUExecutionProvider"]) as eng:
+        assert eng.renderer_name == "gan"
+        frames = [eng.process(img, shade).frame for _ in range(4)]
+    diff = np.abs(frames[-1].astype(int) - frames[-2].astype(int))
+    assert diff.max() <= 3
+
+
+@shipped
+def test_tampered_model_is_refused_with_one_line(tmp_path):
+    from tryon_desktop.vision.lip_generator import GanLipstick
+
+    for p in DEFAULT_LIPSTICK_MANIFEST.parent.iterdir():
+        shutil.copy(p, tmp_path / p.name)
+    onnx_path = tmp_path / "lipstick_generator.onnx"
+    data = bytearray(onnx_path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    onnx_path.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as err:
+        GanLipstick(tmp_path / "lipstick_generator.json")
+    assert "\n" not in str(err.value) and "sha256" in str(err.value)
+    backend, notice = load_lipstick_backend("auto")  # the shipped one is unaffected
+    assert backend.name == "gan"
+
+
+def test_shade_error_is_zero_for_the_shade_itself():
+    from tryon_desktop.evaluate import shade_error
+
+    shade = Shade("x", (180, 40, 70))
+    patch = np.zeros((40, 60, 3), np.uint8)
+    patch[:] = shade.rgb[::-1]
+    # lighter and darker versions of the same colour: lightness is factored out
+    mask = np.ones((40, 60), np.float32)
+    assert shade_error(patch, mask, shade) < 0.05
+    dark = (patch.astype(np.float32) * 0.6).astype(np.uint8)
+    assert shade_error(dark, mask, shade) < 1.5
+    other = np.zeros_like(patch)
+    other[:] = (200, 120, 40)
+    assert shade_error(other, mask, shade) > 20
+
+
+def test_realism_classifier_separates_and_does_not_overfit():
+    from tryon_desktop.evaluate import logistic_cv
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 8))
+    y = np.r_[np.ones(40), np.zeros(40)]
+    chance, _ = logistic_cv(X, y, repeats=3)
+    assert 0.3 < chance < 0.7
+    X[:40, 0] += 3.0
+    sep, _ = logistic_cv(X, y, repeats=3)
+    assert sep > 0.9

@@ -1,0 +1,76 @@
+"""tryon-train: `tryon-train lipstick --data DIR --out RUN_DIR` and `tryon-train export RUN_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from tryon_desktop.errors import TryOnError
+
+DEFAULT_DATA = Path("..") / "shared" / "data" / "faces" / "train"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tryon-train", description="Train and export the lipstick generator.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("lipstick", help="train the lipstick GAN (resumes when RUN_DIR holds a checkpoint)")
+    t.add_argument("--data", nargs="+", default=[str(DEFAULT_DATA)], help="folder(s) of face photos")
+    t.add_argument("--out", required=True, help="run folder: config, checkpoints, samples, loss curves")
+    t.add_argument("--cache", help="reuse an .npz face cache (built from the same --data)")
+    t.add_argument("--steps", type=int)
+    t.add_argument("--batch", type=int)
+    t.add_argument("--minutes", type=float, help="stop (and checkpoint) after this much training time")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--workers", type=int)
+    t.add_argument("--smoke", action="store_true", help="a few tiny steps, for tests")
+    t.add_argument("--no-progress", action="store_true")
+    t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
+    e = sub.add_parser("export", help="export a run's generator to ONNX + manifest, with a parity check")
+    e.add_argument("run_dir")
+    e.add_argument("--out", help="folder for lipstick_generator.onnx/.json (default: RUN_DIR/export)")
+    e.add_argument("--raw", action="store_true", help="export the raw weights, not their moving average")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("tryon-train needs torch: pip install 'tryon-desktop[train]'", file=sys.stderr)
+        return 2
+    try:
+        if args.cmd == "lipstick":
+            from tryon_desktop.train.config import TrainConfig
+            from tryon_desktop.train.loop import train
+
+            cfg = TrainConfig(data=[str(Path(d)) for d in args.data])
+            if args.smoke:
+                cfg.steps, cfg.batch, cfg.workers, cfg.sample_every = 4, 4, 0, 2
+                cfg.adv_start, cfg.checkpoint_every_s = 1, 1e9
+            for key, val in (("steps", args.steps), ("batch", args.batch), ("seed", args.seed),
+                             ("workers", args.workers), ("max_minutes", args.minutes)):
+                if val is not None:
+                    setattr(cfg, key, val)
+            summary = train(cfg, args.out, cache_path=args.cache, progress=not args.no_progress, resume=not args.fresh)
+            print(json.dumps(summary))
+        elif args.cmd == "export":
+            from tryon_desktop.train.export import export_run
+
+            result = export_run(args.run_dir, args.out, use_ema=not args.raw)
+            print(json.dumps(result, indent=2))
+    except TryOnError as exc:
+        print(f"tryon-train: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tryon-train: interrupted (the last checkpoint is kept; run again to resume)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

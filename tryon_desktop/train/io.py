@@ -1,0 +1,68 @@
+"""Atomic file writes and safe checkpoints (tensors + plain data only, loaded with weights_only=True)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _tmp_beside(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    fd, tmp = _tmp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_torch_save(obj, path: str | Path) -> None:
+    import torch
+
+    path = Path(path)
+    fd, tmp = _tmp_beside(path)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_image_write(path: str | Path, img, params=None) -> None:
+    import cv2
+
+    path = Path(path)
+    ok, buf = cv2.imencode(path.suffix or ".png", img, params or [])
+    if not ok:
+        raise OSError(f"could not encode {path.name}")
+    atomic_write_bytes(path, buf.tobytes())
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """torch.load with weights_only=True: tensors and plain Python data, never arbitrary pickles."""
+    import pickle
+
+    import torch
+
+    from tryon_desktop.errors import InputError
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise InputError(f"checkpoint not found: {path}") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
+        raise InputError(f"checkpoint {path} is not a safe tryon checkpoint: {str(exc).splitlines()[0]}") from None
