@@ -225,3 +225,13 @@ def test_keyboard_shortcuts_step_shades_and_opacity(make_window, qtbot):
     assert win.lipstick_panel.shade.opacity == pytest.approx(before - 0.05, abs=0.011)
     qtbot.keyClick(win, Qt.Key.Key_0)
     assert win.lipstick_panel.shade is None
+
+
+def test_no_camera_says_so_and_runs_the_demo(make_window, qtbot, wait_frames):
+    win = make_window(source=None, cameras=[])
+    assert win.source_spec == "demo"
+    qtbot.waitUntil(lambda: win.stats.provider != "", timeout=10000)
+    wait_frames(win, 3)
+    # the renderer notice arrives later and must not push the camera message off the banner
+    assert "No camera found" in win.banner.label.text()
+    assert not (win.snapshot_dir and __import__("os").path.exists(win.snapshot_dir)), "wrote files unasked"

@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     resolution = _resolution(args.resolution)
+    if args.bench and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the benchmark needs no screen
     app = make_app()
     if args.bench:
         from tryon_desktop.ui.bench import run_bench

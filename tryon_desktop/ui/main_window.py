@@ -80,9 +80,12 @@ def bgr_to_pixmap(bgr) -> QPixmap:
 
 
 class Banner(QFrame):
-    """A one-line message over the preview for things the user must see (no camera, errors)."""
+    """Messages over the preview that the user must see (no camera, errors), up to three at once:
+    a newer message does not hide an older one (e.g. "no camera" stays beside the renderer notice)."""
 
     COLOURS = {"info": "#2B3A55", "warning": "#5A4516", "error": "#5E2129"}
+    RANK = {"info": 0, "warning": 1, "error": 2}
+    MAX_LINES = 3
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, objectName="banner")
@@ -90,16 +93,40 @@ class Banner(QFrame):
         lay.setContentsMargins(12, 6, 6, 6)
         self.label = QLabel(wordWrap=True)
         self.close_button = QToolButton(text="✕", objectName="bannerClose")
-        self.close_button.clicked.connect(self.hide)
+        self.close_button.clicked.connect(self.clear)
         lay.addWidget(self.label, 1)
         lay.addWidget(self.close_button)
-        self.key = ""
+        self.messages: dict[str, tuple[str, str]] = {}  # key -> (level, text), oldest first
+        self.key = ""  # the newest message's key
         self.hide()
 
     def show_message(self, level: str, text: str, key: str = "") -> None:
+        key = key or text
+        self.messages.pop(key, None)
+        self.messages[key] = (level, text)
+        while len(self.messages) > self.MAX_LINES:
+            self.messages.pop(next(iter(self.messages)))
         self.key = key
+        self._render()
+
+    def remove(self, *keys: str) -> None:
+        for k in keys:
+            self.messages.pop(k, None)
+        self.key = next(reversed(self.messages), "") if self.messages else ""
+        self._render()
+
+    def clear(self) -> None:
+        self.messages.clear()
+        self.key = ""
+        self._render()
+
+    def _render(self) -> None:
+        if not self.messages:
+            self.hide()
+            return
+        level = max((lv for lv, _ in self.messages.values()), key=lambda lv: self.RANK.get(lv, 0))
         self.setStyleSheet(f"#banner {{ background: {self.COLOURS.get(level, '#2B3A55')}; border-radius: 8px; }}")
-        self.label.setText(text)
+        self.label.setText("\n".join(t for _, t in reversed(self.messages.values())))
         self.show()
 
 
@@ -130,6 +157,7 @@ class MainWindow(QMainWindow):
         self._last_tick = time.perf_counter()
         self.tick_gap_max = 0.0
         self._closed = False
+        self._banner_args: dict[str, tuple[str, dict]] = {}
 
         self.setWindowTitle("Tryon Desktop")
         self.setMinimumSize(QSize(980, 620))
@@ -382,9 +410,13 @@ class MainWindow(QMainWindow):
         self._refresh_sources()
         self._refresh_status()
         self._update_strip_visibility()
-        if self.banner.isVisible() and self.banner.key:
-            level, key_args = self._banner_state
-            self.banner.show_message(level, tr(key_args[0], **key_args[1]), key_args[0])
+        for key in list(self.banner.messages):
+            if key in self._banner_args:
+                level, args = self._banner_args[key]
+                self.banner.messages[key] = (level, tr(key, **args))
+        self.banner._render()
+        if self.source_spec == "demo":
+            self.stats.source = tr("demo_source")
 
     # ---- sources -------------------------------------------------------------------------------
     def _refresh_sources(self) -> None:
@@ -445,8 +477,7 @@ class MainWindow(QMainWindow):
         self.pipeline.set_source(src)
         if remember and spec.startswith("camera:"):
             self.settings.setValue("camera", spec)
-        if self.banner.key in ("camera_lost", "camera_reconnecting", "camera_unavailable", "source_ended"):
-            self.banner.hide()
+        self.banner.remove("camera_lost", "camera_reconnecting", "camera_unavailable", "source_ended")
         self._refresh_sources()
 
     def _make_source(self, spec: str) -> FrameSource:
@@ -590,10 +621,11 @@ class MainWindow(QMainWindow):
         getattr(log, {"info": "info", "warning": "warning"}.get(level, "error"))(text)
         self.statusBar().showMessage(text, 8000)
         if level in ("warning", "error") or key in ("camera_back",):
-            self._banner_state = (level, (key, args))
+            self._banner_args[key] = (level, args)
             self.banner.show_message(level, text, key)
             if key == "camera_back":
-                QTimer.singleShot(3000, lambda: self.banner.key == "camera_back" and self.banner.hide())
+                self.banner.remove("camera_lost", "camera_reconnecting")
+                QTimer.singleShot(3000, lambda: self.banner.remove("camera_back"))
 
     def _refresh_status(self) -> None:
         w, h = self.stats.size if self.stats.size != (0, 0) else (0, 0)
@@ -655,8 +687,7 @@ class MainWindow(QMainWindow):
             self.strip.takeItem(self.strip.count() - 1)
         self._update_strip_visibility()
         self.statusBar().showMessage(tr("snapshot_saved", name=snap.png.name), 5000)
-        if self.banner.key in ("snapshot_failed", "recording_failed"):
-            self.banner.hide()
+        self.banner.remove("snapshot_failed")
 
     def _update_strip_visibility(self) -> None:
         has = self.strip.count() > 0
