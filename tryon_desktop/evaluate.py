@@ -112,11 +112,13 @@ def texture_kept(before: np.ndarray, after: np.ndarray, mask: np.ndarray, mw: fl
 
 
 def lip_stats_features(bgr: np.ndarray, mask: np.ndarray, mw: float) -> np.ndarray | None:
-    """Colour-independent statistics of one face's lips (for the realism classifier)."""
+    """Colour-independent statistics of one face's lips (for the realism classifier).
+
+    Nothing here compares the lips with the skin around them: the real set is chosen by exactly that
+    contrast (the lipstick score), so such a feature would detect the selection, not the realism."""
     core = mask > 0.7
     if core.sum() < 40:
         return None
-    ring = dilate(mask > 0.05, max(3, int(0.08 * mw))) & ~(mask > 0.05)
     lin = _LIN[bgr[..., ::-1]]
     Y = lin @ _LUMA
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2Lab).astype(np.float32)
@@ -143,8 +145,6 @@ def lip_stats_features(bgr: np.ndarray, mask: np.ndarray, mw: float) -> np.ndarr
         corr,
         float((y > 1.4 * med).mean()),
         float(grad[edge].mean() / (grad[core].mean() + 1e-3)) if edge.any() else 0.0,
-        float(L[ring].mean() - l_l.mean()) if ring.any() else 0.0,
-        float(C[ring].mean() - c_l.mean()) if ring.any() else 0.0,
     ]
     return np.asarray(feats, np.float64)
 
@@ -262,7 +262,20 @@ def eval_faces(backends: dict, faces: list[Face], shades: list[Shade]) -> dict:
     return res
 
 
-def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames: int) -> dict:
+def to_canvas(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Fit a clip's frame into a webcam-sized canvas (e.g. 1280x720), centred, the rest mid grey."""
+    W, H = size
+    h, w = frame.shape[:2]
+    s = min(W / w, H / h)
+    nw, nh = int(round(w * s)), int(round(h * s))
+    out = np.full((H, W, 3), 110, np.uint8)
+    x0, y0 = (W - nw) // 2, (H - nh) // 2
+    out[y0:y0 + nh, x0:x0 + nw] = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames: int,
+               canvas: tuple[int, int] | None = (1280, 720)) -> dict:
     from tryon_desktop.engine import TryOnEngine
     from tryon_desktop.vision.face_tracker import FaceTracker
 
@@ -275,7 +288,7 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
             ok, fr = cap.read()
             if not ok:
                 break
-            frames.append(fr)
+            frames.append(to_canvas(fr, canvas) if canvas else fr)
         cap.release()
         if len(frames) < 3:
             continue
@@ -447,13 +460,14 @@ def markdown(report: dict) -> str:
                     + fmt(r.get(n, {}).get("accuracy_sd"), pct=True, digits=1)) if r.get(n, {}).get("accuracy") is not None else "n/a"),
         ("speed: per call (align + generate, one face), photos, ms median", lambda n: fmt(f[n]["call_ms_median"])),
         ("speed: per call on clips, ms median", lambda n: fmt(c.get(n, {}).get("call_ms_median"))),
-        ("speed: per frame (whole engine incl. tracking) on clips, ms median", lambda n: fmt(c.get(n, {}).get("frame_ms_median"))),
+        ("speed: per frame (whole engine incl. tracking) on clips at 1280x720, ms median", lambda n: fmt(c.get(n, {}).get("frame_ms_median"))),
     ]
     out = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     out += ["| " + label + " | " + " | ".join(fn(n) for n in names) + " |" for label, fn in rows]
     notes = [f"- faces: {report['n_faces']} ({', '.join(report['face_dirs'])}), shades: {report['n_shades']} "
              f"(catalogue, at opacity 1 for shade accuracy), clips: {report.get('n_clips', 0)} "
-             f"(first {report.get('max_frames')} frames, shades: {', '.join(report.get('clip_shades', []))})"]
+             f"(first {report.get('max_frames')} frames, each fitted into a 1280x720 canvas; shades: "
+             f"{', '.join(report.get('clip_shades', []))})"]
     if r:
         notes.append(f"- realism: real = {r.get('n_real')} held-out photos of lips wearing lipstick "
                      f"(lipstick score ≥ {report.get('real_min_score')}), made-up = held-out bare faces with one "

@@ -32,7 +32,27 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir")
     e.add_argument("--out", help="folder for lipstick_generator.onnx/.json (default: RUN_DIR/export)")
     e.add_argument("--raw", action="store_true", help="export the raw weights, not their moving average")
+    m = sub.add_parser("metrics", help="copy tryon-eval's results into a model manifest")
+    m.add_argument("manifest")
+    m.add_argument("eval_json")
     return p
+
+
+def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
+    from tryon_desktop.errors import InputError
+    from tryon_desktop.train.io import atomic_write_text
+
+    try:
+        man = json.loads(Path(manifest).read_text(encoding="utf-8"))
+        ev = json.loads(Path(eval_json).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read {exc}") from None
+    keep = {k: ev.get(k) for k in ("faces", "clips", "realism", "onnx_ms", "n_faces", "n_shades", "face_dirs",
+                                   "n_clips", "max_frames", "clip_shades", "real_min_score")}
+    keep["command"] = "tryon-eval lipstick (see docs/eval_lipstick.md)"
+    man["metrics"] = keep
+    atomic_write_text(manifest, json.dumps(man, indent=2))
+    return keep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
             result = export_run(args.run_dir, args.out, use_ema=not args.raw)
             print(json.dumps(result, indent=2))
+        elif args.cmd == "metrics":
+            attach_metrics(args.manifest, args.eval_json)
     except TryOnError as exc:
         print(f"tryon-train: {exc}", file=sys.stderr)
         return 1

@@ -64,8 +64,9 @@ def load_generator(run_dir: str | Path, use_ema: bool = True) -> tuple[Generator
     G = Generator(cfg.g_width)
     try:
         G.load_state_dict(ck["G_ema" if use_ema and "G_ema" in ck else "G"])
-    except RuntimeError as exc:
-        raise InputError(f"checkpoint does not fit this code's generator: {str(exc).splitlines()[0]}") from None
+    except RuntimeError:
+        raise InputError(f"{run_dir}/checkpoint.pt holds a generator of another architecture than this code's "
+                         "(missing, extra or differently shaped weights): export it with the code that trained it") from None
     return G.eval(), ck
 
 
@@ -187,7 +188,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: 
         cache_path = run_dir / "faces.npz"
         if cache_path.exists():
             c = load_cache(cache_path)
-            for name, hold in zip(c.names, c.holdout):
+            for name, hold in zip(c.names, c.holdout, strict=True):
                 key = str(name).split("/")[0]
                 counts.setdefault(key, {"faces": 0, "held_out": 0})
                 counts[key]["faces"] += 1

@@ -238,9 +238,9 @@ def plot_losses(history: list[dict], path: Path) -> None:
     keys = sorted({k for h in history for k in h if k != "step"})
     fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 2.8))
     axes = np.atleast_1d(axes)
-    for ax, k in zip(axes, keys):
+    for ax, k in zip(axes, keys, strict=True):
         pts = [(h["step"], h[k]) for h in history if k in h]
-        xs, ys = zip(*pts)
+        xs, ys = zip(*pts, strict=True)
         ax.plot(xs, ys, lw=0.6, alpha=0.5)
         if len(ys) > 20:
             kern = np.ones(15) / 15.0
@@ -270,7 +270,7 @@ def prepare_cache(cfg: TrainConfig, run_dir: Path, cache_path: Path | None = Non
 
 def _ema_update(ema, model, decay):
     with torch.no_grad():
-        for pe, pm in zip(ema.parameters(), model.parameters()):
+        for pe, pm in zip(ema.parameters(), model.parameters(), strict=True):
             pe.lerp_(pm, 1.0 - decay)
 
 

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.core.colour import LUMA, srgb_to_lab, srgb_to_linear
-from tryon_desktop.core.geometry import Box, lip_alignment
+from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
 from tryon_desktop.errors import ModelError
@@ -175,6 +175,18 @@ def encode_bgr8(lin_rgb: np.ndarray) -> np.ndarray:
     return _ENC_LUT[idx]
 
 
+def corner_alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """core.geometry.lip_alignment in closed form (two point pairs fit a similarity exactly): the same
+    matrix without an SVD, which costs milliseconds when the CPU is busy."""
+    (ca, cb) = canonical_lip_points(PATCH_W, PATCH_H)
+    d = complex(*(np.asarray(b, np.float64) - np.asarray(a, np.float64)))
+    if abs(d) < 1e-9:
+        return lip_alignment(a, b, PATCH_W, PATCH_H)  # raises its own error for degenerate corners
+    z = complex(*(cb - ca)) / d
+    t = complex(*ca) - z * complex(float(a[0]), float(a[1]))
+    return np.array([[z.real, -z.imag, t.real], [z.imag, z.real, t.imag]])
+
+
 _MAP_COLS = 1024  # cv2.remap wants maps under 32767 wide: fold the pixel list into rows of this length
 
 
@@ -215,7 +227,9 @@ class GanLipstick:
                  temporal: float = 0.5) -> None:
         from tryon_desktop.vision.onnx_runtime import SHORT_NAMES, load_model
 
-        loaded = load_model(manifest_path, providers=providers)
+        # One thread: the model is ~0.07 GMAC, a thread pool only adds wake-up jitter when the GUI,
+        # the tracker and the capture thread compete for the same cores.
+        loaded = load_model(manifest_path, providers=providers, threads=1)
         self.session = loaded.session
         self.manifest = loaded.manifest
         self.provider = SHORT_NAMES.get(loaded.provider, loaded.provider)
@@ -246,7 +260,7 @@ class GanLipstick:
             return None
         basis, y_med, chroma = feats
         a, b = landmarks[MOUTH_CORNERS[0], :2], landmarks[MOUTH_CORNERS[1], :2]
-        M = lip_alignment(a, b, PATCH_W, PATCH_H)  # frame -> patch
+        M = corner_alignment(a, b)  # frame -> patch
         # Warp only the box (its offset folded into M) into the canonical patch.
         M_roi = compose(M, np.array([[1.0, 0.0, box.x0], [0.0, 1.0, box.y0]]))
         patch = cv2.warpAffine(roi, M_roi, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
