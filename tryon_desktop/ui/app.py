@@ -58,6 +58,15 @@ def make_app(argv: list[str] | None = None):
     app.setApplicationName("tryon-desktop")
     app.setOrganizationName("tryon-desktop")
     app.setApplicationDisplayName("Tryon Desktop")
+    # The desktop file name ties the window to tryon-desktop.desktop (icon on Wayland docks).
+    app.setDesktopFileName("tryon-desktop")
+    from PySide6.QtGui import QIcon
+
+    from tryon_desktop.core.looks import ASSETS_DIR
+
+    icon = ASSETS_DIR / "icons" / "tryon-desktop.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     apply_style(app)
     return app
 
