@@ -1,5 +1,11 @@
 """User-facing errors: each carries a one-line message that names the problem."""
 
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
 
 class TryOnError(Exception):
     """An error the user caused or can fix; front ends print `str(err)` and exit non-zero."""
@@ -19,3 +25,14 @@ class ModelError(TryOnError):
 
 class OutputError(TryOnError):
     """An output cannot be written (permissions, full disk, would overwrite the input)."""
+
+
+def read_json(path: str | Path, error: type[TryOnError], what: str):
+    """Parse a JSON file, turning every way it can fail into `error` with a one-line message."""
+    p = Path(path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{what} not found: {p}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{what} {p} is not valid JSON: {exc}") from None

@@ -5,14 +5,13 @@ Colours are sRGB 8-bit triples in (R, G, B) order, as a user would type them (#R
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from tryon_desktop.errors import LookError
+from tryon_desktop.errors import LookError, read_json
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 CATALOGUE_PATH = ASSETS_DIR / "swatches" / "lipsticks.json"
@@ -112,12 +111,7 @@ class Look:
 def load_catalogue(path: str | Path | None = None) -> list[Shade]:
     """Read and validate a shade catalogue; a bad entry raises LookError naming it."""
     p = Path(path) if path is not None else CATALOGUE_PATH
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LookError(f"shade catalogue not found: {p}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LookError(f"shade catalogue {p} is not valid JSON: {exc}") from None
+    data = read_json(p, LookError, "shade catalogue")
     entries = data.get("shades") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise LookError(f"shade catalogue {p} must hold a non-empty list under 'shades'")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import ctypes.util
 import hashlib
-import json
 import logging
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tryon_desktop.errors import ModelError
+from tryon_desktop.errors import ModelError, read_json
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +105,9 @@ class ModelManifest:
     @classmethod
     def load(cls, path: str | Path) -> ModelManifest:
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ModelError(f"model manifest not found: {p}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"model manifest {p} is not valid JSON: {exc}") from None
+        data = read_json(p, ModelError, "model manifest")
+        if not isinstance(data, dict):
+            raise ModelError(f"model manifest {p.name} must be a JSON object")
         for key in ("file", "sha256", "inputs", "outputs"):
             if key not in data:
                 raise ModelError(f"model manifest {p.name} lacks '{key}'")
