@@ -294,7 +294,8 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
             continue
         for name, model in models.items():
             for shade in shades:
-                with TryOnEngine(model=model, max_faces=1, video=True, tracker=FaceTracker(1, True)) as eng:
+                with TryOnEngine(model=None, max_faces=1, video=True, tracker=FaceTracker(1, True)) as eng:
+                    eng.lipstick = model()  # a fresh backend per clip and shade (no state carried over)
                     prev = None
                     for fr in frames:
                         r = eng.process(fr, shade)
@@ -512,14 +513,19 @@ def run_lipstick(args) -> dict:
     from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST, ReferenceLipstick
 
     backends = {"reference": ReferenceLipstick()}
-    models = {"reference": None}
+    models = {"reference": ReferenceLipstick}
     manifest = DEFAULT_LIPSTICK_MANIFEST if args.model == "auto" else Path(args.model)
     onnx_ms = None
     if manifest.exists():
+        from functools import partial
+
         from tryon_desktop.vision.lip_generator import GanLipstick
 
+        # "gan" is what the app ships (generator + colour lock); "gan_raw" is the generator's own colour.
         backends["gan"] = GanLipstick(manifest)
-        models["gan"] = str(manifest)
+        models["gan"] = partial(GanLipstick, manifest)
+        backends["gan_raw"] = GanLipstick(manifest, colour_lock=0.0)
+        models["gan_raw"] = partial(GanLipstick, manifest, colour_lock=0.0)
     elif args.model != "auto":
         raise InputError(f"model manifest not found: {manifest}")
     else:

@@ -186,10 +186,12 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: 
         from tryon_desktop.train.data import load_cache
 
         cache_path = run_dir / "faces.npz"
+        if not cache_path.exists() and data.get("cache"):
+            cache_path = Path(data["cache"])
         if cache_path.exists():
             c = load_cache(cache_path)
             for name, hold in zip(c.names, c.holdout, strict=True):
-                key = str(name).split("/")[0]
+                key = "/".join(str(name).split("/")[:2])  # data root / subfolder
                 counts.setdefault(key, {"faces": 0, "held_out": 0})
                 counts[key]["faces"] += 1
                 counts[key]["held_out"] += int(bool(hold))

@@ -306,6 +306,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, cache_path: str | Path | None =
     cfg.save(run_dir / "config.json")
     cache = prepare_cache(cfg, run_dir, Path(cache_path) if cache_path else None, progress)
     stats = dict(cache.stats)
+    stats["cache"] = str(Path(cache_path) if cache_path else run_dir / "faces.npz")
     stats["train_faces"] = int((~cache.holdout).sum()) or len(cache)
     stats["real_lipstick_faces"] = int(((~cache.holdout) & (cache.score >= cfg.real_min_score)).sum())
     atomic_write_text(run_dir / "data.json", json.dumps(stats, indent=2))

@@ -187,6 +187,29 @@ def corner_alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array([[z.real, -z.imag, t.real], [z.imag, z.real, t.imag]])
 
 
+def clip_to_white(lin: np.ndarray) -> np.ndarray:
+    """Out-of-range colours (strong speculars on glossy lips, where Y / median Y is large) go to white
+    like a real highlight, instead of clipping channel by channel into a false hue (magenta specks)."""
+    lin = np.maximum(lin, 0.0)
+    peak = lin.max(axis=-1, keepdims=True)
+    over = peak > 1.0
+    if not over.any():
+        return lin
+    scaled = lin / np.maximum(peak, 1.0)
+    t = np.clip(peak - 1.0, 0.0, 1.0)
+    return np.where(over, scaled * (1.0 - t) + t, lin)
+
+
+def edge_alpha(mask: np.ndarray, knee: float = 0.25) -> np.ndarray:
+    """The soft lip mask with its faint outer tail pulled in (alpha = mask * min(1, mask / knee)).
+
+    Unchanged from `knee` up, so the visible edge stays where the mask puts it. The tail lies on skin,
+    which the per-pixel transform (made for lips) would brighten as if it were a highlight; a faint
+    alpha times a large change still shows as a halo, so it is faded quadratically instead.
+    """
+    return mask * np.minimum(1.0, mask * (1.0 / knee))
+
+
 _MAP_COLS = 1024  # cv2.remap wants maps under 32767 wide: fold the pixel list into rows of this length
 
 
@@ -217,6 +240,8 @@ class PreparedLips:
 class GanLipstick:
     """The ONNX lipstick generator as a LipstickBackend (see module docstring for the model's I/O).
 
+    `colour_lock` (0 = the generator's raw colour, 1 = full) is a luminance-neutral per-channel gain that
+    pins the lips' mean chromaticity to the shade's (see `_lock_colour`).
     `temporal` blends each face's coefficient grid with the previous frame's (in canonical-patch space,
     so it follows the face) while the shade stays the same: the colour does not shimmer with sensor noise.
     """
@@ -224,7 +249,7 @@ class GanLipstick:
     name = "gan"
 
     def __init__(self, manifest_path: str | Path, providers: list[str] | None = None,
-                 temporal: float = 0.5) -> None:
+                 temporal: float = 0.5, colour_lock: float = 1.0) -> None:
         from tryon_desktop.vision.onnx_runtime import SHORT_NAMES, load_model
 
         # One thread: the model is ~0.07 GMAC, a thread pool only adds wake-up jitter when the GUI,
@@ -245,6 +270,7 @@ class GanLipstick:
         if sorted(names) != ["cond", "image"]:
             raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected image and cond")
         self.temporal = float(temporal)
+        self.colour_lock = float(colour_lock)
         self._memory: list[tuple[tuple[float, float, float], Shade, np.ndarray]] = []
 
     def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray) -> PreparedLips | None:
@@ -308,9 +334,40 @@ class GanLipstick:
         coef = cv2.remap(grid, prepared.taps[0], prepared.taps[1], cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE).reshape(-1, N_COEF)[:n].reshape(n, 3, N_BASIS)
         lin = np.einsum("nck,nk->nc", coef, prepared.basis)
+        if self.colour_lock > 0.0:
+            lin = self._lock_colour(lin, prepared, shade)
         region = prepared.roi.copy()
-        region[prepared.where] = encode_bgr8(lin)
-        return region, prepared.mask
+        region[prepared.where] = encode_bgr8(clip_to_white(lin))
+        return region, edge_alpha(prepared.mask)
+
+    def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
+        """Pull the made-up lips' mean chromaticity onto the shade's, keeping the generator's luminance,
+        shading, texture and highlights (one gain per colour channel, luminance-neutral).
+
+        The generator gets the colour close; this closes the last few ΔE so what a customer sees is the
+        shade they picked. Its strength follows the opacity (a sheer shade is meant to mix with the lips).
+        """
+        m = prepared.mask[prepared.where]
+        core = m > 0.9
+        if core.sum() < 20:
+            return lin
+        y = lin[core] @ _LUMA
+        lo, hi = np.percentile(y, [10, 85])
+        keep = (y >= lo) & (y <= hi)
+        if keep.sum() < 10:
+            return lin
+        mean = lin[core][keep].mean(0)
+        y_mean = float(mean @ _LUMA)
+        target = srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0)
+        y_t = float(target @ LUMA)
+        if y_mean <= 1e-5 or y_t <= 1e-5:
+            return lin
+        gain = (target / y_t) / np.maximum(mean / y_mean, 1e-4)
+        gain = np.clip(gain, 0.25, 4.0)
+        gain = gain / float((gain * mean) @ _LUMA / y_mean)  # keep the lips' luminance
+        strength = self.colour_lock * shade.opacity
+        gain = (1.0 + strength * (gain - 1.0)).astype(np.float32)
+        return lin * gain
 
     def reset(self) -> None:
         self._memory = []
