@@ -21,13 +21,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tryon_desktop.core.media import IMAGE_EXTS, VIDEO_EXTS
+from tryon_desktop.core.media import demo_photo_path as _shipped_demo_photo
 from tryon_desktop.errors import InputError
 from tryon_desktop.pipeline.slots import LatestSlot, Packet
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".wmv"}
+IMAGE_SUFFIXES = IMAGE_EXTS
+VIDEO_SUFFIXES = VIDEO_EXTS | {".wmv"}
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 DEFAULT_RESOLUTION = (1280, 720)
 MAX_IMAGE_SIDE = 1920
@@ -143,7 +145,24 @@ class ImageSource(FrameSource):
         return (0, 0) if self._frame is None else (self._frame.shape[1], self._frame.shape[0])
 
 
-class VideoFileSource(FrameSource):
+class _VideoCaptureSource(FrameSource):
+    """A source reading from a cv2.VideoCapture held in `_cap`."""
+
+    _cap: cv2.VideoCapture | None = None
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    @property
+    def size(self):
+        if self._cap is None:
+            return (0, 0)
+        return (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+
+class VideoFileSource(_VideoCaptureSource):
     kind = "video"
 
     def __init__(self, path: str | os.PathLike, loop: bool = True) -> None:
@@ -182,19 +201,7 @@ class VideoFileSource(FrameSource):
         self.frames_read += 1
         return frame
 
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
-
-    @property
-    def size(self):
-        if self._cap is None:
-            return (0, 0)
-        return (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-
-
-class CameraSource(FrameSource):
+class CameraSource(_VideoCaptureSource):
     kind = "camera"
     live = True
 
@@ -233,26 +240,12 @@ class CameraSource(FrameSource):
         ok, frame = self._cap.read()
         return frame if ok and frame is not None else None
 
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
-
-    @property
-    def size(self):
-        if self._cap is None:
-            return (0, 0)
-        return (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-
-
 def demo_photo_path() -> Path | None:
-    """matplotlib's sample photo (shipped inside its wheel; mediapipe already depends on matplotlib)."""
+    """The shipped demo portrait (core.media), or None when it is missing: the demo then shows a plain card."""
     try:
-        import matplotlib
-
-        p = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+        p = _shipped_demo_photo()
         return p if p.is_file() else None
-    except Exception:  # matplotlib missing or broken: the demo falls back to a plain card
+    except Exception:  # matplotlib missing or broken
         return None
 
 
