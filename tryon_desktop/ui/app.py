@@ -110,9 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exit_now(code: int) -> int:
-    """Leave without interpreter finalization. By now every thread has been joined and the settings synced;
-    PySide6 6.12 sometimes dies in the final garbage collection ("none_dealloc"), which would turn a
-    clean quit into a crash report."""
+    """Leave without interpreter finalization. By now every thread has been joined and the settings synced.
+    Added when PySide6 6.12.0 on Python < 3.12 died at exit with "none_dealloc": it drops a reference to None
+    on every void call (now pinned out in pyproject.toml, see tests/gui/test_refcounts.py). Kept so that a
+    Qt binding's teardown bug can never turn a clean quit into a crash report."""
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
