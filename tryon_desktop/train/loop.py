@@ -166,7 +166,7 @@ def train_step(G, Dn, optG, optD, batch, cfg: TrainConfig, step: int) -> dict:
         loss_d = L.d_hinge(real_logits, batch["real_mask"], fake_logits, fake_mask)
         loss_d.backward()
         optD.step()
-        logs["d"] = float(loss_d)
+        logs["d"] = float(loss_d.detach())
     optG.zero_grad(set_to_none=True)
     target = batch["target"]
     # real photos as targets weigh double: they are what we want G to look like
