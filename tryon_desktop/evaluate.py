@@ -284,6 +284,8 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
     for clip in clips:
         frames = []
         cap = cv2.VideoCapture(str(clip))
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        fps = fps if 1.0 <= fps <= 240.0 else 30.0
         while len(frames) < max_frames:
             ok, fr = cap.read()
             if not ok:
@@ -297,8 +299,10 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
                 with TryOnEngine(model=None, max_faces=1, video=True, tracker=FaceTracker(1, True)) as eng:
                     eng.lipstick = model()  # a fresh backend per clip and shade (no state carried over)
                     prev = None
-                    for fr in frames:
-                        r = eng.process(fr, shade)
+                    for i, fr in enumerate(frames):
+                        # the clip's own timestamps: with wall-clock ones the landmark filter (and so the
+                        # flicker measured) would depend on how fast each method runs and on the machine's load
+                        r = eng.process(fr, shade, timestamp=i / fps)
                         res[name]["frame_ms"].append(r.timings_ms["total"])
                         if not r.faces:
                             prev = None
