@@ -111,6 +111,11 @@ def test_export_parity_and_manifest(smoke_run, tmp_path):
     assert manifest["inputs"]["image"]["shape"] == [1, 4, 72, 96]
     assert len(manifest["inputs"]["cond"]["layout"]) == manifest["inputs"]["cond"]["shape"][1]
     assert "code_commit" in manifest and "licence_note" in manifest
+    import torch
+
+    # where it trained: what the training loop chose (CUDA when present) and the chip's name
+    assert manifest["training"]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert manifest["training"]["device_name"]
 
     # the exported model makes up a real face through the app's backend, nothing on the teeth
     gan = GanLipstick(out / "lipstick_generator.json", providers=["CPUExecutionProvider"])

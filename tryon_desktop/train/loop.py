@@ -180,7 +180,7 @@ def train_step(G, Dn, optG, optD, batch, cfg: TrainConfig, step: int) -> dict:
         fake_logits = Dn(d_input(comp), batch["mask"], batch["d_colour"])
         adv = L.g_hinge(fake_logits, batch["mask"] * fwd.view(-1, 1, 1, 1))
         loss = loss + ramp * cfg.w_adv * adv
-        logs["adv"] = float(adv)
+        logs["adv"] = float(adv.detach())
     loss.backward()
     torch.nn.utils.clip_grad_norm_(G.parameters(), 5.0)
     optG.step()
@@ -266,6 +266,14 @@ def prepare_cache(cfg: TrainConfig, run_dir: Path, cache_path: Path | None = Non
                              "delete it or pass another --cache")
         return cache
     return D.build_cache(cfg.data, path, progress=progress)
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    import platform
+
+    return platform.processor() or platform.machine()
 
 
 def _ema_update(ema, model, decay):
@@ -366,6 +374,6 @@ def train(cfg: TrainConfig, run_dir: str | Path, cache_path: str | Path | None =
     save()
     snapshot()
     summary = {"steps": step, "stopped": stopped, "minutes": round((elapsed0 + time.time() - t0) / 60.0, 2),
-               "device": device.type, "last": history[-1] if history else {}}
+               "device": device.type, "device_name": _device_name(device), "last": history[-1] if history else {}}
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2))
     return summary
