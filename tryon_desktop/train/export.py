@@ -168,15 +168,6 @@ def onnx_latency_ms(path: Path, runs: int = 300) -> dict:
             "threads": 2, "provider": "CPU"}
 
 
-def _trained_on(run_dir: Path) -> dict:
-    """The device the run trained on, from the run's summary.json (absent for runs cut off before it)."""
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return {k: summary[k] for k in ("device", "device_name") if k in summary}
-
-
 def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: bool = True,
                metrics: dict | None = None) -> dict:
     run_dir = Path(run_dir)
@@ -231,7 +222,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: 
             "steps": int(ck["step"]), "minutes": round(float(ck.get("elapsed_s", 0.0)) / 60.0, 1),
             "config": ck["config"], "faces": counts, "data_stats": data, "sources": DATA_SOURCES,
             "weights": "exponential moving average" if use_ema else "raw",
-            **_trained_on(run_dir),
+            **{k: ck[k] for k in ("device", "device_name") if k in ck},  # where it trained (last saved)
         },
         "licence_note": LICENCE_NOTE,
         "parity": parity,

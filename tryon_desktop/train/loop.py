@@ -292,6 +292,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, cache_path: str | Path | None =
     torch.set_num_threads(cfg.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
+    device_name = _device_name(device)
     G, Dn = Generator(cfg.g_width).to(device), Discriminator(cfg.d_width).to(device)
     G_ema = copy.deepcopy(G).eval()
     optG = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
@@ -326,7 +327,8 @@ def train(cfg: TrainConfig, run_dir: str | Path, cache_path: str | Path | None =
     def save():
         atomic_torch_save({"config": cfg.to_dict(), "step": step, "G": G.state_dict(), "G_ema": G_ema.state_dict(),
                            "D": Dn.state_dict(), "optG": optG.state_dict(), "optD": optD.state_dict(),
-                           "history": history, "elapsed_s": elapsed0 + time.time() - t0, "data": stats}, ckpt_path)
+                           "history": history, "elapsed_s": elapsed0 + time.time() - t0, "data": stats,
+                           "device": device.type, "device_name": device_name}, ckpt_path)
 
     def snapshot():
         (run_dir / "samples").mkdir(exist_ok=True)
@@ -374,6 +376,6 @@ def train(cfg: TrainConfig, run_dir: str | Path, cache_path: str | Path | None =
     save()
     snapshot()
     summary = {"steps": step, "stopped": stopped, "minutes": round((elapsed0 + time.time() - t0) / 60.0, 2),
-               "device": device.type, "device_name": _device_name(device), "last": history[-1] if history else {}}
+               "device": device.type, "device_name": device_name, "last": history[-1] if history else {}}
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2))
     return summary
