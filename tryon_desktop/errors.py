@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 
-
 class TryOnError(Exception):
     """An error the user caused or can fix; front ends print `str(err)` and exit non-zero."""
 

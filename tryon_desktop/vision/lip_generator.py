@@ -351,12 +351,13 @@ class GanLipstick:
         core = m > 0.9
         if core.sum() < 20:
             return lin
-        y = lin[core] @ _LUMA
+        lips = lin[core]
+        y = lips @ _LUMA
         lo, hi = np.percentile(y, [10, 85])
         keep = (y >= lo) & (y <= hi)
         if keep.sum() < 10:
             return lin
-        mean = lin[core][keep].mean(0)
+        mean = lips[keep].mean(0)
         y_mean = float(mean @ _LUMA)
         target = srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0)
         y_t = float(target @ LUMA)
