@@ -27,7 +27,7 @@ SPEC = HERE / "tryon-desktop.spec"
 DIST = HERE / "dist"
 WORK = HERE / "build"
 APP = "tryon-desktop"
-ICONS = ROOT / "tryon_desktop" / "assets" / "icons"
+ICONS = ROOT / "assets" / "icons"
 
 
 def project_version() -> str:

@@ -1,4 +1,4 @@
-"""Render tryon_desktop/assets/icons/tryon-desktop.svg to the PNG beside it (256 px).
+"""Render assets/icons/tryon-desktop.svg to the PNG beside it (256 px).
 
 Run after editing the SVG: python packaging/make_icon.py. Uses QtSvg (part of PySide6-Essentials), offscreen.
 """
@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-ICONS = Path(__file__).resolve().parents[1] / "tryon_desktop" / "assets" / "icons"
+ICONS = Path(__file__).resolve().parents[1] / "assets" / "icons"
 
 
 def main(size: int = 256) -> int:

@@ -24,11 +24,11 @@ from tryon_desktop.core.looks import Look, Shade
 from tryon_desktop.core.masks import lip_box, lip_mask, mouth_opening, mouth_width, suppress_teeth
 from tryon_desktop.core.smoothing import LandmarkSmoother
 from tryon_desktop.errors import InputError
+from tryon_desktop.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 STAGES = ("track", "align", "generate", "blend")
-MODELS_DIR = Path(__file__).resolve().parent / "assets" / "models"
 DEFAULT_LIPSTICK_MANIFEST = MODELS_DIR / "lipstick_generator.json"
 
 

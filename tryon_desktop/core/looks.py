@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from tryon_desktop.errors import LookError, read_json
+from tryon_desktop.paths import SWATCHES_DIR
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-CATALOGUE_PATH = ASSETS_DIR / "swatches" / "lipsticks.json"
+CATALOGUE_PATH = SWATCHES_DIR / "lipsticks.json"
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 

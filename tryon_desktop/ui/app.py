@@ -62,9 +62,9 @@ def make_app(argv: list[str] | None = None):
     app.setDesktopFileName("tryon-desktop")
     from PySide6.QtGui import QIcon
 
-    from tryon_desktop.core.looks import ASSETS_DIR
+    from tryon_desktop.paths import ICONS_DIR
 
-    icon = ASSETS_DIR / "icons" / "tryon-desktop.png"
+    icon = ICONS_DIR / "tryon-desktop.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_style(app)
