@@ -94,11 +94,29 @@ def _make_engine(args, video: bool):
     from tryon_desktop.engine import TryOnEngine
 
     model = None if args.model == "none" else args.model
-    return TryOnEngine(model=model, max_faces=args.max_faces, video=video)
+    garment = None if getattr(args, "garment_model", "auto") == "none" else getattr(args, "garment_model", "auto")
+    return TryOnEngine(model=model, max_faces=args.max_faces, video=video, garment_model=garment)
+
+
+def _look_from_args(args):
+    from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
+
+    lipstick = None
+    if str(args.shade).strip().lower() != "none":
+        lipstick = resolve_shade(args.shade, finish=args.finish, opacity=args.opacity)
+    outfit = resolve_outfit(args.outfit, strength=args.outfit_strength) if args.outfit else None
+    return Look(lipstick=lipstick, outfit=outfit)
+
+
+def _found_something(res, look) -> bool:
+    """Whether any effect the look asks for found what it changes (a face, a garment)."""
+    lip_ok = look.lipstick is not None and not res.no_face
+    outfit_ok = look.outfit is not None and "outfit" not in res.status
+    return lip_ok or outfit_ok or look.is_bare
 
 
 def _render(args: argparse.Namespace) -> int:
-    from tryon_desktop.core.looks import default_catalogue, resolve_shade
+    from tryon_desktop.core.looks import default_catalogue
     from tryon_desktop.core.media import (AtomicVideoWriter, check_output_path, demo_photo_path, kind_of,
                                           open_video, read_image, write_image)
 
@@ -108,7 +126,7 @@ def _render(args: argparse.Namespace) -> int:
         return 0
     if args.output is None:
         raise InputError("no output given: add -o OUTPUT (for example -o before_after.png)")
-    shade = resolve_shade(args.shade, finish=args.finish, opacity=args.opacity)
+    shade = _look_from_args(args)
     src = Path(args.input) if args.input else demo_photo_path()
     kind = kind_of(src)
     out = check_output_path(args.output, [src])
@@ -122,13 +140,13 @@ def _render(args: argparse.Namespace) -> int:
         if image.note:
             print(f"tryon-render: note: {image.note}", file=sys.stderr)
         with _make_engine(args, video=False) as engine:
-            res = engine.process(image.bgr, shade)
+            res = engine.process(image.bgr, shade, show_mask=args.show_mask)
         after = res.frame
         result = _side_by_side(image.bgr, after) if args.compare else after
         alpha = None if args.compare or image.alpha is None else image.alpha
         write_image(out, result, alpha)
-        _report(res, out, engine)
-        return 0 if not res.no_face or args.allow_no_face else 3
+        _report(res, out, engine, shade)
+        return 0 if _found_something(res, shade) or args.allow_no_face else 3
 
     cap, info = open_video(src)
     writer = None
@@ -143,9 +161,9 @@ def _render(args: argparse.Namespace) -> int:
                 ok, frame = cap.read()
                 if not ok or frame is None:
                     break
-                res = engine.process(frame, shade, timestamp=frames / info.fps)
+                res = engine.process(frame, shade, timestamp=frames / info.fps, show_mask=args.show_mask)
                 frames += 1
-                faces_seen += 0 if res.no_face else 1
+                faces_seen += 1 if _found_something(res, shade) else 0
                 stats.append(res.timings_ms["total"])
                 writer.write(_side_by_side(frame, res.frame) if args.compare else res.frame)
                 bar.update()
@@ -160,33 +178,51 @@ def _render(args: argparse.Namespace) -> int:
     if info.frames and frames < info.frames * 0.9:
         print(f"tryon-render: warning: the video ended after {frames} of {info.frames} frames (truncated file?)",
               file=sys.stderr)
-    print(f"wrote {out} ({frames} frames, face found in {faces_seen}, median {np.median(stats):.1f} ms/frame, "
-          f"renderer {engine.renderer_name} on {engine.provider}); audio is not copied")
-    if engine.notice:
-        print(f"note: {engine.notice}")
+    found = "face" if shade.outfit is None else ("garment" if shade.lipstick is None else "face or garment")
+    print(f"wrote {out} ({frames} frames, {found} found in {faces_seen}, median {np.median(stats):.1f} ms/frame, "
+          f"{_made_by(engine, shade)}); audio is not copied")
+    for note in engine.notices(shade):
+        print(f"note: {note}")
     return 0 if faces_seen or args.allow_no_face else 3
 
 
-def _report(res, out: Path, engine) -> None:
-    if res.no_face:
-        print(f"tryon-render: no face found; wrote the image unchanged to {out}", file=sys.stderr)
-        return
+def _made_by(engine, look) -> str:
+    info = engine.describe()
+    parts = [f"{kind} by {info[kind]['renderer']} on {info[kind]['provider']}"
+             for kind in ("outfit", "lipstick") if getattr(look, kind) is not None]
+    if look.outfit is not None:
+        parts.append(f"garment mask {info['garment_mask']['renderer']}")
+    return ", ".join(parts) or "bare look"
+
+
+def _report(res, out: Path, engine, look) -> None:
     t = res.timings_ms
-    print(f"wrote {out} ({len(res.faces)} face{'s' if len(res.faces) != 1 else ''}, "
-          f"renderer {engine.renderer_name} on {engine.provider}, {t['total']:.1f} ms)")
-    if engine.notice:
-        print(f"note: {engine.notice}")
+    if look.lipstick is not None and res.no_face:
+        print(f"tryon-render: no face found; the lipstick was not applied in {out}", file=sys.stderr)
+    if look.outfit is not None and "outfit" in res.status:
+        print(f"tryon-render: outfit: {res.status['outfit']}; the garment was left as it is in {out}", file=sys.stderr)
+    if _found_something(res, look):
+        print(f"wrote {out} ({len(res.faces)} face{'s' if len(res.faces) != 1 else ''}, "
+              f"{_made_by(engine, look)}, {t['total']:.1f} ms)")
+    for note in engine.notices(look):
+        print(f"note: {note}")
 
 
 def render_main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="tryon-render",
-        description="Put a lipstick on the faces in a photo or video. With no INPUT, uses a demo photo.")
+        description="Put a lipstick (and an outfit colour) on the people in a photo or video. With no INPUT, "
+                    "uses a demo photo.")
     p.add_argument("input", nargs="?", help="image (.jpg .png ...) or video (.mp4 ...); default: a demo photo")
     p.add_argument("-o", "--output", help="where to write the result (same kind as the input)")
-    p.add_argument("--shade", default="Classic Red", help="catalogue name (see --list-shades) or #RRGGBB")
+    p.add_argument("--shade", default="Classic Red",
+                   help="catalogue name (see --list-shades), #RRGGBB, or none for no lipstick")
     p.add_argument("--finish", choices=["matte", "satin", "gloss", "shimmer"], help="override the shade's finish")
     p.add_argument("--opacity", type=float, help="override the shade's opacity, 0 to 1")
+    p.add_argument("--outfit", help="recolour the worn top: #RRGGBB (e.g. #1F3A93)")
+    p.add_argument("--outfit-strength", type=float, help="how much of the outfit change to apply, 0 to 1 (default 1)")
+    p.add_argument("--show-mask", action="store_true", help="draw the garment mask over the result (green)")
+    p.add_argument("--garment-model", default="auto", help="garment mask manifest (.json), 'auto' or 'none'")
     p.add_argument("--compare", action="store_true", help="write before | after side by side")
     p.add_argument("--model", default="auto", help="generator manifest (.json), 'auto' (shipped) or 'none'")
     p.add_argument("--max-faces", type=int, default=2, help="how many faces to make up (default 2)")

@@ -1,9 +1,12 @@
-"""TryOnEngine: frame + look -> made-up frame, in four timed stages.
+"""TryOnEngine: frame + look -> made-up frame. Effects are peers: lipstick and outfit.
 
-    track    face landmarks (MediaPipe), smoothed over time
-    align    per face: the lips' box, soft lip mask, and the backend's view of the region
-    generate the lipstick backend (ONNX generator, or the reference renderer when none is installed)
-    blend    feathered composite back into the frame, inside the lips' box only
+    perceive  face landmarks (MediaPipe, smoothed over time) always; the garment mask (the project's own
+              segmenter) only when an active effect needs it or the mask overlay is on
+    effects   in a fixed order (outfit, then lipstick), each: prepare (find and measure its regions),
+              generate (make them up), blend (feathered composite inside each region's box only)
+
+Timings: `track` and `garment` for perception, `<effect>.align|generate|blend` per effect, and `align`,
+`generate`, `blend` summed over effects, plus `total`.
 
 Plain Python + numpy + onnxruntime + mediapipe: no Qt, no torch. Every front end (GUI worker,
 tryon-render, tryon-bench, self-test, tests) calls this same class. Frames are BGR uint8 (OpenCV order).
@@ -15,82 +18,55 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
+import cv2
 import numpy as np
 
-from tryon_desktop.core.geometry import Box
-from tryon_desktop.core.looks import Look, Shade
-from tryon_desktop.core.masks import lip_box, lip_mask, mouth_opening, mouth_width, suppress_teeth
+from tryon_desktop.core.blend import composite_in_box
+from tryon_desktop.core.looks import Look, OutfitSwatch, Shade
+from tryon_desktop.core.masks import FACE_OVAL, lip_box, mouth_opening
 from tryon_desktop.core.smoothing import LandmarkSmoother
+from tryon_desktop.effects.base import GARMENT, Effect, FaceInfo, Scene
+from tryon_desktop.effects.lipstick import (  # noqa: F401  (re-exported: the engine's public names)
+    DEFAULT_LIPSTICK_MANIFEST,
+    LipstickBackend,
+    LipstickEffect,
+    ReferenceLipstick,
+    load_lipstick_backend,
+)
+from tryon_desktop.effects.outfit import OutfitEffect
 from tryon_desktop.errors import InputError
-from tryon_desktop.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 STAGES = ("track", "align", "generate", "blend")
-DEFAULT_LIPSTICK_MANIFEST = MODELS_DIR / "lipstick_generator.json"
-
-
-class LipstickBackend(Protocol):
-    """Makes up one face's lips. `prepare` is the align stage, `generate` the generate stage.
-
-    generate returns (region_bgr_uint8_or_float, alpha) of the box's size; the engine blends it.
-    """
-
-    name: str  # "gan" or "reference"
-    provider: str  # where it runs, e.g. "CPU" or "CUDA"
-
-    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray): ...
-
-    def generate(self, prepared, shade: Shade) -> tuple[np.ndarray, np.ndarray] | None: ...
-
-
-class ReferenceLipstick:
-    """The reference renderer (render/lipstick.py) behind the backend interface."""
-
-    name = "reference"
-    provider = "CPU (numpy)"
-
-    def prepare(self, frame, landmarks, box, mask):
-        from tryon_desktop.render.lipstick import measure_lips
-
-        return measure_lips(frame[box.slices], mask, mouth_width(landmarks), (box.x0, box.y0))
-
-    def generate(self, prepared, shade):
-        from tryon_desktop.render.lipstick import encode_srgb8, render_lips
-
-        if prepared is None:
-            return None
-        return encode_srgb8(render_lips(prepared, shade)), prepared.mask
-
-
-@dataclass
-class FaceInfo:
-    landmarks: np.ndarray  # (478, 2) float32 frame pixels, smoothed
-    box: Box  # lips' bounding box (what the blend touched)
-    mouth_open: float  # inner-lip gap / mouth width
+EFFECT_ORDER = ("outfit", "lipstick")
+MASK_TINT_BGR = np.array([60, 220, 60], np.float32)  # the overlay's green
 
 
 @dataclass
 class FrameResult:
     frame: np.ndarray  # the made-up frame (a new array; the input is never modified)
     faces: list[FaceInfo]
-    timings_ms: dict[str, float]  # track, align, generate, blend, total
-    renderer: str  # backend that made it up: "gan", "reference", or "none" for a bare look
+    timings_ms: dict[str, float]  # track, garment, <effect>.<stage>, align, generate, blend, total
+    renderer: str  # lipstick backend that made it up: "gan", "reference", or "none" when no lipstick is worn
     no_face: bool = False
     look: Look | None = None
     notes: list[str] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)  # per effect: a per-frame message, e.g. "no garment found"
+    garment_mask: np.ndarray | None = None  # float32 (h, w) at the segmenter's resolution, when computed
 
 
-def as_look(look: Look | Shade | None) -> Look:
+def as_look(look: Look | Shade | OutfitSwatch | None) -> Look:
     if look is None:
         return Look()
     if isinstance(look, Shade):
         return Look(lipstick=look)
+    if isinstance(look, OutfitSwatch):
+        return Look(outfit=look)
     if isinstance(look, Look):
         return look
-    raise TypeError(f"expected a Look or Shade, got {type(look).__name__}")
+    raise TypeError(f"expected a Look, Shade or OutfitSwatch, got {type(look).__name__}")
 
 
 def check_frame(frame: np.ndarray) -> np.ndarray:
@@ -103,46 +79,91 @@ def check_frame(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-def load_lipstick_backend(model: str | Path | None = "auto", providers: list[str] | None = None):
-    """The installed generator if there is one, else the reference renderer plus a notice saying so.
+class GarmentPerception:
+    """The garment mask, loaded on first use (so a lipstick-only session never loads the segmenter).
 
-    model: "auto" (the shipped manifest, if present), a manifest path, or None (reference renderer).
-    An explicitly named model that fails to load raises ModelError; "auto" falls back with a notice.
+    model: "auto" (the shipped model), a manifest path, or None (no garment mask: the outfit passes through).
+    A missing or altered model leaves a notice for the user instead of failing.
     """
-    if model is None:
-        return ReferenceLipstick(), None
-    manifest = DEFAULT_LIPSTICK_MANIFEST if model == "auto" else Path(model)
-    if model == "auto" and not manifest.exists():
-        return ReferenceLipstick(), "no lipstick generator model installed: using the reference renderer"
-    from tryon_desktop.errors import ModelError
-    from tryon_desktop.vision.onnx_runtime import ModelManifest
 
-    try:
-        # The manifest and the weights' hash are checked before any generator code runs.
-        ModelManifest.load(manifest).verify()
-        from tryon_desktop.vision.lip_generator import GanLipstick
+    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
+        self.model, self.providers = model, providers
+        self.segmenter = None
+        self.notice: str | None = None
+        self._loaded = False
 
-        return GanLipstick(manifest, providers=providers), None
-    except ModelError as exc:
-        if model != "auto":
-            raise
-        return ReferenceLipstick(), f"{exc}; using the reference renderer"
+    def load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.model is None:
+            self.notice = "garment mask turned off: outfits are not shown"
+            return
+        from tryon_desktop.vision.garment_mask import load_garment_segmenter
+
+        self.segmenter, self.notice = load_garment_segmenter(self.model, providers=self.providers)
+        if self.notice:
+            log.warning(self.notice)
+
+    def __call__(self, frame: np.ndarray, timestamp: float, faces: list[FaceInfo]) -> np.ndarray | None:
+        self.load()
+        if self.segmenter is None:
+            return None
+        polys = [f.landmarks[list(FACE_OVAL)] for f in faces]
+        return self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
+
+    def describe(self) -> dict:
+        self.load()
+        seg = self.segmenter
+        if seg is None:
+            return {"renderer": "none", "version": "", "sha256": "", "provider": ""}
+        man = getattr(seg, "manifest", None)
+        return {"renderer": "student", "version": str(getattr(man, "version", "") or ""),
+                "sha256": str(getattr(man, "sha256", "") or ""), "provider": str(getattr(seg, "provider", ""))}
+
+    def reset(self) -> None:
+        if self.segmenter is not None:
+            self.segmenter.reset()
+
+
+def draw_mask_overlay(frame: np.ndarray, mask: np.ndarray | None, strength: float = 0.45) -> None:
+    """Tint the garment mask green over `frame` in place and outline it, so a user can see what the
+    outfit effect will change."""
+    if mask is None:
+        return
+    a = (np.clip(mask, 0.0, 1.0) * strength)[..., None]
+    frame[:] = np.clip(frame.astype(np.float32) * (1.0 - a) + MASK_TINT_BGR * a + 0.5, 0, 255).astype(np.uint8)
+    contours, _ = cv2.findContours((mask > 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(frame, contours, -1, (40, 255, 40), max(1, frame.shape[1] // 640), cv2.LINE_AA)
 
 
 class TryOnEngine:
     """Frame + look -> FrameResult. One instance per video stream (it keeps tracking state)."""
 
     def __init__(self, model: str | Path | None = "auto", max_faces: int = 2, video: bool = True,
-                 smoothing: bool = True, providers: list[str] | None = None, tracker=None) -> None:
+                 smoothing: bool = True, providers: list[str] | None = None, tracker=None,
+                 garment_model: str | Path | None = "auto") -> None:
         from tryon_desktop.vision.face_tracker import FaceTracker
 
         self.tracker = tracker if tracker is not None else FaceTracker(max_faces=max_faces, video=video)
         self.video = video
         self.smoother = LandmarkSmoother() if (smoothing and video) else None
-        self.lipstick, self.notice = load_lipstick_backend(model, providers)
-        if self.notice:
-            log.warning(self.notice)
+        self.garment = GarmentPerception(garment_model, providers)
+        self.effects: dict[str, Effect] = {"outfit": OutfitEffect(), "lipstick": LipstickEffect(model, providers)}
         self._t0 = time.perf_counter()
+
+    # ---- what made it: the lipstick backend's names are kept for the front ends that show them ----------
+    @property
+    def lipstick(self):
+        return self.effects["lipstick"].backend
+
+    @lipstick.setter
+    def lipstick(self, backend) -> None:
+        self.effects["lipstick"].backend = backend
+
+    @property
+    def notice(self) -> str | None:
+        return self.effects["lipstick"].notice
 
     @property
     def renderer_name(self) -> str:
@@ -152,13 +173,41 @@ class TryOnEngine:
     def provider(self) -> str:
         return self.lipstick.provider
 
+    def describe(self) -> dict[str, dict]:
+        """Per effect (and the garment mask): name, version, sha256 and provider of what makes it."""
+        out = {k: e.describe().to_dict() for k, e in self.effects.items()}
+        out["garment_mask"] = self.garment.describe()
+        return out
+
+    def notices(self, look: Look | None = None) -> list[str]:
+        """Lasting messages for the user about the effects `look` wears (all effects when look is None)."""
+        look = as_look(look) if look is not None else None
+        out = []
+        for kind in EFFECT_ORDER:
+            eff = self.effects[kind]
+            if look is not None and not eff.active(look):
+                continue
+            if eff.notice:
+                out.append(eff.notice)
+            if GARMENT in eff.needs:
+                self.garment.load()
+                if self.garment.notice:
+                    out.append(self.garment.notice)
+        return out
+
     def reset(self) -> None:
-        """Forget temporal state (call when the source changes)."""
+        """Forget temporal state (call when the source changes): landmark filter, garment mask smoothing,
+        and every effect's own memory."""
         if self.smoother is not None:
             self.smoother.reset()
+        self.garment.reset()
+        for eff in self.effects.values():
+            eff.reset()
 
     def close(self) -> None:
         self.tracker.close()
+        for eff in self.effects.values():
+            eff.close()
 
     def __enter__(self) -> TryOnEngine:
         return self
@@ -166,45 +215,54 @@ class TryOnEngine:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def process(self, frame: np.ndarray, look: Look | Shade | None, timestamp: float | None = None) -> FrameResult:
+    def process(self, frame: np.ndarray, look: Look | Shade | OutfitSwatch | None, timestamp: float | None = None,
+                garment_mask: bool = False, show_mask: bool = False) -> FrameResult:
+        """garment_mask: compute the garment mask even if no effect needs it (it comes back in the result);
+        show_mask: also draw it over the made-up frame (tryon-render --show-mask)."""
         check_frame(frame)
         look = as_look(look)
         timings = dict.fromkeys(STAGES, 0.0)
         t_start = time.perf_counter()
+        t = timestamp if timestamp is not None else t_start - self._t0
+        active = [self.effects[k] for k in EFFECT_ORDER if self.effects[k].active(look)]
+        needs = set().union(*(e.needs for e in active)) if active else set()
 
+        # Faces are always tracked: the HUD's "no face" and every front end's face count rely on them.
         faces = self.tracker.track(frame)
         landmarks = [f.landmarks for f in faces]
         if self.smoother is not None and landmarks:
-            t = timestamp if timestamp is not None else time.perf_counter() - self._t0
             landmarks = self.smoother(landmarks, t)
+        infos = [FaceInfo(landmarks=lm, box=lip_box(lm, frame.shape), mouth_open=mouth_opening(lm)) for lm in landmarks]
         t1 = time.perf_counter()
         timings["track"] = (t1 - t_start) * 1000.0
 
-        out = frame.copy()
-        infos: list[FaceInfo] = []
-        renderer = "none" if look.lipstick is None else self.lipstick.name
-        for lm in landmarks:
-            ta = time.perf_counter()
-            box = lip_box(lm, frame.shape)
-            info = FaceInfo(landmarks=lm, box=box, mouth_open=mouth_opening(lm))
-            infos.append(info)
-            if look.lipstick is None or box.empty:
-                continue
-            mask = suppress_teeth(lip_mask(lm, box), frame[box.slices], lm, box)
-            prepared = self.lipstick.prepare(frame, lm, box, mask)
-            tg = time.perf_counter()
-            made = self.lipstick.generate(prepared, look.lipstick)
-            tb = time.perf_counter()
-            if made is not None:
-                from tryon_desktop.core.blend import composite_in_box
+        scene = Scene(frame=frame, timestamp=t, faces=infos)
+        if GARMENT in needs or garment_mask or show_mask:
+            scene.garment = self.garment(frame, t, infos)
+            scene.garment_notice = self.garment.notice
+            timings["garment"] = (time.perf_counter() - t1) * 1000.0
 
-                region, alpha = made
-                composite_in_box(out, region, alpha, box)
+        out = frame.copy()
+        status: dict[str, str] = {}
+        for eff in active:
+            ta = time.perf_counter()
+            items = eff.prepare(out, scene, look)
+            tg = time.perf_counter()
+            made = [eff.generate(item, look) for item in items]
+            tb = time.perf_counter()
+            for m in made:
+                if m is not None:
+                    composite_in_box(out, m.region, m.alpha, m.box)
             te = time.perf_counter()
-            timings["align"] += (tg - ta) * 1000.0
-            timings["generate"] += (tb - tg) * 1000.0
-            timings["blend"] += (te - tb) * 1000.0
+            for stage, ms in (("align", tg - ta), ("generate", tb - tg), ("blend", te - tb)):
+                timings[f"{eff.kind}.{stage}"] = ms * 1000.0
+                timings[stage] += ms * 1000.0
+            if getattr(eff, "status", None):
+                status[eff.kind] = eff.status
+        if show_mask:
+            draw_mask_overlay(out, scene.garment_full())
         timings["total"] = (time.perf_counter() - t_start) * 1000.0
-        notes = [self.notice] if (self.notice and look.lipstick is not None) else []
-        return FrameResult(frame=out, faces=infos, timings_ms=timings, renderer=renderer,
-                           no_face=not infos, look=look, notes=notes)
+        return FrameResult(frame=out, faces=infos, timings_ms=timings,
+                           renderer=self.lipstick.name if look.lipstick is not None else "none",
+                           no_face=not infos, look=look, notes=self.notices(look) if active else [],
+                           status=status, garment_mask=scene.garment)

@@ -53,6 +53,7 @@ def run_self_test() -> dict:
             report["model"] = (engine.lipstick.manifest.data.get("version") if hasattr(engine.lipstick, "manifest")
                                else None)
             report["notice"] = engine.notice
+            report["effects"] = engine.describe()
             engine.process(image, resolve_shade("Classic Red"))  # warm
             res = engine.process(image, resolve_shade("Classic Red"))
         changed = int((res.frame != image).any(axis=2).sum())

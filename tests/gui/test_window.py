@@ -152,7 +152,7 @@ class FlakyEngine:
     def __init__(self):
         self.n = 0
 
-    def process(self, frame, look, timestamp=None):
+    def process(self, frame, look, timestamp=None, **options):
         self.n += 1
         if self.n % 2 == 0:
             raise RuntimeError("boom in the generator")

@@ -1,4 +1,5 @@
-"""Looks: what the user chose to wear. A `Shade` is one lipstick; `Look` bundles what is worn at once.
+"""Looks: what the user chose to wear. A `Shade` is one lipstick, an `OutfitSwatch` what the worn top
+becomes; `Look` bundles what is worn at once.
 
 Colours are sRGB 8-bit triples in (R, G, B) order, as a user would type them (#RRGGBB).
 """
@@ -6,7 +7,7 @@ Colours are sRGB 8-bit triples in (R, G, B) order, as a user would type them (#R
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -96,16 +97,126 @@ class Shade:
                    opacity=d.get("opacity", 0.85), family=d.get("family", "custom"))
 
 
+PATTERNS: tuple[str, ...] = ("stripes", "breton", "gingham", "tartan", "houndstooth", "dots", "herringbone",
+                              "denim", "floral", "knit")
+SCALE_RANGE = (0.05, 4.0)  # pattern repeat, in shoulder widths
+OUTFIT_DEFAULT_STRENGTH = 1.0
+
+
+def _unit_float(value, what: str, name: str) -> float:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise LookError(f"outfit {name!r}: {what} must be a number, got {value!r}") from None
+    if not 0.0 <= f <= 1.0:
+        raise LookError(f"outfit {name!r}: {what} must be between 0 and 1, got {f}")
+    return f
+
+
+@dataclass(frozen=True)
+class OutfitSwatch:
+    """What the worn top becomes: a colour, or a fabric pattern (a procedural one by name, or a fabric
+    image file) with its repeat `scale` in shoulder widths and `rotation` in degrees; `strength` in [0, 1]
+    blends between the real garment (0) and the full change (1). A pattern may carry a colour (its tint)."""
+
+    name: str
+    rgb: tuple[int, int, int] | None = None
+    pattern: str | None = None
+    scale: float = 0.25
+    rotation: float = 0.0
+    strength: float = OUTFIT_DEFAULT_STRENGTH
+    family: str = "custom"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise LookError("an outfit swatch needs a non-empty name")
+        if self.rgb is None and not self.pattern:
+            raise LookError(f"outfit {self.name!r}: give a colour or a pattern")
+        if self.rgb is not None:
+            rgb = tuple(self.rgb)
+            if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
+                raise LookError(f"outfit {self.name!r}: colour must be three integers 0-255, got {self.rgb!r}")
+            object.__setattr__(self, "rgb", rgb)
+        if self.pattern is not None and (not isinstance(self.pattern, str) or not self.pattern.strip()):
+            raise LookError(f"outfit {self.name!r}: pattern must be a name or a file path, got {self.pattern!r}")
+        try:
+            scale, rotation = float(self.scale), float(self.rotation)
+        except (TypeError, ValueError):
+            raise LookError(f"outfit {self.name!r}: scale and rotation must be numbers") from None
+        if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+            raise LookError(f"outfit {self.name!r}: pattern scale must be between {SCALE_RANGE[0]} and "
+                            f"{SCALE_RANGE[1]} shoulder widths, got {scale}")
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "rotation", rotation % 360.0)
+        object.__setattr__(self, "strength", _unit_float(self.strength, "strength", self.name))
+
+    @property
+    def hex(self) -> str | None:
+        return None if self.rgb is None else "#{:02X}{:02X}{:02X}".format(*self.rgb)
+
+    @property
+    def is_pattern(self) -> bool:
+        return bool(self.pattern)
+
+    def with_(self, **changes) -> OutfitSwatch:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = {"name": self.name, "hex": self.hex, "strength": round(self.strength, 3), "family": self.family}
+        if self.pattern:
+            d.update(pattern=self.pattern, scale=round(self.scale, 4), rotation=round(self.rotation, 2))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OutfitSwatch:
+        if not isinstance(d, dict):
+            raise LookError(f"an outfit entry must be an object, got {type(d).__name__}")
+        if "name" not in d:
+            raise LookError("outfit entry lacks a name")
+        hx = d.get("hex")
+        return cls(name=d["name"], rgb=parse_hex(hx) if hx else None, pattern=d.get("pattern") or None,
+                   scale=d.get("scale", 0.25), rotation=d.get("rotation", 0.0),
+                   strength=d.get("strength", OUTFIT_DEFAULT_STRENGTH), family=d.get("family", "custom"))
+
+
+def resolve_outfit(spec: str, strength: float | None = None) -> OutfitSwatch:
+    """'#RRGGBB' -> a colour swatch (catalogue names arrive with the outfit catalogue)."""
+    spec = str(spec).strip()
+    if not _HEX.match(spec):
+        raise LookError(f"unknown outfit {spec!r}: give a colour as #RRGGBB, for example #1F3A93")
+    sw = OutfitSwatch(name="#" + spec.lstrip("#").upper(), rgb=parse_hex(spec))
+    return sw.with_(strength=strength) if strength is not None else sw
+
+
 @dataclass(frozen=True)
 class Look:
-    """Everything worn at once. Today only lipstick; outfits join later. `None` means bare."""
+    """Everything worn at once: a lipstick and an outfit, each `None` when not worn. Plain data: the one
+    thing a snapshot, a setting, a recording and the command line describe."""
 
     lipstick: Shade | None = None
-    extras: dict = field(default_factory=dict, compare=False)
+    outfit: OutfitSwatch | None = None
 
     @property
     def is_bare(self) -> bool:
-        return self.lipstick is None
+        return self.lipstick is None and self.outfit is None
+
+    def with_(self, **changes) -> Look:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {"lipstick": self.lipstick.to_dict() if self.lipstick else None,
+                "outfit": self.outfit.to_dict() if self.outfit else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Look:
+        """Reads what to_dict wrote, and the settings of earlier versions (a bare shade dict)."""
+        if not isinstance(d, dict):
+            raise LookError(f"a look must be an object, got {type(d).__name__}")
+        if "lipstick" not in d and "outfit" not in d:
+            return cls(lipstick=Shade.from_dict(d) if d else None)
+        lip, outfit = d.get("lipstick"), d.get("outfit")
+        return cls(lipstick=Shade.from_dict(lip) if lip else None,
+                   outfit=OutfitSwatch.from_dict(outfit) if outfit else None)
 
 
 def load_catalogue(path: str | Path | None = None) -> list[Shade]:

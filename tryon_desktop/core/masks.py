@@ -15,6 +15,9 @@ from tryon_desktop.core.geometry import Box
 LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
 MOUTH_CORNERS = (61, 291)
+# The face mesh's outline, in order around the face (forehead, right cheek, chin, left cheek).
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
+             176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
 INNER_UPPER, INNER_LOWER = 13, 14
 

@@ -111,18 +111,29 @@ class Snapshot:
 
 
 def snapshot_meta(look, model: dict, mirrored: bool, size: tuple[int, int], when: datetime | None = None) -> dict:
+    """Everything a snapshot or recording says about itself: the whole look (every effect) and, per effect
+    worn, what made it (from model_info: each effect's describe()). The flat shade keys repeat the lipstick
+    for readers of earlier snapshots."""
     from tryon_desktop import __version__
 
     when = when or datetime.now(timezone.utc).astimezone()
     shade = getattr(look, "lipstick", None)
+    outfit = getattr(look, "outfit", None)
+    effects = model.get("effects") or {}
+    worn = {kind: effects.get(kind, {}) for kind, on in (("lipstick", shade), ("outfit", outfit)) if on is not None}
+    if outfit is not None and effects.get("garment_mask"):
+        worn["garment_mask"] = effects["garment_mask"]
     return {
         "app": f"tryon-desktop {__version__}",
         "time": when.isoformat(timespec="seconds"),
+        "look": look.to_dict() if hasattr(look, "to_dict") else None,
+        "models": worn,
         "shade": shade.name if shade else None,
         "hex": shade.hex if shade else None,
         "finish": shade.finish.value if shade else None,
         "opacity": round(float(shade.opacity), 3) if shade else None,
         "family": shade.family if shade else None,
+        "outfit": outfit.name if outfit else None,
         "model": {"renderer": model.get("renderer", ""), "version": model.get("version", ""),
                   "sha256": model.get("sha256", ""), "provider": model.get("provider", "")},
         "mirrored": bool(mirrored),
@@ -145,17 +156,19 @@ def save_snapshot(frame: np.ndarray, folder: str | os.PathLike, meta: dict, stem
     if not ok:
         raise OutputError("the frame could not be encoded as PNG")
     texts = {
-        "Title": f"tryon-desktop snapshot: {meta.get('shade') or 'bare'}",
+        "Title": "tryon-desktop snapshot: " + (" + ".join(x for x in (meta.get("shade"), meta.get("outfit")) if x) or "bare"),
         "Software": str(meta.get("app", "tryon-desktop")),
         "Creation Time": str(meta.get("time", "")),
         "tryon:look": json.dumps(meta, ensure_ascii=False, sort_keys=True),
     }
-    for key in ("shade", "hex", "finish", "opacity"):
+    for key in ("shade", "hex", "finish", "opacity", "outfit"):
         if meta.get(key) is not None:
             texts[f"tryon:{key}"] = str(meta[key])
     model = meta.get("model") or {}
     texts["tryon:model_version"] = str(model.get("version", ""))
     texts["tryon:model_sha256"] = str(model.get("sha256", ""))
+    for kind, info in (meta.get("models") or {}).items():
+        texts[f"tryon:{kind}_model"] = f"{info.get('renderer', '')} {info.get('version', '')} sha256:{info.get('sha256', '')}"
     data = png_with_text(enc.tobytes(), texts)
     sidecar = (json.dumps(dict(meta, image=png_path.name), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     try:

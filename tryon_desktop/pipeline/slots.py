@@ -42,6 +42,7 @@ class Result:
     no_face: bool = False
     error: str | None = None
     mirrored: bool = False
+    status: dict = field(default_factory=dict)  # per effect: a per-frame message, e.g. "no garment found"
 
 
 class LatestSlot:

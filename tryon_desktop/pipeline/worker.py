@@ -9,13 +9,11 @@ frame is passed through untouched so the preview never freezes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -55,6 +53,7 @@ class DisplayOptions:
         self.size: tuple[int, int] | None = None  # preview size in device pixels; None: full size
         self.mirror = False
         self.want_original = False  # before/after split is on
+        self.show_mask = False  # garment mask overlay (drawn on the preview only, never on snapshots)
 
 
 def fit_size(frame_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
@@ -82,28 +81,15 @@ def prepare_display(frame: np.ndarray, size: tuple[int, int] | None, mirror: boo
 
 
 def model_info(engine) -> dict:
-    """Name, version and hash of what makes up the lips, for snapshot metadata."""
+    """What makes each effect (name, version, sha256, provider: from each effect's describe()), for the
+    HUD and snapshot metadata. The top-level keys repeat the lipstick's, which the status bar shows."""
     if engine is None:
-        return {"renderer": "none", "version": "", "sha256": "", "provider": ""}
-    backend = getattr(engine, "lipstick", None)
-    renderer = getattr(backend, "name", "unknown")
-    info = {"renderer": renderer, "provider": str(getattr(engine, "provider", "")),
-            "version": "", "sha256": ""}
-    manifest = getattr(backend, "manifest", None)
-    if manifest is not None:
-        info["version"] = str(getattr(manifest, "version", "") or "")
-        info["sha256"] = str(getattr(manifest, "sha256", "") or "")
-    elif renderer == "reference":
-        # No model file: identify the reference renderer by the hash of its source.
-        from tryon_desktop import __version__
-        from tryon_desktop.render import lipstick as ref
-
-        info["version"] = f"reference-renderer {__version__}"
-        try:
-            info["sha256"] = hashlib.sha256(Path(ref.__file__).read_bytes()).hexdigest()
-        except OSError:
-            pass
-    return info
+        return {"renderer": "none", "version": "", "sha256": "", "provider": "", "effects": {}}
+    describe = getattr(engine, "describe", None)
+    effects = describe() if describe is not None else {}
+    lip = effects.get("lipstick") or {"renderer": getattr(getattr(engine, "lipstick", None), "name", "unknown"),
+                                      "provider": str(getattr(engine, "provider", "")), "version": "", "sha256": ""}
+    return dict(lip, effects=effects)
 
 
 def default_engine_factory():
@@ -164,22 +150,32 @@ class EngineWorker(threading.Thread):
     def _process(self, pkt) -> Result:
         look, generation = self.look.get()
         made, timings, renderer, no_face, error = pkt.frame, {}, "none", False, None
+        status, garment = {}, None
         if self.engine is not None:
             try:
-                out = self.engine.process(pkt.frame, look, timestamp=pkt.t_capture)
+                out = self.engine.process(pkt.frame, look, timestamp=pkt.t_capture, garment_mask=self.display.show_mask)
                 made, timings, renderer, no_face = out.frame, out.timings_ms, out.renderer, out.no_face
+                status, garment = out.status, out.garment_mask
             except Exception as exc:
                 self.errors += 1
                 error = f"{type(exc).__name__}: {exc}"
                 self._report(error)
         mirror, size, want_orig = self.display.mirror, self.display.size, self.display.want_original
-        disp = prepare_display(made, size, mirror)
+        shown = made
+        if self.display.show_mask:
+            from tryon_desktop.engine import draw_mask_overlay
+            from tryon_desktop.vision.garment_upsample import upsample_mask
+
+            shown = made.copy()
+            if garment is not None:
+                draw_mask_overlay(shown, upsample_mask(garment, made.shape[:2]))
+        disp = prepare_display(shown, size, mirror)
         disp_orig = prepare_display(pkt.frame, size, mirror) if want_orig else None
         self.processed += 1
         return Result(frame=made, original=pkt.frame, display=disp, display_original=disp_orig,
                       t_capture=pkt.t_capture, t_done=time.perf_counter(), index=pkt.index,
                       source_id=pkt.source_id, look_generation=generation, look=look, timings_ms=timings,
-                      renderer=renderer, no_face=no_face, error=error, mirrored=mirror)
+                      renderer=renderer, no_face=no_face, error=error, mirrored=mirror, status=status)
 
     def _report(self, error: str) -> None:
         now = time.perf_counter()

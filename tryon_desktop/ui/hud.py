@@ -9,6 +9,9 @@ from collections import deque
 import numpy as np
 
 STAGES = ("track", "align", "generate", "blend")
+PERCEPTION = ("track", "garment")  # what the engine perceives (the garment mask only when an effect needs it)
+EFFECT_STAGES = ("align", "generate", "blend")
+EFFECT_KINDS = ("outfit", "lipstick")  # the engine's order
 
 
 def percentile(values, q: float) -> float:
@@ -24,6 +27,7 @@ class HudStats:
         self.shown_at: deque[float] = deque(maxlen=window)
         self.latency_ms: deque[float] = deque(maxlen=window)
         self.stage_ms: dict[str, deque[float]] = {s: deque(maxlen=30) for s in (*STAGES, "total")}
+        self.last_stages: tuple[str, ...] = ()  # the stage keys of the last frame shown (what is running now)
         self.provider = ""
         self.renderer = ""
         self.notice = ""
@@ -39,9 +43,12 @@ class HudStats:
         self.latency_ms.append((now - t_capture) * 1000.0)
         if self.history is not None:
             self.history.append(self.latency_ms[-1])
-        for k, q in self.stage_ms.items():
-            if k in timings:
-                q.append(float(timings[k]))
+        for k, v in timings.items():
+            q = self.stage_ms.get(k)
+            if q is None:
+                q = self.stage_ms[k] = deque(maxlen=30)
+            q.append(float(v))
+        self.last_stages = tuple(timings)
         self.displayed += 1
 
     def fps(self) -> float:
@@ -56,8 +63,12 @@ class HudStats:
         lat = list(self.latency_ms)
         return percentile(lat, 50), percentile(lat, 95)
 
+    def running_effects(self) -> list[str]:
+        """The effects the last frame ran, in the engine's order."""
+        return [k for k in EFFECT_KINDS if f"{k}.generate" in self.last_stages]
+
     def stage(self, name: str) -> float:
-        q = self.stage_ms[name]
+        q = self.stage_ms.get(name, ())
         return float(np.mean(q)) if q else 0.0
 
     def reset(self) -> None:

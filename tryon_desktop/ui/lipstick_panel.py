@@ -1,5 +1,6 @@
 """The lipstick panel: the catalogue as named swatches grouped by family, favourites, finish,
-opacity and a custom colour. Emits `lookChanged(Look)` whenever the choice changes."""
+opacity and a custom colour. Emits `shadeChanged(Shade | None)` whenever the choice changes; the window puts
+it into the whole look (the panel edits its own part of the look, never the rest)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tryon_desktop.core.looks import FINISHES, Finish, Look, Shade
+from tryon_desktop.core.looks import FINISHES, Finish, Shade
 from tryon_desktop.ui.i18n import family_name, finish_name, shade_name, tr
 
 COLUMNS = 4
@@ -83,7 +84,7 @@ class SwatchButton(QAbstractButton):
 
 
 class LipstickPanel(QWidget):
-    lookChanged = Signal(object)  # Look
+    shadeChanged = Signal(object)  # Shade | None
     favouritesChanged = Signal()
 
     def __init__(self, catalogue: tuple[Shade, ...], parent=None) -> None:
@@ -236,14 +237,11 @@ class LipstickPanel(QWidget):
         self._sync_controls()
 
     # ---- state ---------------------------------------------------------------------------------
-    def look(self) -> Look:
-        return Look(lipstick=self.shade)
-
     def set_shade(self, shade: Shade | None, emit: bool = True) -> None:
         self.shade = shade
         self._sync_controls()
         if emit:
-            self.lookChanged.emit(self.look())
+            self.shadeChanged.emit(self.shade)
 
     def set_finish(self, finish: Finish | str) -> None:
         if self.shade is None:

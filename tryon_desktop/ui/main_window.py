@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(objectName="sideTabs")
         self.lipstick_panel = LipstickPanel(self.catalogue)
-        self.lipstick_panel.lookChanged.connect(self._look_changed)
+        self.lipstick_panel.shadeChanged.connect(self._shade_changed)
         self.lipstick_panel.favouritesChanged.connect(
             lambda: self.settings.setValue("favourites", self.lipstick_panel.favourites_json()))
         self.tabs.addTab(self.lipstick_panel, "")
@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         self.mirror_action = action(["M"], self._mirror_toggled, True, _bool(s.value("mirror", True)))
         self.split_action = action(["B"], self._split_toggled, True, False)
         self.hud_action = action(["H"], self._hud_toggled, True, _bool(s.value("hud", True)))
+        self.mask_action = action(["G"], self._mask_toggled, True, False)
         self.full_action = action(["F11"], self._fullscreen_toggled, True, False)
         self.next_action = action(["Right", "]"], lambda: self.lipstick_panel.step_shade(1))
         self.prev_action = action(["Left", "["], lambda: self.lipstick_panel.step_shade(-1))
@@ -336,7 +337,7 @@ class MainWindow(QMainWindow):
 
         # toolbar buttons
         tb = self.toolbar
-        for a in (self.mirror_action, self.split_action, self.hud_action):
+        for a in (self.mirror_action, self.split_action, self.hud_action, self.mask_action):
             tb.addAction(a)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
                   self.fav_action, self.custom_action, None, *self.finish_actions):
             self.look_menu.addSeparator() if a is None else self.look_menu.addAction(a)
         self.view_menu = mb.addMenu("")
-        for a in (self.mirror_action, self.split_action, self.hud_action, self.full_action):
+        for a in (self.mirror_action, self.split_action, self.hud_action, self.mask_action, self.full_action):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.lang_menu = self.view_menu.addMenu("")
@@ -380,7 +381,7 @@ class MainWindow(QMainWindow):
             self.snapshot_action: "snapshot", self.record_action: "record", self.open_action: "open_file",
             self.folder_action: "open_folder", self.choose_folder_action: "choose_folder",
             self.quit_action: "quit", self.mirror_action: "mirror", self.split_action: "before_after",
-            self.hud_action: "hud", self.full_action: "fullscreen", self.next_action: "next_shade",
+            self.hud_action: "hud", self.mask_action: "mask_overlay", self.full_action: "fullscreen", self.next_action: "next_shade",
             self.prev_action: "prev_shade", self.more_action: "more_opacity", self.less_action: "less_opacity",
             self.bare_action: "bare_lips", self.fav_action: "favourite", self.custom_action: "custom_colour",
             self.keys_action: "shortcuts", self.about_action: "about",
@@ -517,23 +518,29 @@ class MainWindow(QMainWindow):
 
     # ---- looks ---------------------------------------------------------------------------------
     def _restore_look(self) -> None:
+        """The last look, every effect of it (settings of earlier versions held only a shade)."""
         self.lipstick_panel.load_favourites(str(self.settings.value("favourites", "[]")))
         text = self.settings.value("look")
-        shade = None
+        look = None
         if text:
             try:
-                d = json.loads(str(text))
-                shade = Shade.from_dict(d) if d else None
+                look = Look.from_dict(json.loads(str(text)))
             except Exception:
-                shade = None
-        if shade is None and not text:
-            shade = next((s for s in self.catalogue if s.name == "Classic Red"), self.catalogue[0])
-        self.lipstick_panel.set_shade(shade, emit=False)
-        self.pipeline.set_look(self.lipstick_panel.look())
+                log.warning("the saved look could not be read; starting bare")
+                look = Look()
+        if look is None:  # first start: a lipstick to show what the app does
+            look = Look(lipstick=next((s for s in self.catalogue if s.name == "Classic Red"), self.catalogue[0]))
+        self.look = look
+        self.lipstick_panel.set_shade(look.lipstick, emit=False)
+        self.pipeline.set_look(self.look)
 
-    def _look_changed(self, look: Look) -> None:
+    def _set_look(self, look: Look) -> None:
+        self.look = look
         self.pipeline.set_look(look)
-        self.settings.setValue("look", json.dumps(look.lipstick.to_dict() if look.lipstick else {}))
+        self.settings.setValue("look", json.dumps(look.to_dict()))
+
+    def _shade_changed(self, shade: Shade | None) -> None:
+        self._set_look(self.look.with_(lipstick=shade))
         self.settings.setValue("favourites", self.lipstick_panel.favourites_json())
 
     # ---- view toggles --------------------------------------------------------------------------
@@ -544,6 +551,10 @@ class MainWindow(QMainWindow):
     def _split_toggled(self, on: bool) -> None:
         self.pipeline.display.want_original = on
         self.preview.set_split_enabled(on)
+
+    def _mask_toggled(self, on: bool) -> None:
+        """Draw the garment mask over the preview (not over snapshots), to see why an outfit looks wrong."""
+        self.pipeline.display.show_mask = on
 
     def _hud_toggled(self, on: bool) -> None:
         self.preview.hud_visible = on
@@ -767,7 +778,7 @@ class MainWindow(QMainWindow):
     # ---- dialogs -------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         rows = []
-        for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.hud_action,
+        for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.hud_action, self.mask_action,
                   self.next_action, self.prev_action, self.more_action, self.less_action, self.bare_action,
                   self.fav_action, self.custom_action, *self.finish_actions, self.open_action, self.folder_action,
                   self.full_action, self.keys_action, self.quit_action):

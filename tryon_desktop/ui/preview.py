@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from tryon_desktop.pipeline.slots import Result
-from tryon_desktop.ui.hud import STAGES, BlockMeter, HudStats
+from tryon_desktop.ui.hud import EFFECT_STAGES, PERCEPTION, BlockMeter, HudStats
 from tryon_desktop.ui.i18n import tr
 
 BG = QColor("#0E0E12")
@@ -165,8 +165,12 @@ class PreviewWidget(QWidget):
         lines: list[tuple[str, QColor]] = []
         lat = tr("hud_latency", med=_fmt(med), p95=_fmt(p95))
         lines.append((f"{fps:4.1f} {tr('hud_fps')}   {lat}", QColor("white")))
-        stages = "  ".join(f"{tr('stage_' + k)} {s.stage(k):.1f}" for k in STAGES)
+        seen = [k for k in PERCEPTION if k in s.last_stages] or ["track"]
+        stages = "  ".join(f"{tr('stage_' + k)} {s.stage(k):.1f}" for k in seen)
         lines.append((f"{stages}  ms", QColor("#D8D8E0")))
+        for kind in s.running_effects():
+            per = "  ".join(f"{tr('stage_' + k)} {s.stage(f'{kind}.{k}'):.1f}" for k in EFFECT_STAGES)
+            lines.append((f"{tr('effect_' + kind)}: {per}  ms", QColor("#D8D8E0")))
         prov = s.provider or "…"
         lines.append((tr("hud_provider", provider=prov, renderer=tr("renderer_" + (s.renderer or "none"))),
                       QColor("#D8D8E0")))
@@ -174,6 +178,9 @@ class PreviewWidget(QWidget):
             lines.append((tr("hud_reference_notice"), QColor("#FFC861")))
         if self.result is not None and self.result.no_face:
             lines.append((tr("hud_no_face"), QColor("#FFC861")))
+        if self.result is not None and self.result.status.get("outfit"):
+            msg = self.result.status["outfit"]
+            lines.append((tr("hud_no_garment") if msg == "no garment found" else msg, QColor("#FFC861")))
         if self.result is not None and self.result.error:
             lines.append((tr("hud_engine_error"), QColor("#FF7A7A")))
         f = QFont(self.font())

@@ -1,0 +1,133 @@
+"""The lipstick effect: per face, the lips' box, a soft lip mask with the teeth guard, and a backend that
+makes the lips up (the shipped ONNX generator, or the reference renderer when no model is installed)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from tryon_desktop.core.geometry import Box
+from tryon_desktop.core.looks import Shade
+from tryon_desktop.core.masks import lip_mask, mouth_width, suppress_teeth
+from tryon_desktop.effects.base import FACES, Effect, EffectInfo, FaceInfo, Made, Scene, source_hash
+from tryon_desktop.paths import MODELS_DIR
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIPSTICK_MANIFEST = MODELS_DIR / "lipstick_generator.json"
+
+
+class LipstickBackend(Protocol):
+    """Makes up one face's lips. `prepare` measures the region, `generate` makes it up.
+
+    generate returns (region_bgr_uint8_or_float, alpha) of the box's size; the engine blends it.
+    """
+
+    name: str  # "gan" or "reference"
+    provider: str  # where it runs, e.g. "CPU" or "CUDA"
+
+    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray): ...
+
+    def generate(self, prepared, shade: Shade) -> tuple[np.ndarray, np.ndarray] | None: ...
+
+
+class ReferenceLipstick:
+    """The reference renderer (render/lipstick.py) behind the backend interface."""
+
+    name = "reference"
+    provider = "CPU (numpy)"
+
+    def prepare(self, frame, landmarks, box, mask):
+        from tryon_desktop.render.lipstick import measure_lips
+
+        return measure_lips(frame[box.slices], mask, mouth_width(landmarks), (box.x0, box.y0))
+
+    def generate(self, prepared, shade):
+        from tryon_desktop.render.lipstick import encode_srgb8, render_lips
+
+        if prepared is None:
+            return None
+        return encode_srgb8(render_lips(prepared, shade)), prepared.mask
+
+
+def load_lipstick_backend(model: str | Path | None = "auto", providers: list[str] | None = None):
+    """The installed generator if there is one, else the reference renderer plus a notice saying so.
+
+    model: "auto" (the shipped manifest, if present), a manifest path, or None (reference renderer).
+    An explicitly named model that fails to load raises ModelError; "auto" falls back with a notice.
+    """
+    if model is None:
+        return ReferenceLipstick(), None
+    manifest = DEFAULT_LIPSTICK_MANIFEST if model == "auto" else Path(model)
+    if model == "auto" and not manifest.exists():
+        return ReferenceLipstick(), "no lipstick generator model installed: using the reference renderer"
+    from tryon_desktop.errors import ModelError
+    from tryon_desktop.vision.onnx_runtime import ModelManifest
+
+    try:
+        # The manifest and the weights' hash are checked before any generator code runs.
+        ModelManifest.load(manifest).verify()
+        from tryon_desktop.vision.lip_generator import GanLipstick
+
+        return GanLipstick(manifest, providers=providers), None
+    except ModelError as exc:
+        if model != "auto":
+            raise
+        return ReferenceLipstick(), f"{exc}; using the reference renderer"
+
+
+@dataclass
+class LipItem:
+    face: FaceInfo
+    prepared: object
+
+
+class LipstickEffect(Effect):
+    kind = "lipstick"
+    needs = frozenset({FACES})
+
+    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
+        self.backend, self.notice = load_lipstick_backend(model, providers)
+        if self.notice:
+            log.warning(self.notice)
+
+    def prepare(self, frame: np.ndarray, scene: Scene, look) -> list[LipItem]:
+        items = []
+        for face in scene.faces:
+            if face.box.empty:
+                continue
+            lm, box = face.landmarks, face.box
+            mask = suppress_teeth(lip_mask(lm, box), frame[box.slices], lm, box)
+            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask)))
+        return items
+
+    def generate(self, item: LipItem, look) -> Made | None:
+        made = self.backend.generate(item.prepared, look.lipstick)
+        if made is None:
+            return None
+        region, alpha = made
+        return Made(region, alpha, item.face.box)
+
+    def reset(self) -> None:
+        reset = getattr(self.backend, "reset", None)
+        if reset is not None:
+            reset()
+
+    def describe(self) -> EffectInfo:
+        b = self.backend
+        info = EffectInfo(kind=self.kind, name=getattr(b, "name", "unknown"), provider=str(getattr(b, "provider", "")))
+        manifest = getattr(b, "manifest", None)
+        if manifest is not None:
+            info.version = str(getattr(manifest, "version", "") or "")
+            info.sha256 = str(getattr(manifest, "sha256", "") or "")
+        elif info.name == "reference":
+            from tryon_desktop import __version__
+            from tryon_desktop.render import lipstick as ref
+
+            info.version = f"reference-renderer {__version__}"
+            info.sha256 = source_hash(ref)
+        return info
