@@ -485,7 +485,7 @@ def markdown(report: dict) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tryon-eval", description="Evaluate the lipstick generator against the reference renderer.")
+    p = argparse.ArgumentParser(prog="tryon-eval", description="Evaluate the lipstick generator against the reference renderer, and the garment mask.")
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("lipstick")
     e.add_argument("--faces", nargs="+", default=[str(SHARED / "faces" / "dev")])
@@ -498,6 +498,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-frames", type=int, default=120)
     e.add_argument("--real-min-score", type=float, default=12.0)
     e.add_argument("--grid", help="also write a before/after grid JPEG here (GAN, 8 faces x 6 shades)")
+    from tryon_desktop.eval_garment import add_parser
+
+    add_parser(sub)
     return p
 
 
@@ -505,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.cmd == "garment-mask":
+            from tryon_desktop.eval_garment import markdown as garment_markdown
+            from tryon_desktop.eval_garment import run_garment_mask
+
+            print(garment_markdown(run_garment_mask(args)))
+            return 0
         report = run_lipstick(args)
     except TryOnError as exc:
         print(f"tryon-eval: {exc}", file=sys.stderr)

@@ -1,4 +1,6 @@
-"""tryon-train: `tryon-train lipstick --data DIR --out RUN_DIR` and `tryon-train export RUN_DIR`."""
+"""tryon-train: `tryon-train lipstick --data DIR --out RUN_DIR`, `tryon-train export RUN_DIR`, and for the
+garment mask `tryon-train garment-mask --data CACHE --out RUN_DIR` and `tryon-train export-garment RUN_DIR`
+(those two hand over to tryon_desktop.train.garment_train / garment_export, which have their own options)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ DEFAULT_DATA = Path("..") / "shared" / "data" / "faces" / "train"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tryon-train", description="Train and export the lipstick generator.")
+    p = argparse.ArgumentParser(prog="tryon-train", description="Train and export the lipstick generator and the garment mask.")
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("lipstick", help="train the lipstick GAN (resumes when RUN_DIR holds a checkpoint)")
     t.add_argument("--data", nargs="+", default=[str(DEFAULT_DATA)], help="folder(s) of face photos")
@@ -32,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir")
     e.add_argument("--out", help="folder for lipstick_generator.onnx/.json (default: RUN_DIR/export)")
     e.add_argument("--raw", action="store_true", help="export the raw weights, not their moving average")
+    sub.add_parser("garment-mask", help="train the live garment mask on the teacher's cache (see its --help)")
+    sub.add_parser("export-garment", help="export a garment-mask run to ONNX + manifest (see its --help)")
     m = sub.add_parser("metrics", help="copy tryon-eval's results into a model manifest")
     m.add_argument("manifest")
     m.add_argument("eval_json")
@@ -55,7 +59,21 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
     return keep
 
 
+GARMENT_COMMANDS = {"garment-mask": "tryon_desktop.train.garment_train",
+                    "export-garment": "tryon_desktop.train.garment_export"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in GARMENT_COMMANDS:
+        import importlib
+
+        try:
+            module = importlib.import_module(GARMENT_COMMANDS[argv[0]])
+        except ImportError as exc:
+            print(f"tryon-train needs torch: pip install 'tryon-desktop[train]' ({exc})", file=sys.stderr)
+            return 2
+        return module.main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
