@@ -235,3 +235,55 @@ def test_no_camera_says_so_and_runs_the_demo(make_window, qtbot, wait_frames):
     # the renderer notice arrives later and must not push the camera message off the banner
     assert "No camera found" in win.banner.label.text()
     assert not (win.snapshot_dir and __import__("os").path.exists(win.snapshot_dir)), "wrote files unasked"
+
+
+class RecordingEngine(FlakyEngine):
+    """Remembers what the worker asked of it; marks the lower half of every frame as garment."""
+
+    def __init__(self):
+        self.calls = []
+
+    def process(self, frame, look, timestamp=None, **options):
+        import numpy as np
+
+        from tryon_desktop.engine import FrameResult
+
+        self.calls.append((look, options))
+        mask = None
+        if options.get("garment_mask"):
+            mask = np.zeros((36, 64), np.float32)
+            mask[18:] = 1.0
+        return FrameResult(frame=frame.copy(), faces=[], timings_ms={"total": 1.0}, renderer="none",
+                           garment_mask=mask)
+
+
+def test_mask_overlay_toggle_draws_on_the_preview_only(make_window, qtbot, wait_frames):
+    engine = RecordingEngine()
+    win = make_window(engine_factory=lambda: engine)
+    wait_frames(win, 2)
+    assert not any(o.get("garment_mask") for _, o in engine.calls)
+    win.mask_action.trigger()
+    assert win.pipeline.display.show_mask
+    qtbot.waitUntil(lambda: bool(engine.calls) and engine.calls[-1][1].get("garment_mask"), timeout=5000)
+    wait_frames(win, 3)
+    r = win.preview.result
+    h = r.display.shape[0]
+    # the preview is tinted green over the lower half; the frame that snapshots save is not
+    lower_disp = r.display[int(h * 0.75):, :, :3].astype(int)
+    assert (lower_disp[..., 1] - lower_disp[..., 2]).mean() > 20
+    assert np.array_equal(r.frame, r.original)
+    win.mask_action.trigger()
+    assert not win.pipeline.display.show_mask
+
+
+def test_a_panel_edits_only_its_own_part_of_the_look(make_window, wait_frames):
+    from tryon_desktop.core.looks import Look, resolve_outfit
+
+    win = make_window()
+    win._set_look(Look(lipstick=win.look.lipstick, outfit=resolve_outfit("#1F3A93")))
+    shade = next(s for s in win.catalogue if s.name == "Plum")
+    win.lipstick_panel.set_shade(shade)
+    assert win.look.outfit == resolve_outfit("#1F3A93") and win.look.lipstick == shade
+    assert win.pipeline.look.get()[0] == win.look
+    saved = json.loads(win.settings.value("look"))
+    assert saved["outfit"]["hex"] == "#1F3A93" and saved["lipstick"]["name"] == "Plum"
