@@ -287,3 +287,14 @@ def test_a_panel_edits_only_its_own_part_of_the_look(make_window, wait_frames):
     assert win.pipeline.look.get()[0] == win.look
     saved = json.loads(win.settings.value("look"))
     assert saved["outfit"]["hex"] == "#1F3A93" and saved["lipstick"]["name"] == "Plum"
+
+
+def test_a_missing_garment_model_is_a_visible_notice(make_window, qtbot, monkeypatch, tmp_path):
+    from tryon_desktop.engine import TryOnEngine
+
+    def factory():
+        return TryOnEngine(model=None, video=True, garment_model=tmp_path / "missing.json")
+
+    win = make_window(engine_factory=factory)
+    qtbot.waitUntil(lambda: "garment_notice" in win._banner_args, timeout=15000)
+    assert "Outfits" in win.banner.label.text() or "garment" in win.statusBar().currentMessage()

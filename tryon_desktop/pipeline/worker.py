@@ -123,7 +123,9 @@ class EngineWorker(threading.Thread):
             self.engine = self.engine_factory()
             self.engine_info = model_info(self.engine)
             self.notice = getattr(self.engine, "notice", None)
-            self.events.put(PipelineEvent("info", "engine_ready", dict(self.engine_info, notice=self.notice or "")))
+            garment = getattr(self.engine, "garment", None)
+            self.events.put(PipelineEvent("info", "engine_ready", dict(
+                self.engine_info, notice=self.notice or "", garment_notice=getattr(garment, "notice", None) or "")))
         except Exception as exc:
             log.exception("the try-on engine failed to start")
             self.events.put(PipelineEvent("error", "engine_failed", {"error": str(exc)}))

@@ -116,6 +116,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "试妆引擎处理某一帧时出错（{error}）；将继续运行。"),
     "reference_notice": ("No lipstick generator model is installed, so the reference renderer is drawing the "
                          "lipstick.", "未安装口红生成模型，当前由参考渲染器绘制口红。"),
+    "garment_notice": ("Outfits and the garment mask overlay are off: {detail}.",
+                       "服装换色和服装区域显示已关闭：{detail}。"),
     # finishes
     "finish_matte": ("Matte", "哑光"),
     "finish_satin": ("Satin", "缎光"),

@@ -605,6 +605,8 @@ class MainWindow(QMainWindow):
             self.stats.notice = ev.args.get("notice", "")
             if self.stats.notice:
                 self._show("warning", "reference_notice")
+            if ev.args.get("garment_notice"):
+                self._show("warning", "garment_notice", detail=ev.args["garment_notice"])
             self._refresh_status()
             return
         if ev.source_id not in (-1, self.pipeline.source_id):
