@@ -113,3 +113,30 @@ def test_8k_image_is_tracked_on_a_downscaled_copy(tmp_path, grace, capsys):
     assert code == 0, err
     out = cv2.imread(str(tmp_path / "o.jpg"))
     assert out.shape[:2] == big.shape[:2] and "1 face" in stdout
+
+
+GARMENT_MODEL = __import__("tryon_desktop.paths", fromlist=["MODELS_DIR"]).MODELS_DIR / "garment_mask.json"
+needs_garment_model = pytest.mark.skipif(not GARMENT_MODEL.exists(), reason="no shipped garment mask model")
+
+
+@needs_garment_model
+def test_render_outfit_recolours_the_jacket_and_show_mask_draws_it(tmp_path, grace, capsys):
+    out = tmp_path / "navy.png"
+    code, stdout, err = _run(["-o", str(out), "--shade", "none", "--outfit", "#C8102E", "--model", "none"], capsys)
+    assert code == 0, err
+    img = cv2.imread(str(out))
+    h = img.shape[0]
+    lower = img[int(h * 0.8):].reshape(-1, 3).astype(int)  # grace hopper's dark jacket fills the bottom
+    assert (lower[:, 2] - lower[:, 0]).mean() > 30, "the jacket did not turn red"
+    assert "outfit by reference" in stdout
+    face = tmp_path / "mask.png"
+    code, stdout, err = _run(["-o", str(face), "--shade", "none", "--show-mask", "--model", "none"], capsys)
+    assert code == 0, err
+    m = cv2.imread(str(face))
+    diff = m.astype(int) - grace.astype(int)
+    assert diff[int(h * 0.8):, :, 1].mean() > 10  # green over the jacket
+
+
+def test_render_outfit_bad_colour_is_one_line(tmp_path, capsys):
+    code, stdout, err = _run(["-o", str(tmp_path / "o.png"), "--outfit", "navy-ish"], capsys)
+    assert code == 1 and "#RRGGBB" in err and len(err.strip().splitlines()) == 1
