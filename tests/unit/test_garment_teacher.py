@@ -1,0 +1,173 @@
+"""The offline garment-mask teacher: shapes, empty masks on bad input, chest-cut webcam framing, and the face is
+never marked."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.vision.garment_teacher import FACE_OVAL, GarmentTeacher
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    with GarmentTeacher() as t:
+        yield t
+
+
+def _check(res, shape):
+    assert res.mask.shape == shape
+    assert res.mask.dtype == np.float32
+    assert res.person.shape == shape
+    assert res.person.dtype == np.float32
+    assert float(res.mask.min()) >= 0.0 and float(res.mask.max()) <= 1.0
+    assert isinstance(res.confident, bool)
+    assert isinstance(res.reason, str) and res.reason
+
+
+@pytest.mark.parametrize("shape", [(480, 640), (720, 1280), (37, 53)])
+def test_blank_frame_gives_empty_mask_and_reason(teacher, shape):
+    for value in (0, 128, 255):
+        res = teacher(np.full(shape + (3,), value, np.uint8))
+        _check(res, shape)
+        assert not res.mask.any()
+        assert not res.confident
+        assert res.reason != "ok"
+
+
+def test_frame_without_person_is_empty(teacher):
+    rng = np.random.default_rng(0)
+    img = cv2.GaussianBlur(rng.integers(0, 255, (360, 480, 3), dtype=np.uint8), (0, 0), 3)
+    cv2.rectangle(img, (50, 60), (200, 300), (30, 120, 200), -1)
+    res = teacher(img)
+    _check(res, img.shape[:2])
+    assert not res.mask.any()
+    assert res.reason
+
+
+def test_synthetic_frame_has_frame_size_and_range(teacher):
+    img = np.zeros((300, 400, 3), np.uint8)
+    img[:] = (200, 190, 180)
+    cv2.ellipse(img, (200, 90), (40, 52), 0, 0, 360, (120, 150, 200), -1)  # head-ish blob
+    cv2.rectangle(img, (110, 150), (290, 300), (40, 40, 160), -1)  # torso-ish block
+    res = teacher(img)
+    _check(res, img.shape[:2])
+
+
+def test_rejects_bad_arrays(teacher):
+    with pytest.raises(ValueError):
+        teacher(np.zeros((10, 10), np.uint8))
+
+
+def test_grace_hopper_jacket_marked_face_never(teacher, grace):
+    res = teacher(grace)
+    _check(res, grace.shape[:2])
+    h, w = grace.shape[:2]
+    assert res.mask.any(), res.reason
+    # the jacket: the lower third of the photo, away from the face, is mostly garment
+    lower = res.mask[int(0.8 * h):, :]
+    assert float((lower > 0.5).mean()) > 0.3
+    # the face oval from an independent face mesh run is exactly 0
+    import mediapipe as mp
+
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
+        out = mesh.process(cv2.cvtColor(grace, cv2.COLOR_BGR2RGB))
+    assert out.multi_face_landmarks, "face mesh must find Grace Hopper's face"
+    lm = out.multi_face_landmarks[0].landmark
+    oval = np.array([(lm[i].x * w, lm[i].y * h) for i in FACE_OVAL], np.float32)
+    face = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
+    assert face.sum() > 1000
+    assert float(res.mask[face > 0].max()) == 0.0
+
+
+def _face_oval_mask(img):
+    import mediapipe as mp
+
+    h, w = img.shape[:2]
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
+        out = mesh.process(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    assert out.multi_face_landmarks, "face mesh must find the face"
+    lm = out.multi_face_landmarks[0].landmark
+    oval = np.array([(lm[i].x * w, lm[i].y * h) for i in FACE_OVAL], np.float32)
+    face = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
+    return face
+
+
+@pytest.mark.parametrize("box", [(0.10, 0.70, 0.20, 0.82), (0.05, 0.72, 0.12, 0.88), (0.03, 0.68, 0.22, 0.78)])
+def test_chest_cut_webcam_framing_marks_the_jacket(teacher, grace, box):
+    """Webcam framing: the frame ends at mid-chest and cuts the shoulders off at the sides. Pose loses
+    the shoulders; the garment below the chin must still be marked, the face never."""
+    h, w = grace.shape[:2]
+    y0, y1, x0, x1 = box
+    crop = np.ascontiguousarray(grace[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)])
+    res = teacher(crop)
+    ch, cw = crop.shape[:2]
+    _check(res, (ch, cw))
+    assert res.mask.any(), res.reason
+    # the jacket: the bottom corners, left and right of the white collar, run off the frame edges
+    for xs in (slice(0, int(0.2 * cw)), slice(int(0.8 * cw), cw)):
+        corner = res.mask[int(0.88 * ch):, xs]
+        assert float((corner > 0.5).mean()) > 0.5, (res.reason, float((corner > 0.5).mean()))
+    # the face and the top of the frame (cap, forehead, background) are never marked
+    face = _face_oval_mask(crop)
+    assert face.sum() > 1000
+    assert float(res.mask[face > 0].max()) == 0.0
+    assert not res.mask[: int(0.5 * ch)].any()
+
+
+def test_chest_cut_second_person_is_not_marked(teacher, grace):
+    """Chest-cut framing with a second, smaller person right beside: only the main person's jacket."""
+    h, w = grace.shape[:2]
+    main = grace[int(0.10 * h):int(0.70 * h), int(0.20 * w):int(0.82 * w)]
+    mh, mw = main.shape[:2]
+    other = cv2.resize(main, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    canvas = np.full((mh, mw + other.shape[1] + 8, 3), 200, np.uint8)
+    canvas[:, :mw] = main
+    canvas[mh - other.shape[0]:, mw + 8:] = other
+    res = teacher(canvas)
+    _check(res, canvas.shape[:2])
+    assert float((res.mask[:, :mw] > 0.5).mean()) > 0.05, res.reason
+    assert not (res.mask[:, mw + 8:] > 0.5).any()
+
+
+def test_face_close_up_marks_nothing(teacher, grace):
+    h, w = grace.shape[:2]
+    crop = grace[int(0.05 * h):int(0.6 * h), int(0.2 * w):int(0.8 * w)]
+    res = teacher(crop)
+    _check(res, crop.shape[:2])
+    assert not res.mask.any(), res.reason
+
+
+def test_two_copies_side_by_side_do_not_crash(teacher, grace):
+    img = np.hstack([grace, grace])
+    res = teacher(img)
+    _check(res, img.shape[:2])
+
+
+def test_shared_dev_photos(teacher, shared_data):
+    """On the dev photos (never used to build the cache) the teacher finds a garment on most."""
+    files = sorted((shared_data / "bodies" / "dev").rglob("*.jpg"))
+    if not files:
+        pytest.skip(f"no photos under {shared_data / 'bodies' / 'dev'}")
+    found = 0
+    for p in files:
+        img = cv2.imread(str(p))
+        res = teacher(img)
+        _check(res, img.shape[:2])
+        found += bool(res.mask.any())
+    assert found >= len(files) // 2
+
+
+def test_shared_face_only_photos_are_empty(teacher, shared_data):
+    files = sorted((shared_data / "faces" / "dev" / "celebahq").glob("*.jpg"))[:4]
+    if not files:
+        pytest.skip(f"no photos under {shared_data / 'faces' / 'dev' / 'celebahq'}")
+    for p in files:
+        img = cv2.imread(str(p))
+        res = teacher(img)
+        _check(res, img.shape[:2])
+        # an aligned face crop shows at most a sliver of collar: never much garment, never the face
+        assert float((res.mask > 0.5).mean()) < 0.15
