@@ -1,0 +1,214 @@
+"""The live garment mask at run time (vision/garment_mask.py): no torch, no ../shared.
+
+Behaviour is checked on a tiny stand-in ONNX model with the student's exact I/O (built with onnx.helper:
+the probability is the 2x2-pooled mean brightness, so tests can steer it), and the shipped model, when it
+is installed, is loaded and run through the same checks of shape and range.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tryon_desktop.vision import garment_mask as GM
+from tryon_desktop.vision.onnx_runtime import sha256_file
+
+CPU = ["CPUExecutionProvider"]
+
+
+def _write_manifest(model_path, manifest_path):
+    manifest = {"name": "garment_mask", "version": "test", "file": model_path.name, "sha256": sha256_file(model_path),
+                "inputs": {"image": {"shape": [1, 3, GM.IN_H, GM.IN_W], "dtype": "float32"}},
+                "outputs": {"prob": {"shape": [1, 1, GM.OUT_H, GM.OUT_W], "dtype": "float32"}}}
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest_path
+
+
+@pytest.fixture(scope="module")
+def brightness_model(tmp_path_factory):
+    """image (1,3,144,256) -> prob (1,1,72,128) = 2x2 average of the channel mean (in [0,1])."""
+    onnx = pytest.importorskip("onnx", reason="onnx (train extra) builds the stand-in model")
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, GM.IN_H, GM.IN_W])
+    y = helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 1, GM.OUT_H, GM.OUT_W])
+    nodes = [helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("ReduceMean", ["pooled"], ["prob"], axes=[1], keepdims=1)]
+    graph = helper.make_graph(nodes, "brightness", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    folder = tmp_path_factory.mktemp("model")
+    path = folder / "garment_mask.onnx"
+    onnx.save(model, str(path))
+    return _write_manifest(path, folder / "garment_mask.json")
+
+
+@pytest.fixture
+def seg(brightness_model):
+    return GM.GarmentSegmenter(brightness_model, providers=CPU)
+
+
+def grey(value: int, w: int = 1280, h: int = 720) -> np.ndarray:
+    return np.full((h, w, 3), value, np.uint8)
+
+
+@pytest.mark.parametrize("size,out", [((1280, 720), (72, 128)), ((640, 480), (72, 96)), ((720, 1280), (72, 40)),
+                                      ((1920, 1080), (72, 128))])
+def test_shapes_and_range(seg, size, out):
+    w, h = size
+    frame = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    m = seg.segment(frame)
+    assert m.dtype == np.float32 and m.shape == out
+    assert 0.0 <= float(m.min()) and float(m.max()) <= 1.0
+    full = GM.upsample(m, (w, h))
+    assert full.shape == (h, w) and full.dtype == np.float32
+
+
+def test_letterbox_pad_never_reaches_the_output(seg):
+    # a 4:3 white frame: the grey bars of the letterbox are cropped away, the output is all white
+    m = seg.segment(grey(255, 640, 480))
+    assert np.allclose(m, 1.0, atol=1e-6)
+
+
+def test_upsample_to_box_matches_the_full_upsample():
+    import cv2
+
+    # a mask as smooth as the network's (a blurred random field); warpAffine samples on a 1/32-pixel grid
+    m = cv2.GaussianBlur(np.random.default_rng(1).random((72, 128)).astype(np.float32), (0, 0), 2.0)
+    m = (m - m.min()) / (m.max() - m.min())
+    full = GM.upsample(m, (1280, 720))
+    box = (400, 300, 321, 257)
+    part = GM.upsample_to_box(m, (1280, 720), box)
+    x, y, w, h = box
+    assert part.shape == (h, w)
+    assert np.abs(part - full[y:y + h, x:x + w]).max() < 5e-3
+
+
+def test_face_polygon_is_forced_to_zero(seg):
+    frame = grey(230)
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([640 + 120 * np.cos(t), 300 + 160 * np.sin(t)], 1)
+    m = seg.segment(frame, face_polygons=[oval])
+    full = GM.upsample(m, (1280, 720))
+    inside = np.zeros((720, 1280), bool)
+    import cv2
+
+    cv2.fillPoly(inside.view(np.uint8), [np.round(oval).astype(np.int32)], 1)
+    assert float(full[inside].max()) == 0.0  # the whole face, to its edge, upsampling included
+    assert float(m.max()) > 0.85  # the rest of the frame is untouched
+    far = np.zeros_like(inside)
+    far[:, :300] = True
+    assert float(full[far].min()) > 0.85
+    # a small face (60 px wide) is cleared to its edge too
+    small = np.stack([200 + 30 * np.cos(t), 500 + 40 * np.sin(t)], 1)
+    full = GM.upsample(seg.segment(frame, face_polygons=[small]), (1280, 720))
+    inside[:] = False
+    cv2.fillPoly(inside.view(np.uint8), [np.round(small).astype(np.int32)], 1)
+    assert float(full[inside].max()) == 0.0
+    # no polygons, empty lists and degenerate polygons are all harmless
+    for polys in (None, [], [np.zeros((2, 2))], [np.full((5, 2), np.nan)]):
+        assert float(seg.segment(frame, face_polygons=polys).min()) > 0.85
+
+
+def test_still_input_converges_and_flicker_is_damped(seg):
+    rng = np.random.default_rng(2)
+    base = rng.integers(60, 200, (720, 1280, 3)).astype(np.int16)
+    raw, smooth = [], []
+    for k in range(40):
+        noisy = np.clip(base + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)
+        raw.append(seg.infer(noisy).copy())
+        smooth.append(seg.segment(noisy, timestamp=k / 30.0))
+    raw_flicker = np.mean([np.abs(a - b).mean() for a, b in zip(raw[20:], raw[21:], strict=False)])
+    smooth_flicker = np.mean([np.abs(a - b).mean() for a, b in zip(smooth[20:], smooth[21:], strict=False)])
+    assert smooth_flicker < 0.6 * raw_flicker
+    # the same frame again and again: the output converges to the network's own value
+    seg.reset()
+    frame = base.astype(np.uint8)
+    target = seg.infer(frame).copy()
+    seg.segment(grey(20))  # start far away
+    for k in range(30):
+        out = seg.segment(frame, timestamp=k / 30.0)
+    assert np.abs(out - target).max() < 1e-3
+
+
+def test_a_sudden_change_is_followed_within_one_frame(seg):
+    for k in range(10):
+        seg.segment(grey(30), timestamp=k / 30.0)
+    out = seg.segment(grey(230), timestamp=10 / 30.0)
+    assert np.allclose(out, 230 / 255, atol=1e-5)
+    # a moving edge: half the frame changes, the changed half is exact at once, the rest is unchanged
+    frame = grey(230)
+    frame[:, :640] = 30
+    out = seg.segment(frame, timestamp=11 / 30.0)
+    assert np.allclose(out[:, :60], 30 / 255, atol=1e-5)
+    assert np.allclose(out[:, 68:], 230 / 255, atol=1e-5)
+
+
+def test_reset_and_time_gaps_clear_the_smoothing_state(seg):
+    seg.segment(grey(30), timestamp=0.0)
+    seg.segment(grey(40), timestamp=1 / 30)  # small change: smoothed, so the output lags the input
+    lagging = seg.segment(grey(40), timestamp=2 / 30)
+    assert float(np.abs(lagging - 40 / 255).max()) > 1e-3
+    seg.reset()
+    assert seg.smoother.state is None
+    assert np.allclose(seg.segment(grey(40), timestamp=3 / 30), 40 / 255, atol=1e-5)
+    seg.segment(grey(30), timestamp=4 / 30)
+    # a jump in time (or a timestamp going backwards) starts afresh too
+    assert np.allclose(seg.segment(grey(40), timestamp=10.0), 40 / 255, atol=1e-5)
+    assert np.allclose(seg.segment(grey(30), timestamp=1.0), 30 / 255, atol=1e-5)
+
+
+def test_tampered_or_missing_model_gives_a_notice_not_a_crash(brightness_model, tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(brightness_model.parent, folder)
+    manifest = folder / brightness_model.name
+    seg, notice = GM.load_garment_segmenter(manifest, providers=CPU)
+    assert seg is not None and notice is None
+    with open(folder / "garment_mask.onnx", "ab") as f:
+        f.write(b"\0")
+    seg, notice = GM.load_garment_segmenter(manifest, providers=CPU)
+    assert seg is None and "corrupt or altered" in notice
+    (folder / "garment_mask.onnx").unlink()
+    seg, notice = GM.load_garment_segmenter(manifest, providers=CPU)
+    assert seg is None and "missing" in notice
+    seg, notice = GM.load_garment_segmenter(tmp_path / "nowhere.json", providers=CPU)
+    assert seg is None and "no garment mask model" in notice
+    manifest.write_text("{not json", encoding="utf-8")
+    seg, notice = GM.load_garment_segmenter(manifest, providers=CPU)
+    assert seg is None and notice
+    assert GM.load_garment_segmenter(None) == (None, None)
+
+
+def test_a_model_of_other_shapes_is_refused(brightness_model, tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(brightness_model.parent, folder)
+    manifest = folder / brightness_model.name
+    data = json.loads(manifest.read_text())
+    data["inputs"]["image"]["shape"] = [1, 3, 256, 256]
+    manifest.write_text(json.dumps(data))
+    seg, notice = GM.load_garment_segmenter(manifest, providers=CPU)
+    assert seg is None and "do not match" in notice
+
+
+def test_shipped_model_if_installed():
+    manifest = GM.default_manifest()
+    if not manifest.exists():
+        pytest.skip("no garment_mask model installed in assets/models")
+    seg, notice = GM.load_garment_segmenter("auto", providers=CPU)
+    assert seg is not None, notice
+    assert seg.describe()["sha256"] == json.loads(manifest.read_text())["sha256"]
+    frame = np.random.default_rng(3).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+    m = seg.segment(frame)
+    assert m.shape == (72, 128) and m.dtype == np.float32 and 0.0 <= m.min() and m.max() <= 1.0
+
+
+def test_runtime_imports_no_torch_and_no_qt():
+    code = ("import sys, tryon_desktop.vision.garment_mask as m; "
+            "bad = [k for k in ('torch', 'PySide6') if k in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,0 +1,272 @@
+"""The live garment mask: the student network (trained by tryon_desktop.train.garment_train) at run time.
+
+ONNX model `garment_mask.onnx` (static shapes, described by `garment_mask.json` beside it):
+    input   `image` float32 (1, 3, IN_H, IN_W) = (1, 3, 144, 256): the frame shrunk to fit 256 x 144
+            (16:9; other aspect ratios are letterboxed on mid grey, see `Letterbox`), channels sRGB
+            R, G, B in [0, 1]. The network normalises internally.
+    output  `prob`  float32 (1, 1, OUT_H, OUT_W) = (1, 1, 72, 128): probability in [0, 1] that the pixel
+            is the upper-body garment (shirt, jacket, sweater, dress top...), 0 on face, hair, skin,
+            background and trousers.
+
+`GarmentSegmenter.segment(frame)` returns that probability for the frame's own area (the letterbox
+cropped away) at the network's output resolution, temporally smoothed and with the face forced to 0;
+`upsample` / `upsample_to_box` bring it to frame pixels cheaply (one bilinear resize / warp).
+
+numpy + onnxruntime + cv2 only: no torch, no Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tryon_desktop.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "garment_mask"
+IN_W, IN_H = 256, 144
+OUT_W, OUT_H = IN_W // 2, IN_H // 2
+PAD_VALUE = 128  # letterbox fill (mid grey), in training and at run time
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """Where a frame of size (w, h) lands inside the network's IN_W x IN_H input: scaled by `scale`,
+    placed at (x0, y0) with size (w_in, h_in). The same code places frames in training (validation,
+    samples) and at run time."""
+
+    frame_w: int
+    frame_h: int
+    scale: float
+    x0: int
+    y0: int
+    w_in: int
+    h_in: int
+
+    @classmethod
+    def fit(cls, frame_w: int, frame_h: int, in_w: int = IN_W, in_h: int = IN_H) -> Letterbox:
+        s = min(in_w / frame_w, in_h / frame_h)
+        w_in = max(1, min(in_w, int(round(frame_w * s))))
+        h_in = max(1, min(in_h, int(round(frame_h * s))))
+        # even offsets, so the valid area maps to whole pixels of the half-resolution output
+        x0 = ((in_w - w_in) // 2) & ~1
+        y0 = ((in_h - h_in) // 2) & ~1
+        return cls(frame_w, frame_h, s, x0, y0, w_in, h_in)
+
+    @property
+    def full(self) -> bool:
+        return self.x0 == 0 and self.y0 == 0 and self.w_in == IN_W and self.h_in == IN_H
+
+    def place(self, frame_bgr: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The frame shrunk (INTER_AREA) and placed into an (IN_H, IN_W, 3) uint8 canvas."""
+        if out is None:
+            out = np.empty((IN_H, IN_W, 3), np.uint8)
+        if self.full:
+            return cv2.resize(frame_bgr, (IN_W, IN_H), dst=out, interpolation=cv2.INTER_AREA)
+        out[:] = PAD_VALUE
+        out[self.y0:self.y0 + self.h_in, self.x0:self.x0 + self.w_in] = cv2.resize(
+            frame_bgr, (self.w_in, self.h_in), interpolation=cv2.INTER_AREA)
+        return out
+
+    def output_slices(self, factor: int = 2) -> tuple[slice, slice]:
+        """The frame's area in an output map `factor` times smaller than the input."""
+        x0, y0 = self.x0 // factor, self.y0 // factor
+        x1 = x0 + max(1, int(round(self.w_in / factor)))
+        y1 = y0 + max(1, int(round(self.h_in / factor)))
+        return slice(y0, y1), slice(x0, x1)
+
+
+def bgr_to_input(small_bgr: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(IN_H, IN_W, 3) uint8 BGR -> (1, 3, IN_H, IN_W) float32 RGB in [0, 1]."""
+    if out is None:
+        out = np.empty((1, 3) + small_bgr.shape[:2], np.float32)
+    out[0] = small_bgr.transpose(2, 0, 1)[::-1]
+    out *= np.float32(1.0 / 255.0)
+    return out
+
+
+def upsample(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A mask covering the whole frame -> (h, w) = size[::-1] float32, bilinear, pixel centres aligned."""
+    w, h = size
+    return cv2.resize(mask, (int(w), int(h)), interpolation=cv2.INTER_LINEAR)
+
+
+def upsample_to_box(mask: np.ndarray, frame_size: tuple[int, int], box: tuple[int, int, int, int]) -> np.ndarray:
+    """Only the part of the frame inside box = (x, y, w, h) (frame pixels), (h, w) float32: one warp of
+    the small mask, so a garment box costs its own size, not the frame's."""
+    fw, fh = frame_size
+    x, y, bw, bh = (int(v) for v in box)
+    mh, mw = mask.shape[:2]
+    sx, sy = mw / fw, mh / fh
+    # box pixel (u, v) has centre (x + u + 0.5, y + v + 0.5) in the frame -> mask coords (c * s - 0.5)
+    M = np.array([[sx, 0.0, (x + 0.5) * sx - 0.5], [0.0, sy, (y + 0.5) * sy - 0.5]], np.float64)
+    return cv2.warpAffine(mask, M, (bw, bh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
+                   grow: float = 0.12) -> np.ndarray | None:
+    """uint8 (mh, mw) map, 1 inside the face polygons (each grown by `grow` about its centroid), or None."""
+    if not face_polygons:
+        return None
+    fw, fh = frame_size
+    mh, mw = mask_shape
+    scale = np.array([mw / fw, mh / fh])
+    out = np.zeros((mh, mw), np.uint8)
+    polys = []
+    for poly in face_polygons:
+        p = np.asarray(poly, np.float64).reshape(-1, 2)
+        if len(p) < 3 or not np.all(np.isfinite(p)):
+            continue
+        c = p.mean(0)
+        q = (c + 0.5) * scale - 0.5
+        p = ((c + (p - c) * (1.0 + grow) + 0.5) * scale - 0.5) - q  # grown, in mask pixels, about the centre
+        # and 1.5 mask pixels more, so the bilinear upsampling cannot bleed back inside a small face
+        r = np.linalg.norm(p, axis=1, keepdims=True)
+        p = q + p * (1.0 + 1.5 / np.maximum(r, 1e-6))
+        polys.append(np.round(p * 4.0).astype(np.int32).reshape(-1, 1, 2))  # 2 bits of sub-pixel
+    if not polys:
+        return None
+    cv2.fillPoly(out, polys, 1, lineType=cv2.LINE_8, shift=2)
+    return out
+
+
+class TemporalSmoother:
+    """Edge-preserving, motion-adaptive EMA on a probability map.
+
+    Per pixel: alpha = a_min where the new value is within `low` of the smoothed one (sensor-noise
+    flicker on a still body is averaged away), rising to 1 at `high` (a real change is taken at once, so a
+    moving body lags by at most one frame). The change is measured as the 3x3 maximum of |new - old|:
+    a pixel next to a moving edge is treated as moving too, so edges do not leave a ghost or smear.
+    """
+
+    def __init__(self, a_min: float = 0.3, low: float = 0.04, high: float = 0.25, max_gap_s: float = 0.5) -> None:
+        self.a_min, self.low, self.high, self.max_gap_s = float(a_min), float(low), float(high), float(max_gap_s)
+        self._kernel = np.ones((3, 3), np.uint8)
+        self.reset()
+
+    def reset(self) -> None:
+        self.state: np.ndarray | None = None
+        self.last_t: float | None = None
+
+    def __call__(self, prob: np.ndarray, timestamp: float | None = None) -> np.ndarray:
+        stale = (self.state is None or self.state.shape != prob.shape
+                 or (timestamp is not None and self.last_t is not None
+                     and not (0.0 <= timestamp - self.last_t <= self.max_gap_s)))
+        if timestamp is not None:
+            self.last_t = float(timestamp)
+        if stale:
+            self.state = prob.astype(np.float32, copy=True)
+            return self.state.copy()
+        diff = prob - self.state
+        change = cv2.dilate(np.abs(diff), self._kernel)
+        ramp = np.clip((change - self.low) * (1.0 / (self.high - self.low)), 0.0, 1.0)
+        alpha = self.a_min + (1.0 - self.a_min) * ramp
+        self.state += alpha * diff
+        return self.state.copy()
+
+
+class GarmentSegmenter:
+    """The garment-mask ONNX model (I/O: see the module docstring) with letterboxing, temporal smoothing
+    and face exclusion around it.
+
+    segment(frame_bgr uint8 (H, W, 3), timestamp seconds or None, face_polygons [(N, 2) frame pixels])
+        -> float32 (h, w) in [0, 1]: the frame's area at the network's output resolution (72 x 128 for a
+        16:9 frame). `upsample(mask, (W, H))` or `upsample_to_box` bring it to frame pixels.
+    reset(): forget the smoothing state (a new video, a cut, a jump in time).
+    """
+
+    name = MODEL_NAME
+
+    def __init__(self, manifest_path: str | Path, providers: list[str] | None = None, temporal: bool = True,
+                 threads: int = 1) -> None:
+        from tryon_desktop.vision.onnx_runtime import SHORT_NAMES, load_model
+
+        # One thread: the model is ~0.07 GMAC; a pool only adds wake-up jitter next to the tracker and GUI.
+        loaded = load_model(manifest_path, providers=providers, threads=threads)  # verifies manifest + sha256
+        self.session = loaded.session
+        self.manifest = loaded.manifest
+        self.provider = SHORT_NAMES.get(loaded.provider, loaded.provider)
+        self.notice = loaded.notice
+        want_in, want_out = [1, 3, IN_H, IN_W], [1, 1, OUT_H, OUT_W]
+        got_in = (self.manifest.inputs.get("image") or {}).get("shape")
+        got_out = ((self.manifest.data.get("outputs") or {}).get("prob") or {}).get("shape")
+        if got_in != want_in or got_out != want_out:
+            raise ModelError(f"model {self.manifest.model_path.name} maps {got_in} -> {got_out}, this app expects "
+                             f"{want_in} -> {want_out}: model and app versions do not match")
+        names = [i.name for i in self.session.get_inputs()]
+        if names != ["image"]:
+            raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected ['image']")
+        self.smoother = TemporalSmoother() if temporal else None
+        self._small = np.empty((IN_H, IN_W, 3), np.uint8)
+        self._input = np.empty((1, 3, IN_H, IN_W), np.float32)
+        self._box: Letterbox | None = None
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def sha256(self) -> str:
+        return self.manifest.sha256
+
+    def describe(self) -> dict:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256, "provider": self.provider}
+
+    def letterbox(self, frame_w: int, frame_h: int) -> Letterbox:
+        box = self._box
+        if box is None or box.frame_w != frame_w or box.frame_h != frame_h:
+            box = self._box = Letterbox.fit(frame_w, frame_h)
+        return box
+
+    def infer(self, frame_bgr: np.ndarray) -> np.ndarray:
+        """One raw network call: float32 (h, w) probability over the frame's area, no smoothing."""
+        h, w = frame_bgr.shape[:2]
+        box = self.letterbox(w, h)
+        small = box.place(frame_bgr, self._small)
+        prob = self.session.run(None, {"image": bgr_to_input(small, self._input)})[0][0, 0]
+        ys, xs = box.output_slices(IN_W // OUT_W)
+        return prob[ys, xs]
+
+    def segment(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
+        prob = self.infer(frame_bgr)
+        if self.smoother is not None:
+            prob = self.smoother(prob, timestamp)
+        else:
+            prob = np.array(prob, np.float32)  # own the memory: the session's buffer is reused
+        keep_out = face_exclusion(face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]), prob.shape)
+        if keep_out is not None:
+            prob[keep_out > 0] = 0.0
+        return prob
+
+    def reset(self) -> None:
+        if self.smoother is not None:
+            self.smoother.reset()
+
+
+def default_manifest() -> Path:
+    from tryon_desktop.paths import MODELS_DIR
+
+    return MODELS_DIR / f"{MODEL_NAME}.json"
+
+
+def load_garment_segmenter(model: str | Path | None = "auto", providers: list[str] | None = None,
+                           ) -> tuple[GarmentSegmenter | None, str | None]:
+    """(segmenter, notice): the shipped (or named) model, or None with a line the app shows instead of
+    crashing when the model is missing, altered or does not fit this app. A notice may also come with a
+    working segmenter (e.g. the GPU was asked for and it runs on the CPU)."""
+    if model is None or (isinstance(model, str) and model.lower() == "none"):
+        return None, None
+    manifest = default_manifest() if model == "auto" else Path(model)
+    if not manifest.exists():
+        return None, f"no garment mask model installed ({manifest.name} not found): outfit recolouring is off"
+    try:
+        seg = GarmentSegmenter(manifest, providers=providers)
+    except ModelError as exc:
+        return None, f"garment mask model not used: {exc}"
+    return seg, seg.notice
