@@ -26,6 +26,8 @@ def main() -> int:
     ap.add_argument("--source", default="demo")
     ap.add_argument("--shade", default="Ruby Velvet")
     ap.add_argument("--split", action="store_true", help="show the before/after split")
+    ap.add_argument("--mask", action="store_true", help="show the garment mask overlay")
+    ap.add_argument("--outfit", help="also wear an outfit colour, #RRGGBB")
     ap.add_argument("--wait", type=float, default=4.0, help="seconds to let the pipeline settle")
     ap.add_argument("--size", default="1440x900")
     args = ap.parse_args()
@@ -49,6 +51,12 @@ def main() -> int:
     shade = next((s for s in win.catalogue if s.name == args.shade), None)
     if shade is not None:
         win.lipstick_panel.set_shade(shade)
+    if args.outfit:
+        from tryon_desktop.core.looks import resolve_outfit
+
+        win._set_look(win.look.with_(outfit=resolve_outfit(args.outfit)))
+    if args.mask:
+        win.mask_action.trigger()
     if args.split:
         win.split_action.setChecked(True)
         win.preview.split = 0.42
