@@ -210,6 +210,40 @@ def eval_flicker(clips: list[Path], methods: dict, max_frames: int) -> dict:
     return out
 
 
+def motion(frames: list[np.ndarray]) -> list[float]:
+    """Mean absolute grey-level change from the previous frame, at 64x36 (0 for the first frame)."""
+    small = [cv2.resize(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32)
+             for f in frames]
+    return [0.0] + [float(np.abs(small[i] - small[i - 1]).mean()) for i in range(1, len(small))]
+
+
+def eval_lag(clips: list[Path], model, max_frames: int) -> dict:
+    """Does the smoothing lag a moving body? On frames that move (motion >= 2x the still threshold), the
+    smoothed mask of frame t against the raw (unsmoothed) mask of frame t, next to the raw mask of frame t-1
+    against that of t: a smoothed mask closer to the current frame than the previous frame is lags by less
+    than one frame."""
+    now, prev, n = [], [], 0
+    for clip in clips:
+        frames, fps = read_clip(clip, max_frames)
+        if len(frames) < 3:
+            continue
+        moving = motion(frames)
+        smooth, raw = Student(model, video=True), Student(model, video=True)
+        raw.engine.garment.segmenter.smoother = None
+        last_raw = None
+        for i, fr in enumerate(frames):
+            ms, mr = smooth(fr, i / fps) > 0.5, raw(fr, i / fps) > 0.5
+            if last_raw is not None and moving[i] >= 2 * STILL_MOTION and (mr.any() or last_raw.any()):
+                now.append(iou(ms, mr))
+                prev.append(iou(last_raw, mr))
+                n += 1
+            last_raw = mr
+        smooth.close()
+        raw.close()
+    return {"moving_frames": n, "iou_smoothed_vs_current": float(np.mean(now)) if now else None,
+            "iou_previous_vs_current": float(np.mean(prev)) if prev else None}
+
+
 def bad_input_frames(data: Path) -> dict[str, list[np.ndarray]]:
     """Frames where the right answer is an empty mask: no person at all, and a face filling the frame
     (close-up crops of the dev faces, no clothing in view)."""
@@ -329,6 +363,12 @@ def markdown(report: dict) -> str:
                     if row.get(n) and row[n].get("mean_iou") is not None]
             means.append(f"**{np.mean(vals):.3f}**" if vals else "–")
         lines.append("| **mean over clips** | | " + " | ".join(means) + " |")
+    lag = report.get("lag") or {}
+    if lag.get("moving_frames"):
+        lines += ["", f"Lag, on {lag['moving_frames']} moving frames of the clips: the smoothed mask against the raw "
+                  f"mask of the same frame, IoU {lag['iou_smoothed_vs_current']:.3f}; the raw mask of the frame "
+                  f"before against it, IoU {lag['iou_previous_vs_current']:.3f} (the smoothed mask is closer to "
+                  "the current frame than the previous frame is when the first is higher: less than one frame of lag)."]
     if report.get("bad_input"):
         names = report["methods"]
         lines += ["", "Frames where nothing should be marked: share of the frame marked (mean / max).", "",
@@ -379,6 +419,8 @@ def run_garment_mask(args) -> dict:
             makers["teacher"] = lambda: methods["teacher"]
         print(f"flicker on {len(clips)} clips ...", file=sys.stderr)
         report["flicker"] = eval_flicker(clips, makers, args.max_frames)
+        print("lag on moving frames ...", file=sys.stderr)
+        report["lag"] = eval_lag(clips, args.model, args.max_frames)
     if not args.no_speed:
         print("speed ...", file=sys.stderr)
         report["speed"] = eval_speed(args.model)
