@@ -56,12 +56,24 @@ def run_self_test() -> dict:
             report["effects"] = engine.describe()
             engine.process(image, resolve_shade("Classic Red"))  # warm
             res = engine.process(image, resolve_shade("Classic Red"))
+            # an outfit frame too: the demo photo's jacket, when the garment mask model is installed
+            outfit = None
+            if engine.garment.segmenter is not None:
+                from tryon_desktop.core.looks import Look, resolve_outfit
+
+                both = Look(lipstick=resolve_shade("Classic Red"), outfit=resolve_outfit("#1F3A93"))
+                engine.process(image, both, garment_mask=True)
+                res_outfit = engine.process(image, both)
+                outfit = {"pixels_changed": int((res_outfit.frame != res.frame).any(axis=2).sum()),
+                          "status": res_outfit.status.get("outfit", "ok"),
+                          "timings_ms": {k: round(v, 2) for k, v in res_outfit.timings_ms.items()}}
         changed = int((res.frame != image).any(axis=2).sum())
         report["timings_ms"] = {k: round(v, 2) for k, v in res.timings_ms.items()}
-        report["result"] = {"faces": len(res.faces), "pixels_changed": changed}
-        report["ok"] = len(res.faces) == 1 and changed > 100
+        report["result"] = {"faces": len(res.faces), "pixels_changed": changed, "outfit": outfit}
+        report["ok"] = len(res.faces) == 1 and changed > 100 and (outfit is None or outfit["pixels_changed"] > 5000)
         if not report["ok"]:
-            report["error"] = "the engine did not make up the demo face"
+            report["error"] = ("the engine did not make up the demo face" if changed <= 100 or len(res.faces) != 1
+                               else "the outfit did not change the demo photo's jacket")
     except Exception as exc:
         report["error"] = f"{type(exc).__name__}: {exc}"
     report["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
