@@ -19,6 +19,7 @@ from tryon_desktop.errors import LookError
 
 log = logging.getLogger(__name__)
 
+EDGE_GAIN = 3.0  # the blend's alpha is the probability's middle third stretched to 0..1 (see prepare)
 MIN_GARMENT_FRACTION = 0.01  # a garment under 1% of the frame is "no garment found": the frame passes through
 NO_GARMENT = "no garment found"
 
@@ -61,7 +62,10 @@ class OutfitEffect(Effect):
         h, w = mask.shape
         box = Box(max(0, 2 * int(xs.min()) - 2), max(0, 2 * int(ys.min()) - 2),
                   min(w, 2 * int(xs.max()) + 3), min(h, 2 * int(ys.max()) + 3))
-        alpha = mask[box.slices]
+        # The mask is upsampled ~10x from the network's output, so its 0..1 ramp is ~10 px wide and reaches
+        # past the garment's edge: blending with it as is paints a coloured halo on the background. The
+        # middle third of the ramp, stretched to 0..1, keeps a soft (2-3 px) edge centred on the 0.5 contour.
+        alpha = np.clip((mask[box.slices] - 0.5) * EDGE_GAIN + 0.5, 0.0, 1.0)
         return [OutfitItem(box, alpha, frame[box.slices], shoulder_width(alpha))]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
