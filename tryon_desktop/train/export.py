@@ -56,6 +56,20 @@ def code_commit() -> str:
     return "unknown"
 
 
+def model_file_fields(name: str, onnx_path: Path, step: int) -> dict:
+    """The manifest fields that identify an exported model file: name, version (1.<training step>), file,
+    sha256, size, creation time and the code commit it came from."""
+    return {
+        "name": name,
+        "version": f"1.{int(step)}",
+        "file": onnx_path.name,
+        "sha256": sha256_file(onnx_path),
+        "size_bytes": onnx_path.stat().st_size,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "code_commit": code_commit(),
+    }
+
+
 def load_generator(run_dir: str | Path, use_ema: bool = True) -> tuple[Generator, dict]:
     ck = load_checkpoint(Path(run_dir) / "checkpoint.pt")
     if "config" not in ck or "G" not in ck:
@@ -198,13 +212,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: 
     except InputError:
         pass
     manifest = {
-        "name": MODEL_NAME,
-        "version": f"1.{int(ck['step'])}",
-        "file": onnx_path.name,
-        "sha256": sha256_file(onnx_path),
-        "size_bytes": onnx_path.stat().st_size,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "code_commit": code_commit(),
+        **model_file_fields(MODEL_NAME, onnx_path, ck["step"]),
         "design": "conditional encoder-decoder -> grid of per-pixel colour transforms, applied at the frame's "
                   "own resolution to a basis of the original pixels (vision/lip_generator.py)",
         "inputs": {

@@ -9,7 +9,6 @@ Writes DIR/garment_mask.onnx and DIR/garment_mask.json (default DIR: RUN_DIR/exp
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import sys
 import tempfile
@@ -20,12 +19,11 @@ import numpy as np
 import torch
 
 from tryon_desktop.errors import InputError, ModelError, TryOnError
-from tryon_desktop.train.export import code_commit
+from tryon_desktop.train.export import model_file_fields
 from tryon_desktop.train.garment_nets import IN_H, IN_W, OUT_H, OUT_W, ExportWrapper, GarmentNet, count_macs, count_params
 from tryon_desktop.train.garment_train import CKPT, GarmentTrainConfig
 from tryon_desktop.train.io import atomic_write_bytes, atomic_write_text, load_checkpoint
 from tryon_desktop.vision import garment_mask as RT
-from tryon_desktop.vision.onnx_runtime import sha256_file
 
 MODEL_NAME = RT.MODEL_NAME
 PARITY_LIMIT = 1e-3  # max |torch - onnxruntime| on the probability
@@ -217,13 +215,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, weights: 
     if val_now is None:  # the cache is gone: what the run measured on these weights, if it did
         val_now = val[-1] if key == "model_ema" and val else ck.get("val_raw") if key == "model" else None
     manifest = {
-        "name": MODEL_NAME,
-        "version": f"1.{int(ck['step'])}",
-        "file": onnx_path.name,
-        "sha256": sha256_file(onnx_path),
-        "size_bytes": onnx_path.stat().st_size,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "code_commit": code_commit(),
+        **model_file_fields(MODEL_NAME, onnx_path, ck["step"]),
         "design": "MobileNet-like encoder (depthwise-separable inverted residuals to 1/16, dilated context, "
                   "global-pool gate) + LR-ASPP-like decoder with skips from 1/8, 1/4, 1/2; sigmoid output at half "
                   "the input size (train/garment_nets.py; run time: vision/garment_mask.py)",
