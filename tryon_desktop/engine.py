@@ -80,7 +80,8 @@ def check_frame(frame: np.ndarray) -> np.ndarray:
 
 
 class GarmentPerception:
-    """The garment mask, loaded on first use (so a lipstick-only session never loads the segmenter).
+    """The garment mask, loaded on first use: by process() when an effect or the overlay needs it, or by
+    describe() (the app describes every effect at start, so a snapshot can name the mask's model).
 
     model: "auto" (the shipped model), a manifest path, or None (no garment mask: the outfit passes through).
     A missing or altered model leaves a notice for the user instead of failing.
