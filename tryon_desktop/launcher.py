@@ -1,6 +1,6 @@
 """Entry point of `tryon-desktop` (source install and frozen build alike).
 
-`--self-test` is handled here, before Qt is imported, so it runs headless anywhere; everything else goes to
+`--self-test` and `--version` are handled here, before Qt is imported, so they run headless anywhere; everything else goes to
 the Qt app.
 """
 
@@ -11,6 +11,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args:
+        from tryon_desktop import __version__
+
+        print(f"tryon-desktop {__version__}")
+        return 0
     if "--self-test" in args:
         from tryon_desktop.selftest import main as self_test
 

@@ -140,3 +140,15 @@ def test_render_outfit_recolours_the_jacket_and_show_mask_draws_it(tmp_path, gra
 def test_render_outfit_bad_colour_is_one_line(tmp_path, capsys):
     code, stdout, err = _run(["-o", str(tmp_path / "o.png"), "--outfit", "navy-ish"], capsys)
     assert code == 1 and "#RRGGBB" in err and len(err.strip().splitlines()) == 1
+
+
+def test_desktop_version_and_help(capsys):
+    from tryon_desktop import __version__
+    from tryon_desktop.launcher import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"tryon-desktop {__version__}"
+    out = subprocess.run([sys.executable, "-c", "from tryon_desktop.ui.app import parse_args; parse_args(['--help'])"],
+                         capture_output=True, text=True, timeout=60, env={**__import__("os").environ,
+                                                                          "QT_QPA_PLATFORM": "offscreen"})
+    assert "--self-test" in out.stdout and "--version" in out.stdout

@@ -171,3 +171,17 @@ def test_shared_face_only_photos_are_empty(teacher, shared_data):
         _check(res, img.shape[:2])
         # an aligned face crop shows at most a sliver of collar: never much garment, never the face
         assert float((res.mask > 0.5).mean()) < 0.15
+
+
+def test_the_teacher_gives_the_same_mask_for_the_same_frame_whatever_came_before():
+    import cv2
+
+    from tryon_desktop.core.media import demo_photo_path
+    from tryon_desktop.vision.garment_teacher import GarmentTeacher
+
+    img = cv2.imread(str(demo_photo_path()))
+    with GarmentTeacher() as teacher:
+        first = teacher(img).mask
+        teacher(cv2.flip(img, 1))  # something else in between moves OpenCV's global random state
+        again = teacher(img).mask
+    assert np.array_equal(first, again)

@@ -29,6 +29,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--bench-seconds", type=float, default=20.0, help="measured seconds (default 20)")
     ap.add_argument("--bench-clip", help="clip to benchmark with (default: made from the dev video or the demo)")
     ap.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    # handled by the launcher before Qt loads; listed here so --help shows them
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the installation headless (models, engine on the demo photo), print one JSON line")
+    ap.add_argument("--version", action="store_true", help="print the version and exit")
     return ap.parse_args(argv)
 
 

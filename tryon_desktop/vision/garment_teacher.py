@@ -761,6 +761,7 @@ class GarmentTeacher:
         # the BG model must learn background, skin and hair colours: the pad and seeds give it those
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
         try:
+            cv2.setRNGSeed(0)  # grabCut draws from OpenCV's global generator: same frame, same mask
             cv2.grabCut(np.ascontiguousarray(img[y0:y1, x0:x1]), sub, None, bgd, fgd, self.grabcut_iters,
                         cv2.GC_INIT_WITH_MASK)
         except cv2.error as exc:
