@@ -208,8 +208,15 @@ def _report(res, out: Path, engine, look) -> None:
         print(f"note: {note}")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line (the option and what is wrong), not the whole usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def render_main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog="tryon-render",
         description="Put a lipstick (and an outfit colour) on the people in a photo or video. With no INPUT, "
                     "uses a demo photo.")
@@ -369,7 +376,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def bench_main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tryon-bench", description="Per-stage speed and memory of the try-on engine.")
+    p = _OneLineParser(prog="tryon-bench", description="Per-stage speed and memory of the try-on engine.")
     p.add_argument("--sizes", default="640x480,1280x720", help="comma-separated WIDTHxHEIGHT (default 640x480,1280x720)")
     p.add_argument("--frames", type=int, default=300, help="timed frames per size (default 300)")
     p.add_argument("--warmup", type=int, default=20, help="untimed frames first (default 20)")

@@ -54,6 +54,7 @@ def test_render_video_keeps_every_frame(tmp_path, grace, capsys):
     (["-o", "{tmp}/o.png", "--opacity", "3"], "opacity"),
     (["-o", "{tmp}/o.png", "--model", "{tmp}/nomodel.json"], "manifest not found"),
     (["-o", "{tmp}/o.png", "--model", "{tmp}/badhash.json"], "corrupt or altered"),
+    (["{tmp}", "-o", "{tmp}/o.png"], "is a folder"),
 ])
 def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, grace_path, capsys, args, message):
     (tmp_path / "zero.jpg").write_bytes(b"")
@@ -70,6 +71,15 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, grace_path, capsys,
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], err
     assert not (tmp_path / "o.png").exists() and not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("args", [["--opacity", "abc"], ["--finish", "shiny"], ["--max-faces", "0"]])
+def test_bad_option_values_are_one_line(tmp_path, capsys, args):
+    with pytest.raises(SystemExit) as exc:
+        render_main(["-o", str(tmp_path / "o.png"), *args])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--help" in err, err
 
 
 def test_input_is_never_overwritten(tmp_path, grace_path, capsys):

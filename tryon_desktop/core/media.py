@@ -32,6 +32,8 @@ def demo_photo_path() -> Path:
 
 
 def kind_of(path: str | Path) -> str:
+    if Path(path).is_dir():
+        raise InputError(f"{Path(path)} is a folder: give an image or a video file")
     ext = Path(path).suffix.lower()
     if ext in IMAGE_EXTS:
         return "image"
