@@ -298,3 +298,21 @@ def test_a_missing_garment_model_is_a_visible_notice(make_window, qtbot, monkeyp
     win = make_window(engine_factory=factory)
     qtbot.waitUntil(lambda: "garment_notice" in win._banner_args, timeout=15000)
     assert "Outfits" in win.banner.label.text() or "garment" in win.statusBar().currentMessage()
+
+
+def test_resolution_list_has_no_twins_and_is_off_for_files(make_window, tmp_path, qtbot):
+    from tryon_desktop.core.media import demo_photo_path
+
+    grace = cv2.imread(str(demo_photo_path()))
+    win = make_window(resolution=(1280, 720))
+    texts = [win.res_combo.itemText(k) for k in range(win.res_combo.count())]
+    assert len(texts) == len(set(texts)), texts
+    assert win.res_combo.isEnabled()
+    photo = tmp_path / "p.png"
+    cv2.imwrite(str(photo), grace)
+    win.select_source(f"file:{photo}")
+    assert not win.res_combo.isEnabled()
+    win.select_source("demo")
+    assert win.res_combo.isEnabled()
+    texts = [win.res_combo.itemText(k) for k in range(win.res_combo.count())]
+    assert len(texts) == len(set(texts)), texts

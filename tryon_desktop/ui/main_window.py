@@ -434,11 +434,15 @@ class MainWindow(QMainWindow):
         combo.setCurrentIndex(max(0, i))
         combo.blockSignals(False)
         self.res_combo.blockSignals(True)
-        j = self.res_combo.findData(self.resolution)
+        # by value: findData compares the stored Python tuples by identity, so it missed and added a twin
+        want = tuple(int(v) for v in self.resolution)
+        j = next((k for k in range(self.res_combo.count())
+                  if tuple(self.res_combo.itemData(k) or ()) == want), -1)
         if j < 0:
             self.res_combo.addItem("{} × {}".format(*self.resolution), self.resolution)
             j = self.res_combo.count() - 1
         self.res_combo.setCurrentIndex(j)
+        self.res_combo.setEnabled(not self.source_spec.startswith("file:"))  # files keep their own size
         self.res_combo.blockSignals(False)
 
     def _start_initial_source(self, source: str | None) -> None:
