@@ -316,3 +316,14 @@ def test_resolution_list_has_no_twins_and_is_off_for_files(make_window, tmp_path
     assert win.res_combo.isEnabled()
     texts = [win.res_combo.itemText(k) for k in range(win.res_combo.count())]
     assert len(texts) == len(set(texts)), texts
+
+
+def test_no_camera_banner_goes_when_the_user_opens_a_file(make_window, tmp_path):
+    from tryon_desktop.core.media import demo_photo_path
+
+    win = make_window(source=None)  # no camera in the test: the app says so and shows the demo
+    assert "no_camera" in win.banner.messages
+    photo = tmp_path / "p.png"
+    cv2.imwrite(str(photo), cv2.imread(str(demo_photo_path())))
+    win.select_source(f"file:{photo}")
+    assert "no_camera" not in win.banner.messages

@@ -483,6 +483,8 @@ class MainWindow(QMainWindow):
         if remember and spec.startswith("camera:"):
             self.settings.setValue("camera", spec)
         self.banner.remove("camera_lost", "camera_reconnecting", "camera_unavailable", "source_ended")
+        if spec != "demo":  # "no camera: showing the demo photo" is stale once the user picks something else
+            self.banner.remove("no_camera", "camera_unavailable_demo")
         self._refresh_sources()
 
     def _make_source(self, spec: str) -> FrameSource:
