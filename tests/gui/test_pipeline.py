@@ -1,7 +1,6 @@
 """Pipeline pieces without a window: slots, sources, reconnects, atomic writes, video frame counts."""
 
 import errno
-import json
 import queue
 import time
 
@@ -127,4 +126,3 @@ def test_video_frames_follow_capture_time(tmp_path):
         n += 1
     assert n == rec.expected_frames() == int(round(times[-1] * 20)) + 1
     assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]
-    json.dumps({"frames": n})

@@ -64,6 +64,7 @@ def test_snapshot_is_a_png_with_the_look_in_text_chunks(make_window, qtbot, tmp_
     win.snapshot_action.trigger()
     qtbot.waitUntil(lambda: win.strip.count() == 1, timeout=5000)
     snap = win.snapshots[0]
+    assert str(snap.png.parent) in win.statusBar().currentMessage()  # the user learns where it went
     data = snap.png.read_bytes()
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     assert img is not None and img.shape[:2] == win.preview.result.frame.shape[:2]

@@ -150,4 +150,8 @@ def test_lip_box_is_clipped_to_the_frame(grace):
     lm = np.zeros((478, 2), np.float32) + [-5, -5]
     lm[list(LIPS_OUTER)] += np.random.default_rng(0).uniform(0, 20, (len(LIPS_OUTER), 2))
     box = lip_box(lm, grace.shape)
-    assert box.x0 >= 0 and box.y0 >= 0
+    assert box.x0 == 0 and box.y0 == 0  # the lips start off the frame's top-left corner
+    assert 0 < box.x1 <= grace.shape[1] and 0 < box.y1 <= grace.shape[0] and not box.empty
+    far = lm + [grace.shape[1] - 10, grace.shape[0] - 10]  # the same lips off the bottom-right corner
+    box = lip_box(far, grace.shape)
+    assert box.x1 == grace.shape[1] and box.y1 == grace.shape[0] and box.x0 >= 0 and box.y0 >= 0

@@ -90,7 +90,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "language": ("Language", "语言"),
     "status_engine": ("{renderer} · {provider}", "{renderer} · {provider}"),
     "engine_starting": ("Engine starting…", "引擎启动中…"),
-    "snapshot_saved": ("Saved {name}", "已保存 {name}"),
+    "snapshot_saved": ("Saved {name} in {folder}", "已保存 {name}（位于 {folder}）"),
     "snapshot_failed": ("Snapshot not saved: {error}", "照片未保存：{error}"),
     "nothing_to_save": ("Nothing to save yet: wait for the picture to appear.", "还没有可保存的画面，请稍候。"),
     "recording_started": ("Recording at {fps} fps…", "正在以 {fps} 帧/秒录制…"),

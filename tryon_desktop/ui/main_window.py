@@ -705,7 +705,7 @@ class MainWindow(QMainWindow):
         while self.strip.count() > STRIP_MAX:
             self.strip.takeItem(self.strip.count() - 1)
         self._update_strip_visibility()
-        self.statusBar().showMessage(tr("snapshot_saved", name=snap.png.name), 5000)
+        self.statusBar().showMessage(tr("snapshot_saved", name=snap.png.name, folder=str(snap.png.parent)), 5000)
         self.banner.remove("snapshot_failed")
 
     def _update_strip_visibility(self) -> None:
