@@ -104,10 +104,10 @@ class Student:
             raise InputError(self.engine.garment.notice or "no garment mask model")
 
     def __call__(self, frame: np.ndarray, timestamp: float = 0.0) -> np.ndarray:
-        from tryon_desktop.vision.garment_upsample import upsample_mask
+        from tryon_desktop.vision.garment_mask import upsample
 
         res = self.engine.process(frame, None, timestamp=timestamp, garment_mask=True)
-        return upsample_mask(res.garment_mask, frame.shape[:2])
+        return upsample(res.garment_mask, frame.shape[1::-1])
 
     def reset(self) -> None:
         self.engine.reset()
@@ -297,7 +297,7 @@ def eval_speed(model: str | Path, frames: int = 150) -> dict:
     from tryon_desktop.core.looks import resolve_shade
     from tryon_desktop.engine import TryOnEngine
     from tryon_desktop.vision.garment_mask import load_garment_segmenter
-    from tryon_desktop.vision.garment_upsample import upsample_mask
+    from tryon_desktop.vision.garment_mask import upsample
 
     clip = synthetic_clip(1280, 720, 60)
     seg, notice = load_garment_segmenter(model)
@@ -307,7 +307,7 @@ def eval_speed(model: str | Path, frames: int = 150) -> dict:
     for i in range(frames + 10):
         f = clip_frame(clip, i)
         t = time.perf_counter()
-        upsample_mask(seg.segment(f, timestamp=i / 30.0), f.shape[:2])
+        upsample(seg.segment(f, timestamp=i / 30.0), f.shape[1::-1])
         student.append((time.perf_counter() - t) * 1000.0)
     shade = resolve_shade("Classic Red")
     lip_only, with_mask = [], []

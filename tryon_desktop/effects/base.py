@@ -41,9 +41,9 @@ class Scene:
         if self.garment is None:
             return None
         if self._garment_full is None:
-            from tryon_desktop.vision.garment_upsample import upsample_mask
+            from tryon_desktop.vision.garment_mask import upsample
 
-            self._garment_full = upsample_mask(self.garment, self.frame.shape[:2])
+            self._garment_full = upsample(self.garment, self.frame.shape[1::-1])
         return self._garment_full
 
 

@@ -166,11 +166,11 @@ class EngineWorker(threading.Thread):
         shown = made
         if self.display.show_mask:
             from tryon_desktop.engine import draw_mask_overlay
-            from tryon_desktop.vision.garment_upsample import upsample_mask
+            from tryon_desktop.vision.garment_mask import upsample
 
             shown = made.copy()
             if garment is not None:
-                draw_mask_overlay(shown, upsample_mask(garment, made.shape[:2]))
+                draw_mask_overlay(shown, upsample(garment, made.shape[1::-1]))
         disp = prepare_display(shown, size, mirror)
         disp_orig = prepare_display(pkt.frame, size, mirror) if want_orig else None
         self.processed += 1
