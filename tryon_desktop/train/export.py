@@ -158,19 +158,17 @@ def export_onnx(G: Generator, path: Path) -> None:
         atomic_write_bytes(path, tmp_path.read_bytes())
 
 
-def onnx_latency_ms(path: Path, runs: int = 300) -> dict:
+def time_onnx_ms(path: Path, feed: dict, threads: int, runs: int = 300) -> np.ndarray:
+    """Milliseconds of `runs` calls of an ONNX model on the CPU (after 30 warm-up calls)."""
     import time
 
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
+    so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(0)
-    feed = {"image": rng.standard_normal((1, 4, IN_H, IN_W)).astype(np.float32),
-            "cond": rng.standard_normal((1, COND_DIM)).astype(np.float32)}
     for _ in range(30):
         sess.run(None, feed)
     ts = []
@@ -178,6 +176,14 @@ def onnx_latency_ms(path: Path, runs: int = 300) -> dict:
         t = time.perf_counter()
         sess.run(None, feed)
         ts.append((time.perf_counter() - t) * 1000.0)
+    return np.asarray(ts)
+
+
+def onnx_latency_ms(path: Path, runs: int = 300) -> dict:
+    rng = np.random.default_rng(0)
+    feed = {"image": rng.standard_normal((1, 4, IN_H, IN_W)).astype(np.float32),
+            "cond": rng.standard_normal((1, COND_DIM)).astype(np.float32)}
+    ts = time_onnx_ms(path, feed, threads=2, runs=runs)
     return {"median_ms": round(float(np.median(ts)), 3), "p90_ms": round(float(np.percentile(ts, 90)), 3),
             "threads": 2, "provider": "CPU"}
 

@@ -12,14 +12,13 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from tryon_desktop.errors import InputError, ModelError, TryOnError
-from tryon_desktop.train.export import model_file_fields
+from tryon_desktop.train.export import model_file_fields, time_onnx_ms
 from tryon_desktop.train.garment_nets import IN_H, IN_W, OUT_H, OUT_W, ExportWrapper, GarmentNet, count_macs, count_params
 from tryon_desktop.train.garment_train import CKPT, GarmentTrainConfig
 from tryon_desktop.train.io import atomic_write_bytes, atomic_write_text, load_checkpoint
@@ -175,21 +174,8 @@ def held_out_scores(net: GarmentNet, cache_dir: str | Path | None) -> dict | Non
 
 
 def onnx_latency_ms(path: Path, runs: int = 300, threads: int = 1) -> dict:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     feed = {"image": np.random.default_rng(0).random((1, 3, IN_H, IN_W), dtype=np.float32)}
-    for _ in range(30):
-        sess.run(None, feed)
-    ts = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        sess.run(None, feed)
-        ts.append((time.perf_counter() - t) * 1000.0)
+    ts = time_onnx_ms(path, feed, threads=threads, runs=runs)
     return {"median_ms": round(float(np.median(ts)), 3), "p95_ms": round(float(np.percentile(ts, 95)), 3),
             "threads": threads, "provider": "CPU", "note": "ONNX call only; tools/bench_garment_mask.py times the whole frame"}
 
