@@ -143,14 +143,15 @@ class TryOnEngine:
 
     def __init__(self, model: str | Path | None = "auto", max_faces: int = 2, video: bool = True,
                  smoothing: bool = True, providers: list[str] | None = None, tracker=None,
-                 garment_model: str | Path | None = "auto") -> None:
+                 garment_model: str | Path | None = "auto", outfit_model: str | Path | None = "auto") -> None:
         from tryon_desktop.vision.face_tracker import FaceTracker
 
         self.tracker = tracker if tracker is not None else FaceTracker(max_faces=max_faces, video=video)
         self.video = video
         self.smoother = LandmarkSmoother() if (smoothing and video) else None
         self.garment = GarmentPerception(garment_model, providers)
-        self.effects: dict[str, Effect] = {"outfit": OutfitEffect(), "lipstick": LipstickEffect(model, providers)}
+        self.effects: dict[str, Effect] = {"outfit": OutfitEffect(outfit_model, providers),
+                                           "lipstick": LipstickEffect(model, providers)}
         self._t0 = time.perf_counter()
 
     # ---- what made it: the lipstick backend's names are kept for the front ends that show them ----------

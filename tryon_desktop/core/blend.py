@@ -21,8 +21,9 @@ def composite_in_box(frame: np.ndarray, region: np.ndarray, alpha: np.ndarray, b
         # on a garment-sized box
         import cv2
 
-        a = np.clip(alpha, 0.0, 1.0).astype(np.float32)
-        frame[sl] = cv2.blendLinear(np.ascontiguousarray(region), np.ascontiguousarray(frame[sl]), a, 1.0 - a)
+        a = cv2.min(cv2.max(np.ascontiguousarray(alpha, np.float32), 0.0), 1.0)  # SIMD clip
+        frame[sl] = cv2.blendLinear(np.ascontiguousarray(region), np.ascontiguousarray(frame[sl]), a,
+                                    cv2.subtract(1.0, a))
         return
     dst = frame[sl]
     a = np.clip(alpha, 0.0, 1.0).astype(np.float32)[..., None]

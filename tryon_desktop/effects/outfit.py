@@ -3,25 +3,29 @@
 It needs the garment mask (the project's own segmenter, see vision/garment_mask.py) and the faces (their
 ovals are cut out of the mask, so a face is never painted). One item per frame: the garment's box, its
 soft mask and the pattern's repeat in pixels (the swatch's scale times the shoulder width, measured on the
-mask). The backend today is the reference renderer (render/outfit.py); the outfit GAN joins it later.
+mask). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
+reference renderer (render/outfit.py) with a notice saying so.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
 from tryon_desktop.effects.base import FACES, GARMENT, Effect, EffectInfo, Made, Scene, source_hash
 from tryon_desktop.errors import LookError
+from tryon_desktop.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 EDGE_GAIN = 3.0  # the blend's alpha is the probability's middle third stretched to 0..1 (see prepare)
 MIN_GARMENT_FRACTION = 0.01  # a garment under 1% of the frame is "no garment found": the frame passes through
 NO_GARMENT = "no garment found"
+DEFAULT_OUTFIT_MANIFEST = MODELS_DIR / "outfit_generator.json"
 
 
 @dataclass
@@ -39,37 +43,98 @@ def shoulder_width(mask: np.ndarray) -> float:
     return float(np.percentile(rows, 90)) if rows.size else 0.0
 
 
+class ReferenceOutfit:
+    """The reference renderer (render/outfit.py) behind the outfit backend interface."""
+
+    name = "reference"
+    provider = "CPU (numpy)"
+
+    def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
+        from tryon_desktop.render.outfit import render_garment
+
+        return render_garment(region, alpha, albedo, strength)
+
+    def reset(self) -> None:
+        pass
+
+    def describe(self) -> dict:
+        from tryon_desktop import __version__
+        from tryon_desktop.render import outfit as ref
+
+        return {"version": f"reference-renderer {__version__}", "sha256": source_hash(ref)}
+
+
+def load_outfit_backend(model: str | Path | None = "auto", providers: list[str] | None = None):
+    """(backend, notice): the installed outfit generator if there is one, else the reference renderer plus
+    a notice. model: "auto" (the shipped manifest), a manifest path, or None (the reference renderer).
+    An explicitly named model that fails to load raises ModelError; "auto" falls back with a notice."""
+    if model is None:
+        return ReferenceOutfit(), None
+    manifest = DEFAULT_OUTFIT_MANIFEST if model == "auto" else Path(model)
+    if model == "auto" and not manifest.exists():
+        return ReferenceOutfit(), "no outfit generator model installed: using the reference renderer"
+    from tryon_desktop.errors import ModelError
+    from tryon_desktop.vision.onnx_runtime import ModelManifest
+
+    try:
+        ModelManifest.load(manifest).verify()  # hash checked before any generator code runs
+        from tryon_desktop.vision.outfit_generator import GanOutfit
+
+        return GanOutfit(manifest, providers=providers), None
+    except ModelError as exc:
+        if model != "auto":
+            raise
+        return ReferenceOutfit(), f"outfit generator: {exc}; using the reference renderer"
+
+
 class OutfitEffect(Effect):
     kind = "outfit"
     needs = frozenset({FACES, GARMENT})
 
-    def __init__(self) -> None:
-        self.name = "reference"
-        self.provider = "CPU (numpy)"
+    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
+        self.backend, self.notice = load_outfit_backend(model, providers)
+        if self.notice:
+            log.warning(self.notice)
         self.status: str | None = None  # the last frame's per-frame message (NO_GARMENT), for the HUD
 
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    @property
+    def provider(self) -> str:
+        return self.backend.provider
+
     def prepare(self, frame: np.ndarray, scene: Scene, look) -> list[OutfitItem]:
-        mask = scene.garment_full()
+        from tryon_desktop.vision.garment_mask import upsample_to_box
+
+        small = scene.garment
         self.status = None
-        if mask is None:
+        if small is None:
             self.status = scene.garment_notice or NO_GARMENT
             return []
-        core = mask > 0.5
-        if core.sum() < MIN_GARMENT_FRACTION * mask.size:
+        if (small > 0.5).sum() < MIN_GARMENT_FRACTION * small.size:
             self.status = NO_GARMENT
             return []
-        ys, xs = np.nonzero(mask[::2, ::2] > 0.02)
-        h, w = mask.shape
-        box = Box(max(0, 2 * int(xs.min()) - 2), max(0, 2 * int(ys.min()) - 2),
-                  min(w, 2 * int(xs.max()) + 3), min(h, 2 * int(ys.max()) + 3))
+        # The box comes from the small mask (one cell of margin), and only the box is upsampled: a garment
+        # costs its own size, not the frame's.
+        ys, xs = np.nonzero(small > 0.3)  # alpha is 0 below p = 1/3 (see below)
+        h, w = frame.shape[:2]
+        mh, mw = small.shape
+        sx, sy = w / mw, h / mh
+        box = Box(max(0, int((xs.min() - 1) * sx)), max(0, int((ys.min() - 1) * sy)),
+                  min(w, int(np.ceil((xs.max() + 2) * sx))), min(h, int(np.ceil((ys.max() + 2) * sy))))
+        prob = upsample_to_box(small, (w, h), (box.x0, box.y0, box.width, box.height))
         # The mask is upsampled ~10x from the network's output, so its 0..1 ramp is ~10 px wide and reaches
         # past the garment's edge: blending with it as is paints a coloured halo on the background. The
         # middle third of the ramp, stretched to 0..1, keeps a soft (2-3 px) edge centred on the 0.5 contour.
-        alpha = np.clip((mask[box.slices] - 0.5) * EDGE_GAIN + 0.5, 0.0, 1.0)
+        import cv2
+
+        alpha = cv2.min(cv2.max(prob * EDGE_GAIN + (0.5 - 0.5 * EDGE_GAIN), 0.0), 1.0)  # SIMD clip
         return [OutfitItem(box, alpha, frame[box.slices], shoulder_width(alpha))]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
-        from tryon_desktop.render.outfit import render_garment, rgb8_to_linear_bgr
+        from tryon_desktop.render.outfit import rgb8_to_linear_bgr
         from tryon_desktop.render.patterns import albedo_map
 
         sw = look.outfit
@@ -82,11 +147,12 @@ class OutfitEffect(Effect):
                 return None
         else:
             albedo = rgb8_to_linear_bgr(sw.rgb)
-        return Made(render_garment(item.region, item.alpha, albedo, sw.strength), item.alpha, item.box)
+        return Made(self.backend.render(item.region, item.alpha, albedo, sw.strength), item.alpha, item.box)
+
+    def reset(self) -> None:
+        self.backend.reset()
 
     def describe(self) -> EffectInfo:
-        from tryon_desktop import __version__
-        from tryon_desktop.render import outfit as ref
-
-        return EffectInfo(kind=self.kind, name=self.name, provider=self.provider,
-                          version=f"reference-renderer {__version__}", sha256=source_hash(ref))
+        d = self.backend.describe()
+        return EffectInfo(kind=self.kind, name=self.name, provider=self.provider, version=d["version"],
+                          sha256=d["sha256"])
