@@ -95,7 +95,8 @@ def _make_engine(args, video: bool):
 
     model = None if args.model == "none" else args.model
     garment = None if getattr(args, "garment_model", "auto") == "none" else getattr(args, "garment_model", "auto")
-    return TryOnEngine(model=model, max_faces=args.max_faces, video=video, garment_model=garment)
+    outfit = None if getattr(args, "outfit_model", "auto") == "none" else getattr(args, "outfit_model", "auto")
+    return TryOnEngine(model=model, max_faces=args.max_faces, video=video, garment_model=garment, outfit_model=outfit)
 
 
 def _look_from_args(args):
@@ -230,6 +231,8 @@ def render_main(argv: list[str] | None = None) -> int:
     p.add_argument("--outfit-strength", type=float, help="how much of the outfit change to apply, 0 to 1 (default 1)")
     p.add_argument("--show-mask", action="store_true", help="draw the garment mask over the result (green)")
     p.add_argument("--garment-model", default="auto", help="garment mask manifest (.json), 'auto' or 'none'")
+    p.add_argument("--outfit-model", default="auto",
+                   help="outfit generator manifest (.json), 'auto' (shipped) or 'none' (the reference renderer)")
     p.add_argument("--compare", action="store_true", help="write before | after side by side")
     p.add_argument("--model", default="auto", help="generator manifest (.json), 'auto' (shipped) or 'none'")
     p.add_argument("--max-faces", type=int, default=2, help="how many faces to make up (default 2)")

@@ -1,6 +1,7 @@
 """tryon-train: `tryon-train lipstick --data DIR --out RUN_DIR`, `tryon-train export RUN_DIR`, and for the
-garment mask `tryon-train garment-mask --data CACHE --out RUN_DIR` and `tryon-train export-garment RUN_DIR`
-(those two hand over to tryon_desktop.train.garment_train / garment_export, which have their own options)."""
+garment mask `tryon-train garment-mask --data CACHE --out RUN_DIR` and `tryon-train export-garment RUN_DIR`,
+for the outfit GAN `tryon-train outfit --data CACHE --out RUN_DIR` and `tryon-train export-outfit RUN_DIR`
+(those hand over to tryon_desktop.train.garment_* / outfit_*, which have their own options)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--raw", action="store_true", help="export the raw weights, not their moving average")
     sub.add_parser("garment-mask", help="train the live garment mask on the teacher's cache (see its --help)")
     sub.add_parser("export-garment", help="export a garment-mask run to ONNX + manifest (see its --help)")
+    sub.add_parser("outfit", help="train the outfit GAN on the garment cache (see its --help)")
+    sub.add_parser("export-outfit", help="export an outfit-GAN run to ONNX + manifest (see its --help)")
     m = sub.add_parser("metrics", help="copy tryon-eval's results into a model manifest")
     m.add_argument("manifest")
     m.add_argument("eval_json")
@@ -60,7 +63,9 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
 
 
 GARMENT_COMMANDS = {"garment-mask": "tryon_desktop.train.garment_train",
-                    "export-garment": "tryon_desktop.train.garment_export"}
+                    "export-garment": "tryon_desktop.train.garment_export",
+                    "outfit": "tryon_desktop.train.outfit_train",
+                    "export-outfit": "tryon_desktop.train.outfit_export"}
 
 
 def main(argv: list[str] | None = None) -> int:

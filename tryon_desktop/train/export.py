@@ -140,22 +140,31 @@ def parity_check(G: Generator, onnx_path: Path, n: int = 8) -> dict:
     return {"cases": len(cases), "max_abs_coef": worst_coef, "max_abs_8bit": worst_px, "pixels_off_by_more_than_1": n_px_off}
 
 
-def export_onnx(G: Generator, path: Path) -> None:
-    image = torch.zeros(1, 4, IN_H, IN_W)
-    cond = torch.zeros(1, COND_DIM)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp) / "g.onnx"
+def export_static_onnx(module: torch.nn.Module, inputs: tuple, input_names: list[str], output_names: list[str],
+                       path: Path) -> None:
+    """Export `module` with static shapes (opset 17, the TorchScript exporter), check the graph, and
+    write it atomically."""
+    import warnings
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        # the TorchScript exporter is deprecated in favour of dynamo, which gives the same graph here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tmp_path = Path(tmp) / "m.onnx"
         try:
-            torch.onnx.export(G, (image, cond), str(tmp_path), input_names=["image", "cond"], output_names=["coef"],
+            torch.onnx.export(module, inputs, str(tmp_path), input_names=input_names, output_names=output_names,
                               opset_version=17, dynamo=False)
         except TypeError:  # torch without the `dynamo` switch
-            torch.onnx.export(G, (image, cond), str(tmp_path), input_names=["image", "cond"], output_names=["coef"],
+            torch.onnx.export(module, inputs, str(tmp_path), input_names=input_names, output_names=output_names,
                               opset_version=17)
         import onnx
 
         model = onnx.load(str(tmp_path))
         onnx.checker.check_model(model)
         atomic_write_bytes(path, tmp_path.read_bytes())
+
+
+def export_onnx(G: Generator, path: Path) -> None:
+    export_static_onnx(G, (torch.zeros(1, 4, IN_H, IN_W), torch.zeros(1, COND_DIM)), ["image", "cond"], ["coef"], path)
 
 
 def time_onnx_ms(path: Path, feed: dict, threads: int, runs: int = 300) -> np.ndarray:

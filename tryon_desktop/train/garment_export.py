@@ -11,17 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from tryon_desktop.errors import InputError, ModelError, TryOnError
-from tryon_desktop.train.export import model_file_fields, time_onnx_ms
+from tryon_desktop.train.export import export_static_onnx, model_file_fields, time_onnx_ms
 from tryon_desktop.train.garment_nets import IN_H, IN_W, OUT_H, OUT_W, ExportWrapper, GarmentNet, count_macs, count_params
 from tryon_desktop.train.garment_train import CKPT, GarmentTrainConfig
-from tryon_desktop.train.io import atomic_write_bytes, atomic_write_text, load_checkpoint
+from tryon_desktop.train.io import atomic_write_text, load_checkpoint
 from tryon_desktop.vision import garment_mask as RT
 
 MODEL_NAME = RT.MODEL_NAME
@@ -90,25 +89,7 @@ def load_net(run_dir: str | Path, weights: str = "auto") -> tuple[GarmentNet, di
 
 
 def export_onnx(net: GarmentNet, path: Path) -> None:
-    wrapper = ExportWrapper(net).eval()
-    image = torch.zeros(1, 3, IN_H, IN_W)
-    import warnings
-
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        # the TorchScript exporter is deprecated in favour of dynamo, which gives the same graph here
-        warnings.simplefilter("ignore", DeprecationWarning)
-        tmp_path = Path(tmp) / "m.onnx"
-        try:
-            torch.onnx.export(wrapper, (image,), str(tmp_path), input_names=["image"], output_names=["prob"],
-                              opset_version=17, dynamo=False)
-        except TypeError:  # torch without the `dynamo` switch
-            torch.onnx.export(wrapper, (image,), str(tmp_path), input_names=["image"], output_names=["prob"],
-                              opset_version=17)
-        import onnx
-
-        model = onnx.load(str(tmp_path))
-        onnx.checker.check_model(model)
-        atomic_write_bytes(path, tmp_path.read_bytes())
+    export_static_onnx(ExportWrapper(net).eval(), (torch.zeros(1, 3, IN_H, IN_W),), ["image"], ["prob"], path)
 
 
 def parity_images(cache_dir: str | Path | None, n: int = 8) -> tuple[list[np.ndarray], str]:

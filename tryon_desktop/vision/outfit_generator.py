@@ -1,0 +1,207 @@
+"""The outfit generator (an ONNX model trained by tryon_desktop.train.outfit_train) behind the outfit backend.
+
+How it makes up a garment (design: "the reference rendering, corrected by a grid of learned colour
+transforms"):
+
+1. reference  The reference renderer (render/outfit.py) makes the garment the chosen colour or pattern at
+              the frame's own resolution: albedo times the garment's own shading. It keeps every fold and
+              thread by construction, but its light is a model: highlights stay the fabric's colour, shadows
+              keep their hue, a white shirt turned black keeps a grey sheen it would not have.
+2. network    G(original, reference, mask; condition) sees the garment box shrunk to IN x IN (both images
+              plus the mask) and predicts a GRID x GRID grid of colour transforms: per cell, each output
+              colour (linear R, G, B) is a mix of the basis (the reference's linear R, G, B, the original's
+              shading Y / Ymed, and a constant). It starts as the identity (the reference itself) and is
+              trained with real photographs (reverse pairs and a discriminator) to learn how fabric of that
+              colour really takes the room's light.
+3. apply      At IN x IN the grid is applied exactly as in training; the change it makes to the reference
+              (a smooth field: the transforms are smooth and the basis is the reference's own) is upsampled
+              to the box and added to the full-resolution reference, so texture and sharpness stay the
+              frame's own, at any garment size.
+
+The condition: the target's CIELAB / 100 and linear RGB (a pattern's: its albedo's mean), a pattern flag, the
+garment's own median luminance (log10) and CIELAB / 100. Strength mixes the result with the original after
+the network, as the reference renderer does.
+
+ONNX model (static shapes): `image` float32 (1, 7, IN, IN) = original sRGB R,G,B in [-1, 1], reference
+sRGB R,G,B in [-1, 1], garment mask in [0, 1]; `cond` float32 (1, COND_DIM). Output `coef` float32
+(1, N_COEF, GRID, GRID): coef[c * N_BASIS + k] multiplies basis k for output channel c (R, G, B).
+
+onnxruntime + numpy + cv2 only: no torch here. The training code imports the numpy half of this module,
+so the app and the training prepare their inputs with the same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
+from tryon_desktop.errors import ModelError
+from tryon_desktop.render.outfit import _DEC, decode, luma8, median_luma_luminance, render_garment
+
+log = logging.getLogger(__name__)
+
+IN = 128  # network input (the garment box, stretched to a square)
+GRID = 16  # coefficient grid (GRID x GRID cells over the box)
+BASIS = ("ref_lin_r", "ref_lin_g", "ref_lin_b", "shade", "one")
+N_BASIS = len(BASIS)
+N_COEF = 3 * N_BASIS
+SHADE_MAX = 4.0
+COND_LAYOUT = ("target_L/100", "target_a/100", "target_b/100", "target_lin_r", "target_lin_g", "target_lin_b",
+               "is_pattern", "log10_garment_Y", "garment_L/100", "garment_a/100", "garment_b/100")
+COND_DIM = len(COND_LAYOUT)
+MID_BAND = (35.0, 65.0)  # luminance percentiles whose pixels give a garment's colour (no highlights, no shadows)
+_LUMA_RGB = LUMA.astype(np.float32)
+
+
+def lab_of_linear_rgb(rgb_lin: np.ndarray) -> np.ndarray:
+    return np.asarray(xyz_to_lab(linear_to_xyz(np.asarray(rgb_lin, np.float64))), np.float64)
+
+
+def garment_colour(region_bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray | None:
+    """Linear RGB (3,) of the garment: the median colour of its core pixels whose luminance lies in the
+    middle band (MID_BAND percentiles), so highlights and shadows do not pull it. None if no garment."""
+    core = alpha[::2, ::2] > 0.5  # every other pixel: plenty for a median, 4x cheaper
+    if core.sum() < 16:
+        return None
+    lin = decode(region_bgr[::2, ::2][core])[:, ::-1]  # (n, 3) linear RGB
+    y = lin @ _LUMA_RGB
+    lo, hi = np.percentile(y, MID_BAND)
+    band = (y >= lo) & (y <= hi)
+    if band.sum() < 8:
+        band = np.ones_like(y, bool)
+    return np.median(lin[band], axis=0).astype(np.float32)
+
+
+def condition_vector(target_lin_rgb: np.ndarray, is_pattern: bool, garment_y: float,
+                     garment_lin_rgb: np.ndarray | None) -> np.ndarray:
+    t = np.clip(np.asarray(target_lin_rgb, np.float64), 0.0, 1.0)
+    g = np.clip(np.asarray(garment_lin_rgb if garment_lin_rgb is not None else (0.18, 0.18, 0.18), np.float64), 0, 1)
+    return np.concatenate([lab_of_linear_rgb(t) / 100.0, t, [float(is_pattern)],
+                           [np.log10(max(float(garment_y), 1e-4))], lab_of_linear_rgb(g) / 100.0]).astype(np.float32)
+
+
+def shrink(img: np.ndarray) -> np.ndarray:
+    """A box-sized image -> IN x IN (area-averaged when shrinking)."""
+    h, w = img.shape[:2]
+    interp = cv2.INTER_AREA if (h >= IN and w >= IN) else cv2.INTER_LINEAR
+    return cv2.resize(img, (IN, IN), interpolation=interp)
+
+
+def network_input(orig_s: np.ndarray, ref_s: np.ndarray, alpha_s: np.ndarray) -> np.ndarray:
+    """(1, 7, IN, IN) float32 from IN x IN BGR uint8 original and reference and the float mask."""
+    o = orig_s[..., ::-1].astype(np.float32) / 127.5 - 1.0
+    r = ref_s[..., ::-1].astype(np.float32) / 127.5 - 1.0
+    x = np.concatenate([o, r, alpha_s[..., None].astype(np.float32)], axis=2)
+    return np.ascontiguousarray(x.transpose(2, 0, 1))[None]
+
+
+def basis_maps(orig_s: np.ndarray, ref_s: np.ndarray, ymed: float) -> np.ndarray:
+    """(N_BASIS, IN, IN) float32: the reference's linear RGB, the original's shading, a constant."""
+    ref_lin = _DEC[ref_s[..., ::-1]]  # linear RGB
+    y = _DEC[orig_s[..., ::-1]] @ _LUMA_RGB
+    shade = np.clip(y / max(ymed, 1e-3), 0.0, SHADE_MAX)
+    return np.concatenate([ref_lin.transpose(2, 0, 1), shade[None], np.ones_like(shade)[None]]).astype(np.float32)
+
+
+def apply_coef(coef: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """coef (N_COEF, GRID, GRID) on basis (N_BASIS, IN, IN) -> linear RGB (3, IN, IN); the grid is upsampled
+    bilinearly with cell centres aligned (cv2's INTER_LINEAR = torch's align_corners=False)."""
+    up = cv2.resize(np.ascontiguousarray(coef.transpose(1, 2, 0)), (IN, IN), interpolation=cv2.INTER_LINEAR)
+    c = up.reshape(IN, IN, 3, N_BASIS)
+    return np.einsum("hwck,khw->chw", c, basis)
+
+
+def encode01(lin: np.ndarray) -> np.ndarray:
+    """Linear -> sRGB in [0, 1] (float)."""
+    lin = np.clip(lin, 0.0, 1.0)
+    return np.where(lin <= 0.0031308, lin * 12.92, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
+
+
+def albedo_mean_rgb(albedo: np.ndarray) -> np.ndarray:
+    """Linear RGB (3,) of a flat albedo (3,) or the mean of an albedo map (h, w, 3), both linear BGR."""
+    a = np.asarray(albedo, np.float32)
+    m = a.reshape(-1, 3).mean(axis=0) if a.ndim == 3 else a
+    return m[::-1].copy()
+
+
+@dataclass
+class Inputs:
+    """What the network sees for one garment box, and what its output is applied to."""
+
+    ymed: float  # the garment's median luminance (full resolution)
+    ref: np.ndarray  # the reference rendering, box-sized uint8 BGR
+    orig_s: np.ndarray  # IN x IN uint8 BGR
+    ref_s: np.ndarray  # IN x IN uint8 BGR
+    alpha_s: np.ndarray  # IN x IN float32
+    image: np.ndarray  # (1, 7, IN, IN) float32
+    cond: np.ndarray  # (COND_DIM,) float32
+
+
+def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
+    """The network's inputs for a garment box (the app and the training both call this). None when the
+    box holds too little garment to measure."""
+    ymed = median_luma_luminance(luma8(region), alpha)
+    ref = render_garment(region, alpha, albedo, 1.0, ymed=ymed)
+    orig_s, alpha_s = shrink(region), shrink(alpha)
+    # A flat colour is a table of luma: rendering the shrunk box is the same thing, and far cheaper than
+    # shrinking the rendering. A pattern's rendering is shrunk (its stripes are finer than IN).
+    flat = np.ndim(albedo) == 1
+    ref_s = render_garment(orig_s, alpha_s, albedo, 1.0, ymed=ymed) if flat else shrink(ref)
+    own = garment_colour(orig_s, alpha_s)
+    if own is None:
+        return None
+    cond = condition_vector(albedo_mean_rgb(albedo), not flat, ymed, own)
+    return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond)
+
+
+class GanOutfit:
+    """The ONNX outfit generator as an outfit backend (see the module docstring)."""
+
+    name = "gan"
+
+    def __init__(self, manifest_path: str | Path, providers: list[str] | None = None) -> None:
+        from tryon_desktop.vision.onnx_runtime import SHORT_NAMES, load_model
+
+        loaded = load_model(manifest_path, providers=providers, threads=1)
+        self.session = loaded.session
+        self.manifest = loaded.manifest
+        self.provider = SHORT_NAMES.get(loaded.provider, loaded.provider)
+        self.notice = loaded.notice
+        want = {"image": [1, 7, IN, IN], "cond": [1, COND_DIM]}
+        inputs = self.manifest.inputs
+        for key, shape in want.items():
+            got = inputs.get(key, {}).get("shape") if isinstance(inputs.get(key), dict) else None
+            if got != shape:
+                raise ModelError(f"model {self.manifest.model_path.name} expects {key} {got}, "
+                                 f"this app feeds {shape}: model and app versions do not match")
+        names = sorted(i.name for i in self.session.get_inputs())
+        if names != ["cond", "image"]:
+            raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected image and cond")
+
+    def coefficients(self, image: np.ndarray, cond: np.ndarray) -> np.ndarray:
+        return self.session.run(["coef"], {"image": image, "cond": cond[None]})[0][0]
+
+    def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
+        x = prepare_inputs(region, alpha, albedo)
+        if x is None:
+            return render_garment(region, alpha, albedo, strength)
+        coef = self.coefficients(x.image, x.cond)
+        out_s = encode01(apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed)))
+        delta = np.ascontiguousarray(out_s[::-1].transpose(1, 2, 0), np.float32) * 255.0 - x.ref_s
+        h, w = region.shape[:2]
+        # the change is smooth: upsampled and added to the full-resolution reference (saturating, rounded)
+        out = cv2.add(x.ref, cv2.resize(delta, (w, h), interpolation=cv2.INTER_LINEAR), dtype=cv2.CV_8U)
+        if strength < 1.0:
+            out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
+        return out
+
+    def reset(self) -> None:
+        pass
+
+    def describe(self) -> dict:
+        return {"version": self.manifest.version, "sha256": self.manifest.sha256}
