@@ -114,6 +114,21 @@ def test_strength_zero_leaves_the_garment_and_patterns_tile():
         albedo_map("/no/such/fabric.jpg", 8, 8, 4.0, 0.0, None)
 
 
+def test_patterns_repeat_at_their_period():
+    """A pattern keeps its physical scale: shifted by whole repeats (four, for the floral's turned
+    flowers) it lands on itself, and at another period it does not."""
+    from tryon_desktop.render.patterns import PROCEDURAL, albedo_map
+
+    def matches(a):
+        across = np.abs(a[:, :-64] - a[:, 64:]).max(axis=2) < 1e-3
+        down = np.abs(a[:-64] - a[64:]).max(axis=2) < 1e-3
+        return min(across.mean(), down.mean())
+
+    for name in PROCEDURAL:
+        assert matches(albedo_map(name, 160, 160, 16.0, 0.0, None)) > 0.97, name
+        assert matches(albedo_map(name, 160, 160, 23.0, 0.0, None)) < 0.9, name
+
+
 # ---- the engine with both effects ------------------------------------------------------------------
 
 class FixedGarment:

@@ -18,7 +18,9 @@ from tryon_desktop.render.outfit import decode, rgb8_to_linear_bgr
 
 WHITE = (236, 234, 228)
 NAVY = (28, 38, 74)
-PROCEDURAL = ("stripes", "breton", "gingham", "tartan", "dots")
+PROCEDURAL = ("stripes", "breton", "gingham", "tartan", "dots", "houndstooth", "herringbone", "denim", "knit", "floral")
+INDIGO = (38, 56, 98)
+YELLOW = (232, 190, 60)
 
 
 def _uv(h: int, w: int, period: float, rotation: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,10 +57,75 @@ def procedural(name: str, h: int, w: int, period: float, rotation: float, tint: 
         fu, fv = u - np.floor(u) - 0.5, v - np.floor(v) - 0.5
         r = np.sqrt(fu * fu + fv * fv)
         a = np.clip((0.22 - r) / soft + 0.5, 0.0, 1.0)
+    elif name in WOVEN:
+        return _woven(name, u, v, tint)
+    elif name == "floral":
+        return _floral(u, v, soft, tint)
     else:
         raise LookError(f"unknown pattern {name!r}: choose one of {', '.join(PROCEDURAL)} or a fabric image file")
     a = a[..., None].astype(np.float32)
     return ground * (1.0 - a) + ink * a
+
+
+WOVEN = ("houndstooth", "herringbone", "denim", "knit")
+
+
+def _cells(x: np.ndarray, n: int) -> np.ndarray:
+    """Thread index: n threads per repeat."""
+    return np.floor(x * n).astype(np.int64)
+
+
+def _woven(name: str, u: np.ndarray, v: np.ndarray, tint: tuple[int, int, int] | None) -> np.ndarray:
+    """Weaves drawn thread by thread: which thread (warp, running down, or weft, across) is on top at each
+    crossing, and its colour. One repeat = `period` pixels, so threads stay a constant size on the body."""
+    if name == "houndstooth":
+        # 4 dark + 4 light threads both ways, woven 2/2 twill: the classic broken check
+        i, j = _cells(u, 8), _cells(v, 8)
+        warp_on_top = ((i + j) % 4) < 2
+        a = np.where(warp_on_top, (i % 8) < 4, (j % 8) < 4).astype(np.float32)
+        ink, ground = rgb8_to_linear_bgr(tint or (30, 30, 34)), rgb8_to_linear_bgr(WHITE)
+    elif name == "herringbone":
+        # a 2/2 twill whose diagonal reverses every 8 threads; one colour, the weave shows as light and shade
+        i, j = _cells(u, 16), _cells(v, 16)
+        direction = np.where((i % 16) < 8, 1, -1)
+        a = (((j + direction * i) % 4) < 2).astype(np.float32)
+        ink = rgb8_to_linear_bgr(tint or (110, 104, 96))
+        ground = ink * 0.55
+    elif name == "denim":
+        # 3/1 twill, indigo warp over white weft, 48 warp threads a repeat, each thread a little different
+        i, j = _cells(u, 48), _cells(v, 48)
+        warp_on_top = ((i + j) % 4) != 0
+        slub = 0.85 + 0.3 * (((i % 48) * 2654435761) % 1000 / 1000.0)  # per-thread dye variation (a fixed hash)
+        ink = rgb8_to_linear_bgr(tint or INDIGO)
+        weft = rgb8_to_linear_bgr((214, 210, 200))
+        out = np.where(warp_on_top[..., None], ink * slub[..., None].astype(np.float32), weft)
+        return out.astype(np.float32)
+    else:  # knit: columns of V-shaped stitches, shadowed between them
+        f = np.abs(u * 6 - np.floor(u * 6) - 0.5)  # 6 ribs a repeat
+        row = v * 12 + 0.9 * f  # chevrons: 12 stitch rows a repeat
+        a = (0.55 + 0.45 * np.cos(2 * np.pi * row)) * (1.0 - 0.85 * (2 * f) ** 3)
+        ink = rgb8_to_linear_bgr(tint or (150, 40, 50))
+        ground = ink * 0.35
+    a = a[..., None].astype(np.float32)
+    return (ground * (1.0 - a) + ink * a).astype(np.float32)
+
+
+def _floral(u: np.ndarray, v: np.ndarray, soft: float, tint: tuple[int, int, int] | None) -> np.ndarray:
+    """Five-petal flowers on a half-drop lattice (alternate rows shifted), each turned its own way, a
+    yellow heart, on a white ground."""
+    row = np.floor(v)
+    uu = u + 0.5 * (row % 2)
+    cu, cv = np.floor(uu), row
+    fu, fv = uu - cu - 0.5, v - cv - 0.5
+    turn = (((cu % 4) * 73 + (cv % 4) * 151) % 17) / 17.0 * 2 * np.pi  # repeats every 4 flowers
+    r = np.sqrt(fu * fu + fv * fv)
+    theta = np.arctan2(fv, fu) + turn
+    petal = 0.30 * (0.55 + 0.45 * np.abs(np.cos(2.5 * theta)))
+    a = np.clip((petal - r) / soft + 0.5, 0.0, 1.0)
+    heart = np.clip((0.07 - r) / soft + 0.5, 0.0, 1.0)
+    ink, ground, centre = rgb8_to_linear_bgr(tint or (196, 60, 96)), rgb8_to_linear_bgr(WHITE), rgb8_to_linear_bgr(YELLOW)
+    a, heart = a[..., None].astype(np.float32), heart[..., None].astype(np.float32)
+    return ((ground * (1.0 - a) + ink * a) * (1.0 - heart) + centre * heart).astype(np.float32)
 
 
 @lru_cache(maxsize=8)
