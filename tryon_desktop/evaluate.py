@@ -499,8 +499,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--real-min-score", type=float, default=12.0)
     e.add_argument("--grid", help="also write a before/after grid JPEG here (GAN, 8 faces x 6 shades)")
     from tryon_desktop.eval_garment import add_parser
+    from tryon_desktop.eval_outfit import add_parser as add_outfit_parser
 
     add_parser(sub)
+    add_outfit_parser(sub)
     return p
 
 
@@ -513,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
             from tryon_desktop.eval_garment import run_garment_mask
 
             print(garment_markdown(run_garment_mask(args)))
+            return 0
+        if args.cmd == "outfit":
+            from tryon_desktop.eval_outfit import markdown as outfit_markdown
+            from tryon_desktop.eval_outfit import run_outfit
+
+            print(outfit_markdown(run_outfit(args)))
             return 0
         report = run_lipstick(args)
     except TryOnError as exc:
