@@ -57,8 +57,8 @@ def grey(value: int, w: int = 1280, h: int = 720) -> np.ndarray:
     return np.full((h, w, 3), value, np.uint8)
 
 
-@pytest.mark.parametrize("size,out", [((1280, 720), (72, 128)), ((640, 480), (72, 96)), ((720, 1280), (72, 40)),
-                                      ((1920, 1080), (72, 128))])
+@pytest.mark.parametrize("size,out", [((1280, 720), (144, 256)), ((640, 480), (144, 192)), ((720, 1280), (144, 80)),
+                                      ((1920, 1080), (144, 256))])
 def test_shapes_and_range(seg, size, out):
     w, h = size
     frame = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
@@ -129,7 +129,7 @@ def test_still_input_converges_and_flicker_is_damped(seg):
     # the same frame again and again: the output converges to the network's own value
     seg.reset()
     frame = base.astype(np.uint8)
-    target = seg.infer(frame).copy()
+    target = seg.infer_zoomed(frame).copy()
     seg.segment(grey(20))  # start far away
     for k in range(30):
         out = seg.segment(frame, timestamp=k / 30.0)
@@ -145,8 +145,8 @@ def test_a_sudden_change_is_followed_within_one_frame(seg):
     frame = grey(230)
     frame[:, :640] = 30
     out = seg.segment(frame, timestamp=11 / 30.0)
-    assert np.allclose(out[:, :60], 30 / 255, atol=1e-5)
-    assert np.allclose(out[:, 68:], 230 / 255, atol=1e-5)
+    assert np.allclose(out[:, :120], 30 / 255, atol=1e-5)
+    assert np.allclose(out[:, 136:], 230 / 255, atol=1e-5)
 
 
 def test_reset_and_time_gaps_clear_the_smoothing_state(seg):
@@ -204,7 +204,32 @@ def test_shipped_model_if_installed():
     assert seg.describe()["sha256"] == json.loads(manifest.read_text())["sha256"]
     frame = np.random.default_rng(3).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
     m = seg.segment(frame)
-    assert m.shape == (72, 128) and m.dtype == np.float32 and 0.0 <= m.min() and m.max() <= 1.0
+    assert m.shape == (144, 256) and m.dtype == np.float32 and 0.0 <= m.min() and m.max() <= 1.0
+
+
+def test_zoom_box_only_when_it_gains():
+    # a small garment in a big frame: a 16:9 region around it, inside the frame
+    prob = np.zeros((72, 128), np.float32)
+    prob[40:60, 60:75] = 1.0
+    box = GM.zoom_box(prob, 1280, 720)
+    assert box is not None
+    x, y, w, h = box
+    assert 0 <= x and 0 <= y and x + w <= 1280 and y + h <= 720
+    assert x <= 600 and x + w >= 750 and y <= 400 and y + h >= 600  # the garment is inside
+    assert abs(w / h - 16 / 9) < 0.02 and w * h < 0.25 * 1280 * 720
+    # a face above the garment is taken in (the network's context)
+    face = np.array([[640, 250], [700, 250], [700, 320], [640, 320]], np.float64)
+    x2, y2, w2, h2 = GM.zoom_box(prob, 1280, 720, [face])
+    assert y2 <= 250 and y2 + h2 >= 600
+    # a garment filling the frame (a webcam's head and shoulders), or none at all: no second pass
+    prob[:] = 0.0
+    prob[20:72, 10:120] = 1.0
+    assert GM.zoom_box(prob, 1280, 720) is None
+    assert GM.zoom_box(np.zeros((72, 128), np.float32), 1280, 720) is None
+    # the region is kept while the garment moves a little inside it
+    assert GM.keep_box((100, 100, 400, 225), (110, 105, 380, 214))
+    assert not GM.keep_box((100, 100, 400, 225), (300, 105, 380, 214))
+    assert not GM.keep_box((100, 100, 400, 225), (150, 150, 200, 112))
 
 
 def test_runtime_imports_no_torch_and_no_qt():

@@ -110,7 +110,7 @@ def upsample_to_box(mask: np.ndarray, frame_size: tuple[int, int], box: tuple[in
 
 
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
-                   grow: float = 0.12) -> np.ndarray | None:
+                   grow: float = 0.16) -> np.ndarray | None:
     """uint8 (mh, mw) map, 1 inside the face polygons (each grown by `grow` about its centroid), or None."""
     if not face_polygons:
         return None
@@ -171,13 +171,63 @@ class TemporalSmoother:
         return self.state.copy()
 
 
+ZOOM_MIN_GAIN = 1.4  # a second, zoomed pass when it would see the garment at least this much larger
+CANVAS = 2  # the returned mask has CANVAS x the network's output resolution over the frame (room for the zoom)
+
+
+def keep_box(old: tuple[int, int, int, int] | None, new: tuple[int, int, int, int]) -> bool:
+    """Keep the previous zoom region while it still holds the new one (give or take 4% of its size) and
+    is not much larger than it: a body moving a little inside it does not move the crop (no jitter)."""
+    if old is None:
+        return False
+    ox, oy, ow, oh = old
+    nx, ny, nw, nh = new
+    tx, ty = 0.04 * ow, 0.04 * oh
+    inside = nx >= ox - tx and ny >= oy - ty and nx + nw <= ox + ow + tx and ny + nh <= oy + oh + ty
+    return inside and nw * nh >= 0.6 * ow * oh
+
+
+def zoom_box(prob: np.ndarray, frame_w: int, frame_h: int, face_polygons=None) -> tuple[int, int, int, int] | None:
+    """The region (x, y, w, h) of the frame worth a second look: the garment found by the first pass
+    (probability > 0.5) and the faces above it, with a margin, widened or heightened to 16:9 and kept
+    inside the frame. None when there is no garment or the zoom would gain little (the region fills the
+    network's input nearly as well as the whole frame does: a webcam's head and shoulders)."""
+    ys, xs = np.nonzero(prob > 0.5)
+    if len(xs) < 4:
+        return None
+    sx, sy = frame_w / prob.shape[1], frame_h / prob.shape[0]
+    x0, x1, y0, y1 = xs.min() * sx, (xs.max() + 1) * sx, ys.min() * sy, (ys.max() + 1) * sy
+    for poly in face_polygons or []:
+        p = np.asarray(poly, np.float64).reshape(-1, 2)
+        if len(p) and np.all(np.isfinite(p)) and x0 <= p[:, 0].mean() <= x1:  # this body's face: context
+            x0, x1 = min(x0, p[:, 0].min()), max(x1, p[:, 0].max())
+            y0, y1 = min(y0, p[:, 1].min()), max(y1, p[:, 1].max())
+    bw, bh = x1 - x0, y1 - y0
+    x0, x1, y0, y1 = x0 - 0.12 * bw, x1 + 0.12 * bw, y0 - 0.08 * bh, y1 + 0.1 * bh
+    cx, cy, w, h = 0.5 * (x0 + x1), 0.5 * (y0 + y1), x1 - x0, y1 - y0
+    if w / h < IN_W / IN_H:
+        w = h * IN_W / IN_H
+    else:
+        h = w * IN_H / IN_W
+    w, h = min(w, frame_w), min(h, frame_h)
+    gain = min(IN_W / w, IN_H / h) / min(IN_W / frame_w, IN_H / frame_h)
+    if gain < ZOOM_MIN_GAIN:
+        return None
+    x = int(round(min(max(cx - w / 2, 0.0), frame_w - w)))
+    y = int(round(min(max(cy - h / 2, 0.0), frame_h - h)))
+    return x, y, max(16, int(round(w))), max(16, int(round(h)))
+
+
 class GarmentSegmenter:
-    """The garment-mask ONNX model (I/O: see the module docstring) with letterboxing, temporal smoothing
-    and face exclusion around it.
+    """The garment-mask ONNX model (I/O: see the module docstring) with letterboxing, a zoomed second
+    pass, temporal smoothing and face exclusion around it.
 
     segment(frame_bgr uint8 (H, W, 3), timestamp seconds or None, face_polygons [(N, 2) frame pixels])
-        -> float32 (h, w) in [0, 1]: the frame's area at the network's output resolution (72 x 128 for a
-        16:9 frame). `upsample(mask, (W, H))` or `upsample_to_box` bring it to frame pixels.
+        -> float32 (h, w) in [0, 1]: the frame's area at CANVAS x the network's output resolution (144 x
+        256 for a 16:9 frame). `upsample(mask, (W, H))` or `upsample_to_box` bring it to frame pixels.
+        When the garment (and its face) fill little of the frame (a full-length photo, a person far from
+        the camera), the network looks a second time at that region alone, and its answer replaces the
+        first inside it: the garment is seen at up to several times the resolution.
     reset(): forget the smoothing state (a new video, a cut, a jump in time).
     """
 
@@ -203,6 +253,8 @@ class GarmentSegmenter:
         if names != ["image"]:
             raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected ['image']")
         self.smoother = TemporalSmoother() if temporal else None
+        self.zoom = True
+        self._zoom_box: tuple[int, int, int, int] | None = None
         self._small = np.empty((IN_H, IN_W, 3), np.uint8)
         self._input = np.empty((1, 3, IN_H, IN_W), np.float32)
         self._box: Letterbox | None = None
@@ -233,18 +285,42 @@ class GarmentSegmenter:
         ys, xs = box.output_slices(IN_W // OUT_W)
         return prob[ys, xs]
 
+    def infer_zoomed(self, frame_bgr: np.ndarray, face_polygons=None) -> np.ndarray:
+        """The first pass upsampled to the canvas, with the zoomed pass pasted over its region."""
+        h, w = frame_bgr.shape[:2]
+        first = self.infer(frame_bgr)
+        ch, cw = first.shape[0] * CANVAS, first.shape[1] * CANVAS
+        canvas = cv2.resize(first, (cw, ch), interpolation=cv2.INTER_LINEAR)
+        box = zoom_box(first, w, h, face_polygons) if self.zoom else None
+        if box is not None and keep_box(self._zoom_box, box):
+            box = self._zoom_box
+        self._zoom_box = box
+        if box is None:
+            return canvas
+        x, y, bw, bh = box
+        second = self.infer(np.ascontiguousarray(frame_bgr[y:y + bh, x:x + bw]))
+        sx, sy = cw / w, ch / h
+        X0, Y0 = int(round(x * sx)), int(round(y * sy))
+        X1, Y1 = min(cw, int(round((x + bw) * sx))), min(ch, int(round((y + bh) * sy)))
+        if X1 - X0 >= 2 and Y1 - Y0 >= 2:
+            canvas[Y0:Y1, X0:X1] = 0.5 * (canvas[Y0:Y1, X0:X1] + cv2.resize(second, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_AREA))
+        return canvas
+
     def segment(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
-        prob = self.infer(frame_bgr)
+        prob = self.infer_zoomed(frame_bgr, face_polygons)
         if self.smoother is not None:
             prob = self.smoother(prob, timestamp)
         else:
             prob = np.array(prob, np.float32)  # own the memory: the session's buffer is reused
         keep_out = face_exclusion(face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]), prob.shape)
         if keep_out is not None:
-            prob[keep_out > 0] = 0.0
+            # one cell wider: the bilinear upsample would otherwise carry a neighbour's value half a cell
+            # into the face
+            prob[cv2.dilate(keep_out, np.ones((3, 3), np.uint8)) > 0] = 0.0
         return prob
 
     def reset(self) -> None:
+        self._zoom_box = None
         if self.smoother is not None:
             self.smoother.reset()
 
