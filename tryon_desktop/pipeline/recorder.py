@@ -13,7 +13,6 @@ import logging
 import os
 import queue
 import struct
-import tempfile
 import threading
 import time
 import zlib
@@ -24,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tryon_desktop.core.media import create_temp_beside
 from tryon_desktop.errors import OutputError
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,28 @@ def _plain_os_error(exc: OSError, target: Path) -> OutputError:
     return OutputError(f"cannot write {target.name}: {exc.strerror or exc}")
 
 
+def folder_problem(folder: str | os.PathLike) -> str | None:
+    """Why snapshots cannot be saved in `folder`, checked without creating anything: None when they can,
+    else 'is_file' (a file has that name), 'not_writable' (exists, no permission), 'cannot_create' (a
+    parent is a file or is not writable) or 'empty' (no folder given)."""
+    if not str(folder).strip():
+        return "empty"
+    path = Path(folder).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            return "is_file"
+        return None if os.access(path, os.W_OK | os.X_OK) else "not_writable"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return "cannot_create"
+    return None
+
+
 def atomic_write(target: Path, data: bytes) -> None:
     """Write bytes to `target` via a temp file in the same folder and os.replace; no partial file on error."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=str(target.parent))
+    fd, tmp = create_temp_beside(target, suffix=target.suffix, prefix=".tmp-")  # the umask applies, not 0600
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -186,6 +205,47 @@ def save_snapshot(frame: np.ndarray, folder: str | os.PathLike, meta: dict, stem
     return Snapshot(png=png_path, sidecar=json_path, meta=meta, thumbnail=thumb)
 
 
+def recent_snapshots(folder: str | os.PathLike, limit: int, thumb_height: int = 72) -> list[Snapshot]:
+    """The newest `limit` snapshots (tryon-*.png) already in `folder`, newest first, with thumbnails and
+    their look (from the JSON sidecar, else the PNG's text chunks). Unreadable files are skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for png in folder.glob("tryon-*.png"):
+        try:
+            found.append((png.stat().st_mtime, png.name, png))
+        except OSError:
+            continue
+    found.sort(reverse=True)
+    out: list[Snapshot] = []
+    for _, _, png in found:
+        if len(out) >= limit:
+            break
+        try:
+            data = png.read_bytes()
+        except OSError:
+            continue
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_2)
+        if img is None or img.size == 0:
+            continue
+        h, w = img.shape[:2]
+        thumb = cv2.resize(img, (max(1, int(w * thumb_height / h)), thumb_height), interpolation=cv2.INTER_AREA)
+        sidecar = png.with_suffix(".json")
+        meta: dict = {}
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            try:
+                meta = json.loads(read_png_text(data).get("tryon:look", "{}"))
+            except ValueError:
+                meta = {}
+        if not isinstance(meta, dict):
+            meta = {}
+        out.append(Snapshot(png=png, sidecar=sidecar, meta=meta, thumbnail=thumb))
+    return out
+
+
 class VideoRecorder(threading.Thread):
     """Encodes pushed frames to MP4 (mp4v) at `fps`, in its own thread, into a temp file renamed on stop.
 
@@ -209,11 +269,11 @@ class VideoRecorder(threading.Thread):
         self.t_last: float | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".rec-", suffix=".mp4", dir=str(self.path.parent))
+            fd, tmp = create_temp_beside(self.path, suffix=".mp4", prefix=".rec-")  # umask applies, not 0600
             os.close(fd)
         except OSError as exc:
             raise _plain_os_error(exc, self.path) from None
-        self._tmp = Path(tmp)
+        self._tmp = tmp
         writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, self.size)
         if not writer.isOpened():
             self._tmp.unlink(missing_ok=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import socket
 import sys
 
 from tryon_desktop.ui import qtenv  # noqa: F401  (must precede every Qt import: undoes cv2's Qt env)
@@ -90,6 +92,73 @@ def _install_excepthook(window_getter) -> None:
     sys.excepthook = hook
 
 
+class QuitSignals:
+    """SIGINT (Ctrl+C in the terminal) and SIGTERM close the app the normal way: open dialogs are closed,
+    the window's closeEvent joins the threads, finishes the recording and saves the settings, and the event
+    loop ends with 0. A second signal while that runs quits at once.
+
+    Python runs its signal handlers only between bytecodes of the main thread, and Qt's event loop is C++,
+    so the C-level handler's byte on a wakeup fd (signal.set_wakeup_fd) wakes a QSocketNotifier whose
+    slot lets the interpreter run the handler promptly even when no timer is firing. The handler only
+    queues the close (QTimer.singleShot(0)): it never closes the window from inside whatever Python code
+    the signal interrupted."""
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+    def __init__(self, app, window_getter) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self.app, self.window_getter = app, window_getter
+        self.received: list[int] = []
+        self._rsock, self._wsock = socket.socketpair()
+        for sock in (self._rsock, self._wsock):
+            sock.setblocking(False)
+        self._old_wakeup = signal.set_wakeup_fd(self._wsock.fileno(), warn_on_full_buffer=False)
+        self.notifier = QSocketNotifier(self._rsock.fileno(), QSocketNotifier.Type.Read, app)
+        self.notifier.activated.connect(self._drain)
+        self._old_handlers = {sig: signal.signal(sig, self._handler) for sig in self.SIGNALS}
+
+    def _drain(self, *_args) -> None:
+        try:
+            while self._rsock.recv(512):
+                pass
+        except OSError:  # BlockingIOError: drained
+            pass
+
+    def _handler(self, signum, _frame) -> None:
+        from PySide6.QtCore import QTimer
+
+        name = signal.Signals(signum).name
+        self.received.append(signum)
+        if len(self.received) > 1:
+            log.warning("%s again: quitting without waiting", name)
+            sys.stderr.flush()
+            os._exit(128 + signum)
+        log.info("%s received: closing", name)
+        QTimer.singleShot(0, self.close_all)
+
+    def close_all(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        for _ in range(20):  # modal dialogs and open menus first: each runs an event loop of its own
+            w = QApplication.activeModalWidget() or QApplication.activePopupWidget()
+            if w is None:
+                break
+            w.close()
+        win = self.window_getter()
+        if win is not None:
+            win.close()
+        self.app.quit()
+
+    def uninstall(self) -> None:
+        for sig, old in self._old_handlers.items():
+            signal.signal(sig, old)
+        signal.set_wakeup_fd(self._old_wakeup)
+        self.notifier.setEnabled(False)
+        self._rsock.close()
+        self._wsock.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -107,17 +176,38 @@ def main(argv: list[str] | None = None) -> int:
 
     holder: list = []
     _install_excepthook(lambda: holder[0] if holder else None)
+    signals = QuitSignals(app, lambda: holder[0] if holder else None)
     win = MainWindow(source=args.source, resolution=resolution, lang=args.lang, snapshot_dir=args.snapshot_dir)
     holder.append(win)
     win.show()
-    return _exit_now(app.exec())
+    code = app.exec()
+    win.close()  # no-op after a normal close; makes sure the settings are saved and the threads joined
+    all_done = win.wait_for_saves()  # a video still being encoded is finished before the process ends
+    signals.uninstall()
+    if not all_done:  # a thread is stuck in a driver: leave without finalization rather than hang or crash in it
+        return _exit_now(code)
+    holder.clear()
+    import shiboken6
+
+    shiboken6.delete(win)  # the window goes while the QApplication still exists, in a known order
+    del win
+    return _finish(code)
+
+
+def _finish(code: int) -> int:
+    """The normal way out: every thread has ended, every file is written, the settings are synced; the
+    interpreter then finalizes as usual (atexit handlers, buffered files)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return int(code or 0)
 
 
 def _exit_now(code: int) -> int:
-    """Leave without interpreter finalization. By now every thread has been joined and the settings synced.
+    """Leave without interpreter finalization: only when a thread of ours is still stuck (a camera driver
+    that does not return from read()), after MainWindow.wait_for_saves has finished every recording and
+    closeEvent has synced the settings; and after the benchmark.
     Added when PySide6 6.12.0 on Python < 3.12 died at exit with "none_dealloc": it drops a reference to None
-    on every void call (now pinned out in pyproject.toml, see tests/gui/test_refcounts.py). Kept so that a
-    Qt binding's teardown bug can never turn a clean quit into a crash report."""
+    on every void call (now pinned out in pyproject.toml, see tests/gui/test_refcounts.py)."""
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()

@@ -16,7 +16,8 @@ _current = "en"
 
 # key: (English, Simplified Chinese)
 STRINGS: dict[str, tuple[str, str]] = {
-    "app_title": ("Tryon Desktop — live lipstick try-on", "Tryon Desktop — 实时试妆"),
+    # ends with the application display name ("Tryon Desktop"), so Qt does not append it a second time
+    "app_title": ("Live lipstick try-on — Tryon Desktop", "实时试妆 — Tryon Desktop"),
     "source": ("Source", "视频源"),
     "resolution": ("Resolution", "分辨率"),
     "resolution_tip": ("Capture size for cameras and the demo (files keep their own size)",
@@ -28,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "before": ("Before", "原图"),
     "after": ("After", "试妆"),
     "hud_fps": ("fps", "帧/秒"),
+    "hud_ms": ("ms", "毫秒"),
     "hud_latency": ("latency {med} ms · p95 {p95} ms", "延迟 {med} 毫秒 · p95 {p95} 毫秒"),
     "stage_track": ("track", "跟踪"),
     "stage_align": ("align", "对齐"),
@@ -66,10 +68,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "open_folder": ("Open folder", "打开文件夹"),
     "choose_folder": ("Choose snapshot folder…", "选择保存文件夹…"),
     "folder_set": ("Snapshots will be saved in {folder}", "照片将保存到 {folder}"),
+    "folder_is_file": ("Cannot save snapshots in {folder}: it is a file, not a folder. Saving in {kept}.",
+                       "无法将照片保存到 {folder}：这是一个文件，不是文件夹。照片将保存到 {kept}。"),
+    "folder_not_writable": ("Cannot save snapshots in {folder}: you have no permission to write there. "
+                            "Saving in {kept}.", "无法将照片保存到 {folder}：没有写入权限。照片将保存到 {kept}。"),
+    "folder_cannot_create": ("Cannot save snapshots in {folder}: the folder cannot be created (a file is in "
+                             "the way or you have no permission). Saving in {kept}.",
+                             "无法将照片保存到 {folder}：无法创建该文件夹（路径中有同名文件或没有权限）。"
+                             "照片将保存到 {kept}。"),
     "folder_missing": ("The snapshot folder {folder} does not exist yet: take a snapshot first.",
                        "保存文件夹 {folder} 尚不存在：请先拍一张照片。"),
     "quit": ("Quit", "退出"),
     "mirror": ("Mirror", "镜像"),
+    "mirror_saves": ("Mirror snapshots and videos too", "照片和录像也镜像保存"),
     "before_after": ("Before / after", "前后对比"),
     "hud": ("Stats overlay", "性能信息"),
     "fullscreen": ("Full screen", "全屏"),
@@ -159,6 +170,35 @@ def set_language(code: str) -> str:
         c = "en"
     _current = c
     return c
+
+
+_qt_translators: list = []
+
+
+def install_qt_translations(code: str) -> bool:
+    """Load Qt's own translations (standard dialog buttons, file and colour dialogs, key names such as
+    Right/Left in shortcut lists) for `code`; English removes them. True when a translation was loaded."""
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    for t in _qt_translators:
+        app.removeTranslator(t)
+    _qt_translators.clear()
+    if code == "en":
+        return False
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = False
+    for name in ("qtbase",):
+        t = QTranslator(app)
+        if t.load(QLocale(code), name, "_", folder):
+            app.installTranslator(t)
+            _qt_translators.append(t)
+            loaded = True
+        else:
+            log.info("Qt's %s translation for %s is not in %s: Qt's own dialogs stay in English", name, code, folder)
+    return loaded
 
 
 def language() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import cv2
 from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QFontMetrics, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -53,6 +53,8 @@ from tryon_desktop.pipeline.capture import (
 from tryon_desktop.pipeline.recorder import (
     Snapshot,
     VideoRecorder,
+    folder_problem,
+    recent_snapshots,
     recording_name,
     save_snapshot,
     snapshot_meta,
@@ -138,17 +140,20 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else QSettings("tryon-desktop", "tryon-desktop")
         i18n.set_language(lang or str(self.settings.value("language", i18n.system_language())))
+        i18n.install_qt_translations(i18n.language())
         self.stats = HudStats()
         self.meter = BlockMeter()
         self.pipeline = Pipeline(engine_factory)
         self.catalogue = default_catalogue()
         self.cameras = cameras if cameras is not None else self._enumerate_cameras()
         self.resolution = resolution or self._saved_resolution()
-        self.snapshot_dir = snapshot_dir or str(self.settings.value("snapshot_dir", default_snapshot_dir()))
+        self._folder_notices: list[tuple[str, dict]] = []
+        self.snapshot_dir = self._initial_snapshot_dir(snapshot_dir)
         self.recorder: VideoRecorder | None = None
         self._finishing: list[VideoRecorder] = []
         self._snap_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
         self._snap_done: queue.Queue = queue.Queue()
+        self._strip_loaded: queue.Queue = queue.Queue()
         self._snap_busy = 0
         self.snapshots: list[Snapshot] = []
         self.source_spec: str = "demo"
@@ -159,12 +164,14 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._banner_args: dict[str, tuple[str, dict]] = {}
 
-        self.setWindowTitle("Tryon Desktop")
         self.setMinimumSize(QSize(980, 620))
         self._build_ui()
         self._build_actions()
         self._restore_look()
         self.retranslate()
+        for key, args in self._folder_notices:
+            self._show("warning", key, **args)
+        self._load_recent_snapshots()
 
         self.pipeline.display.mirror = self.mirror_action.isChecked()
         self.pipeline.worker.start()
@@ -199,6 +206,24 @@ class MainWindow(QMainWindow):
             return (w, h)
         except ValueError:
             return DEFAULT_RESOLUTION
+
+    def _initial_snapshot_dir(self, wanted: str | None) -> str:
+        """The snapshot folder: the one asked for (--snapshot-dir), else the saved one, else the default;
+        a folder snapshots cannot go to is reported (what is wrong with it) and never saved, and the
+        previous good value is kept."""
+        saved = str(self.settings.value("snapshot_dir", "") or "")
+        candidates = [str(Path(c).expanduser()) for c in (wanted, saved) if c and str(c).strip()]
+        for cand in candidates:
+            problem = folder_problem(cand)
+            if problem is None:
+                chosen = str(cand)
+                break
+            self._folder_notices.append(("folder_" + problem, {"folder": str(cand)}))
+        else:
+            chosen = default_snapshot_dir()
+        for _, args in self._folder_notices:
+            args["kept"] = chosen
+        return chosen
 
     def _build_ui(self) -> None:
         # toolbar: source, resolution, view toggles, capture buttons
@@ -312,6 +337,8 @@ class MainWindow(QMainWindow):
         self.choose_folder_action = action([], self.choose_snapshot_folder)
         self.quit_action = action(["Ctrl+Q"], self.close)
         self.mirror_action = action(["M"], self._mirror_toggled, True, _bool(s.value("mirror", True)))
+        # Snapshots and videos keep the true (un-mirrored) view, as most selfie apps save them, unless asked.
+        self.mirror_saves_action = action([], self._mirror_saves_toggled, True, _bool(s.value("mirror_saves", False)))
         self.split_action = action(["B"], self._split_toggled, True, False)
         self.hud_action = action(["H"], self._hud_toggled, True, _bool(s.value("hud", True)))
         self.mask_action = action(["G"], self._mask_toggled, True, False)
@@ -349,6 +376,7 @@ class MainWindow(QMainWindow):
         self.rec_button.clicked.connect(self.toggle_recording)
         tb.addWidget(self.rec_button)
         tb.addWidget(self.snap_button)
+        self._fix_rec_button_width()
 
         # menus
         mb = self.menuBar()
@@ -361,7 +389,8 @@ class MainWindow(QMainWindow):
                   self.fav_action, self.custom_action, None, *self.finish_actions):
             self.look_menu.addSeparator() if a is None else self.look_menu.addAction(a)
         self.view_menu = mb.addMenu("")
-        for a in (self.mirror_action, self.split_action, self.hud_action, self.mask_action, self.full_action):
+        for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.hud_action, self.mask_action,
+                  self.full_action):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.lang_menu = self.view_menu.addMenu("")
@@ -372,6 +401,24 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.about_action)
         self.preview.hud_visible = self.hud_action.isChecked()
 
+    def _fix_rec_button_width(self) -> None:
+        """One width for the Record/Stop button that fits its longest label in every language and in both
+        states (checked is bold): the toolbar does not jump when it changes, and "Stop" is never clipped."""
+        b = self.rec_button
+        b.ensurePolished()
+        bold = QFont(b.font())
+        bold.setBold(True)
+        plain_fm, bold_fm = QFontMetrics(b.font()), QFontMetrics(bold)
+        text, checked = b.text(), b.isChecked()
+        width = 0
+        for label in rec_button_labels():
+            b.setText(label)
+            extra = max(0, bold_fm.horizontalAdvance(label) - plain_fm.horizontalAdvance(label))
+            width = max(width, b.sizeHint().width() + extra)
+        b.setText(text)
+        b.setChecked(checked)
+        b.setFixedWidth(width + 8)
+
     def retranslate(self) -> None:
         self.setWindowTitle(tr("app_title"))
         self.source_label.setText(tr("source") + " ")
@@ -380,7 +427,8 @@ class MainWindow(QMainWindow):
         names = {
             self.snapshot_action: "snapshot", self.record_action: "record", self.open_action: "open_file",
             self.folder_action: "open_folder", self.choose_folder_action: "choose_folder",
-            self.quit_action: "quit", self.mirror_action: "mirror", self.split_action: "before_after",
+            self.quit_action: "quit", self.mirror_action: "mirror", self.mirror_saves_action: "mirror_saves",
+            self.split_action: "before_after",
             self.hud_action: "hud", self.mask_action: "mask_overlay", self.full_action: "fullscreen", self.next_action: "next_shade",
             self.prev_action: "prev_shade", self.more_action: "more_opacity", self.less_action: "less_opacity",
             self.bare_action: "bare_lips", self.fav_action: "favourite", self.custom_action: "custom_colour",
@@ -554,6 +602,9 @@ class MainWindow(QMainWindow):
         self.pipeline.display.mirror = on
         self.settings.setValue("mirror", on)
 
+    def _mirror_saves_toggled(self, on: bool) -> None:
+        self.settings.setValue("mirror_saves", on)
+
     def _split_toggled(self, on: bool) -> None:
         self.pipeline.display.want_original = on
         self.preview.set_split_enabled(on)
@@ -575,6 +626,7 @@ class MainWindow(QMainWindow):
 
     def set_language(self, code: str) -> None:
         i18n.set_language(code)
+        i18n.install_qt_translations(i18n.language())  # Qt's own dialogs and key names
         self.settings.setValue("language", i18n.language())
         self.retranslate()
 
@@ -591,6 +643,11 @@ class MainWindow(QMainWindow):
                     break
             while True:
                 try:
+                    self._recent_loaded(*self._strip_loaded.get_nowait())
+                except queue.Empty:
+                    break
+            while True:
+                try:
                     self._snapshot_finished(*self._snap_done.get_nowait())
                 except queue.Empty:
                     break
@@ -598,7 +655,7 @@ class MainWindow(QMainWindow):
             if result is not None and result.source_id == self.pipeline.source_id:
                 self.preview.set_result(result)
                 if self.recorder is not None:
-                    self.recorder.push(result.frame, result.t_capture, result.mirrored)
+                    self.recorder.push(result.frame, result.t_capture, result.mirrored and self.mirror_saves)
             for rec in list(self._finishing):
                 if not rec.is_alive():
                     self._finishing.remove(rec)
@@ -663,20 +720,27 @@ class MainWindow(QMainWindow):
             self.status_rec.setText(f"● {tr('rec')} {secs // 60:02d}:{secs % 60:02d}")
 
     # ---- snapshots -----------------------------------------------------------------------------
+    @property
+    def mirror_saves(self) -> bool:
+        """Whether snapshots and videos are saved mirrored like the preview (off: the true view)."""
+        return self.mirror_saves_action.isChecked()
+
     def shown_frame(self):
-        """The made-up frame as shown (mirrored when the preview is), full resolution."""
+        """The made-up frame as it is saved, full resolution: the true (un-mirrored) view, or mirrored like
+        the preview when the user asked for mirrored saves. Returns (frame, result, mirrored)."""
         r = self.preview.result
         if r is None:
-            return None, None
-        frame = cv2.flip(r.frame, 1) if r.mirrored else r.frame
-        return frame, r
+            return None, None, False
+        mirrored = bool(r.mirrored and self.mirror_saves)
+        frame = cv2.flip(r.frame, 1) if mirrored else r.frame
+        return frame, r, mirrored
 
     def take_snapshot(self) -> None:
-        frame, r = self.shown_frame()
+        frame, r, mirrored = self.shown_frame()
         if frame is None:
             self._show("warning", "nothing_to_save")
             return
-        meta = snapshot_meta(r.look, self.pipeline.worker.engine_info, r.mirrored, (frame.shape[1], frame.shape[0]))
+        meta = snapshot_meta(r.look, self.pipeline.worker.engine_info, mirrored, (frame.shape[1], frame.shape[0]))
         folder = self.snapshot_dir
         self._snap_busy += 1
 
@@ -698,15 +762,45 @@ class MainWindow(QMainWindow):
             self._show("error", "snapshot_failed", error=error)
             return
         self.snapshots.insert(0, snap)
-        item = QListWidgetItem(QIcon(bgr_to_pixmap(snap.thumbnail)), "")
-        item.setData(Qt.ItemDataRole.UserRole, str(snap.png))
-        item.setToolTip(f"{snap.png.name}\n{snap.meta.get('shade') or tr('bare_lips')}")
-        self.strip.insertItem(0, item)
+        self.strip.insertItem(0, self._strip_item(snap))
         while self.strip.count() > STRIP_MAX:
             self.strip.takeItem(self.strip.count() - 1)
         self._update_strip_visibility()
         self.statusBar().showMessage(tr("snapshot_saved", name=snap.png.name, folder=str(snap.png.parent)), 5000)
         self.banner.remove("snapshot_failed")
+
+    def _strip_item(self, snap: Snapshot) -> QListWidgetItem:
+        item = QListWidgetItem(QIcon(bgr_to_pixmap(snap.thumbnail)), "")
+        item.setData(Qt.ItemDataRole.UserRole, str(snap.png))
+        item.setToolTip(f"{snap.png.name}\n{snap.meta.get('shade') or tr('bare_lips')}")
+        return item
+
+    def _load_recent_snapshots(self) -> None:
+        """Fill the strip from the folder's existing snapshots (newest first), off the GUI thread."""
+        folder = self.snapshot_dir
+
+        def job():
+            try:
+                snaps = recent_snapshots(folder, STRIP_MAX)
+            except Exception:  # the strip is a convenience: never let it break the start
+                log.exception("reading earlier snapshots failed")
+                snaps = []
+            self._strip_loaded.put((folder, snaps))
+
+        self._snap_pool.submit(job)
+
+    def _recent_loaded(self, folder: str, snaps: list[Snapshot]) -> None:
+        if folder != self.snapshot_dir:
+            return  # the user chose another folder meanwhile
+        have = {str(s.png) for s in self.snapshots}
+        for snap in snaps:  # older than anything taken since the start: they go after it
+            if self.strip.count() >= STRIP_MAX:
+                break
+            if str(snap.png) in have:
+                continue
+            self.snapshots.append(snap)
+            self.strip.addItem(self._strip_item(snap))
+        self._update_strip_visibility()
 
     def _update_strip_visibility(self) -> None:
         has = self.strip.count() > 0
@@ -726,9 +820,27 @@ class MainWindow(QMainWindow):
     def choose_snapshot_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, tr("choose_folder"), self.snapshot_dir)
         if path:
-            self.snapshot_dir = path
-            self.settings.setValue("snapshot_dir", path)
-            self.statusBar().showMessage(tr("folder_set", folder=path), 5000)
+            self.set_snapshot_folder(path)
+
+    def set_snapshot_folder(self, path: str) -> bool:
+        """Use `path` for snapshots and recordings when they can be saved there; else say why and keep the
+        current folder (a bad value is never saved, so it cannot break later starts)."""
+        problem = folder_problem(path)
+        if problem is not None:
+            self._show("error", "folder_" + problem, folder=str(path), kept=self.snapshot_dir)
+            return False
+        path = str(Path(path).expanduser())
+        changed = path != self.snapshot_dir
+        self.snapshot_dir = path
+        self.settings.setValue("snapshot_dir", path)
+        self.banner.remove("folder_is_file", "folder_not_writable", "folder_cannot_create")
+        self.statusBar().showMessage(tr("folder_set", folder=path), 5000)
+        if changed:
+            self.strip.clear()
+            self.snapshots.clear()
+            self._update_strip_visibility()
+            self._load_recent_snapshots()
+        return True
 
     # ---- recording -----------------------------------------------------------------------------
     def toggle_recording(self) -> None:
@@ -738,7 +850,7 @@ class MainWindow(QMainWindow):
             self.stop_recording()
 
     def start_recording(self, fps: float | None = None) -> bool:
-        frame, r = self.shown_frame()
+        frame, r, _ = self.shown_frame()
         if frame is None:
             self._show("warning", "nothing_to_save")
             self._sync_rec_button()
@@ -820,12 +932,49 @@ class MainWindow(QMainWindow):
         self._snap_pool.shutdown(wait=True)
         return ok and not any(r.is_alive() for r in self._finishing)
 
+    def wait_for_saves(self, timeout: float = 60.0) -> bool:
+        """After close: wait (bounded) for videos still being encoded and snapshots still being written, so
+        that leaving the process cannot cut a file short (close() waits only briefly, to stay responsive).
+        True when every thread of the window has ended."""
+        deadline = time.monotonic() + timeout
+        self._snap_pool.shutdown(wait=True)
+        for rec in list(self._finishing):
+            rec.join(max(0.0, deadline - time.monotonic()))
+            if rec.is_alive():
+                log.error("the recording %s is still being written after %.0f s", rec.path, timeout)
+                continue
+            self._finishing.remove(rec)
+            if rec.error:
+                log.error("recording not saved: %s", rec.error)
+            else:
+                log.info("saved %s (%d frames)", rec.path, rec.frames_written)
+        # a camera driver stuck in read() gets more time too; True when no thread of ours is left
+        threads_done = self.pipeline.stop(timeout=max(0.1, min(10.0, deadline - time.monotonic())))
+        return threads_done and not self._finishing
+
     def closeEvent(self, event) -> None:
+        if self._closed:  # closed before (the app closes once more after its event loop ends)
+            super().closeEvent(event)
+            return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("snapshot_dir", self.snapshot_dir)
+        if folder_problem(self.snapshot_dir) is None:  # never save a folder that cannot work
+            self.settings.setValue("snapshot_dir", self.snapshot_dir)
         self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+
+def rec_button_labels() -> list[str]:
+    """Every text the Record button can show, in every language."""
+    saved = i18n.language()
+    try:
+        out = []
+        for code in i18n.LANGUAGES:
+            i18n.set_language(code)
+            out += ["  " + tr("record"), "  " + tr("stop_recording")]
+        return out
+    finally:
+        i18n.set_language(saved)
 
 
 def _bool(v) -> bool:

@@ -158,7 +158,8 @@ class PreviewWidget(QWidget):
         p.setPen(QColor("white"))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_hud(self, p: QPainter, r: QRectF) -> None:
+    def hud_lines(self) -> list[tuple[str, QColor]]:
+        """The HUD's text, line by line, in the current language."""
         s = self.stats
         fps = s.fps()
         med, p95 = s.latency()
@@ -167,10 +168,10 @@ class PreviewWidget(QWidget):
         lines.append((f"{fps:4.1f} {tr('hud_fps')}   {lat}", QColor("white")))
         seen = [k for k in PERCEPTION if k in s.last_stages] or ["track"]
         stages = "  ".join(f"{tr('stage_' + k)} {s.stage(k):.1f}" for k in seen)
-        lines.append((f"{stages}  ms", QColor("#D8D8E0")))
+        lines.append((f"{stages}  {tr('hud_ms')}", QColor("#D8D8E0")))
         for kind in s.running_effects():
             per = "  ".join(f"{tr('stage_' + k)} {s.stage(f'{kind}.{k}'):.1f}" for k in EFFECT_STAGES)
-            lines.append((f"{tr('effect_' + kind)}: {per}  ms", QColor("#D8D8E0")))
+            lines.append((f"{tr('effect_' + kind)}: {per}  {tr('hud_ms')}", QColor("#D8D8E0")))
         prov = s.provider or "…"
         lines.append((tr("hud_provider", provider=prov, renderer=tr("renderer_" + (s.renderer or "none"))),
                       QColor("#D8D8E0")))
@@ -183,6 +184,10 @@ class PreviewWidget(QWidget):
             lines.append((tr("hud_no_garment") if msg == "no garment found" else msg, QColor("#FFC861")))
         if self.result is not None and self.result.error:
             lines.append((tr("hud_engine_error"), QColor("#FF7A7A")))
+        return lines
+
+    def _paint_hud(self, p: QPainter, r: QRectF) -> None:
+        lines = self.hud_lines()
         f = QFont(self.font())
         f.setPointSizeF(max(8.0, f.pointSizeF() * 0.92))
         f.setStyleHint(QFont.StyleHint.Monospace)
