@@ -490,3 +490,231 @@ def test_chinese_translates_qt_dialogs_hud_units_and_key_names(make_window, qtbo
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
     assert "Right" in win.next_action.toolTip()
     assert win.preview.hud_lines()[1][0].rstrip().endswith("ms")
+
+
+def test_a_finish_and_opacity_set_by_hand_stay_when_another_shade_is_picked(make_window, qtbot, settings):
+    """The rule: a finish or opacity the user sets by hand is theirs ("yours" beside the title) and stays
+    when they pick another shade, until they press "Reset to shade's", which brings back the shade's own."""
+    from tryon_desktop.core.looks import Finish
+
+    win = make_window()
+    panel = win.lipstick_panel
+    red = next(s for s in win.catalogue if s.name == "Classic Red")
+    peony = next(s for s in win.catalogue if s.name == "Peony")
+    assert peony.finish != Finish.GLOSS and round(peony.opacity * 100) != 60
+    panel.set_shade(red)
+    assert panel.finish_tag.text() == i18n.tr("tag_shades") and not panel.reset_button.isEnabled()
+    qtbot.mouseClick(panel.finish_buttons[Finish.GLOSS], Qt.MouseButton.LeftButton)
+    panel.opacity.setValue(60)
+    assert panel.finish_tag.text() == panel.opacity_tag.text() == i18n.tr("tag_yours")
+    assert panel.reset_button.isEnabled() and panel.reset_button.isVisible()
+
+    swatch = next(b for b in panel.swatches if b.shade.name == "Peony")
+    qtbot.mouseClick(swatch, Qt.MouseButton.LeftButton)
+    worn = panel.shade
+    assert (worn.name, worn.rgb, worn.finish) == ("Peony", peony.rgb, Finish.GLOSS)
+    assert worn.opacity == pytest.approx(0.60)
+    assert win.look.lipstick == worn and win.pipeline.look.get()[0].lipstick == worn
+    assert panel.finish_buttons[Finish.GLOSS].isChecked() and panel.opacity.value() == 60
+    assert "Gloss" in panel.detail_label.text() and "60%" in panel.detail_label.text()
+    assert panel.finish_tag.text() == i18n.tr("tag_yours")
+    qtbot.keyClick(win, Qt.Key.Key_Right)  # the keyboard's next shade keeps them too
+    assert panel.shade.finish == Finish.GLOSS and panel.shade.opacity == pytest.approx(0.60)
+    qtbot.keyClick(win, Qt.Key.Key_Left)
+
+    # after a restart the look comes back and the hand-set values are still the user's
+    win.close()
+    again = make_window()
+    p2 = again.lipstick_panel
+    assert p2.shade == worn and p2.finish_tag.text() == i18n.tr("tag_yours") and p2.reset_button.isEnabled()
+
+    qtbot.mouseClick(p2.reset_button, Qt.MouseButton.LeftButton)
+    assert p2.shade == peony  # the shade's own finish and opacity
+    assert again.look.lipstick == peony
+    assert p2.finish_tag.text() == p2.opacity_tag.text() == i18n.tr("tag_shades")
+    assert not p2.reset_button.isEnabled()
+    ruby = next(b for b in p2.swatches if b.shade.name == "Ruby Velvet")
+    qtbot.mouseClick(ruby, Qt.MouseButton.LeftButton)
+    assert p2.shade == ruby.shade  # and the next shade comes with its own too
+
+
+def _toolbar_colour(win, action, checked):
+    """The colour inside the toolbar button of `action` near its right edge, as the window paints it."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor
+
+    action.setChecked(checked)
+    button = win.toolbar.widgetForAction(action)
+    return QColor(win.grab().toImage().pixel(button.mapTo(win, QPoint(button.width() - 5, button.height() // 2))))
+
+
+def test_the_window_works_at_1024x640(make_window, qtbot):
+    """From 1024x640 up: the minimum size holds, the capture buttons and view toggles stay on the toolbar,
+    every shade name is readable whole, three families show without scrolling and the rest can be scrolled
+    to, the panel's titles sit on the panel's own background, and the toggles' on and off differ clearly."""
+    from PySide6.QtCore import QPoint, QRect, QSize
+    from PySide6.QtGui import QFontMetrics
+
+    from tryon_desktop.ui.lipstick_panel import swatch_font
+
+    win = make_window()
+    win.resize(1024, 640)
+    qtbot.waitUntil(lambda: win.size() == QSize(1024, 640), timeout=5000)
+    qtbot.wait(50)
+    assert win.minimumSize() == QSize(1024, 640)
+    assert win.minimumSizeHint().width() <= 1024 and win.minimumSizeHint().height() <= 640
+    window_rect = win.rect()
+    tb = win.toolbar
+    for w in (win.rec_button, win.snap_button, *(tb.widgetForAction(a) for a in
+                                                  (win.mirror_action, win.split_action, win.zoom_action))):
+        assert w is not None and w.isVisible(), w
+        geo = QRect(w.mapTo(win, QPoint(0, 0)), w.size())
+        assert window_rect.contains(geo), (w, geo)
+    panel = win.lipstick_panel
+    assert QRect(panel.mapTo(win, QPoint(0, 0)), panel.size()).right() <= window_rect.right()
+
+    for lang in ("en", "zh_CN"):
+        win.set_language(lang)
+        for b in panel.swatches:
+            lines = b.label_lines()
+            assert len(lines) <= 2
+            fm = QFontMetrics(swatch_font(b.font()))
+            assert all(fm.horizontalAdvance(t) <= b.text_width() for t in lines), (lang, lines)
+            whole = i18n.shade_name(b.shade.name)
+            assert ("" if lang == "zh_CN" else " ").join(lines) == whole or whole in b.toolTip(), (lang, lines)
+            assert fm.height() * len(lines) + 50 <= b.height() + 4  # the lines fit under the chip
+    win.set_language("en")
+    assert all(" ".join(b.label_lines()) == b.shade.name for b in panel.swatches)  # English: never elided
+
+    # three families fully in view without scrolling; the last swatch can be scrolled to
+    qtbot.wait(50)
+    view = panel.scroll.viewport()
+    in_view = {b.shade.family for b in panel.swatches
+               if b.isVisible() and view.rect().contains(QRect(b.mapTo(view, QPoint(0, 0)), b.size()))}
+    assert len(in_view) >= 3, in_view
+    last = panel.swatches[-1]
+    panel.scroll.ensureWidgetVisible(last)
+    assert view.rect().contains(QRect(last.mapTo(view, QPoint(0, 0)), last.size()))
+
+    # the section titles sit on the panel's background (no darker or lighter box behind them), as painted
+    shot = win.grab().toImage()
+    for title in (panel.finish_title, panel.opacity_title):
+        pos = title.mapTo(win, QPoint(1, 1))
+        beside = panel.mapTo(win, QPoint(3, title.mapTo(panel, QPoint(1, 1)).y()))
+        assert shot.pixel(pos) == shot.pixel(beside), title.text()
+
+    # on and off toggles differ clearly, by colour and by their lamp
+    on = _toolbar_colour(win, win.split_action, True)
+    off = _toolbar_colour(win, win.split_action, False)
+    distance = abs(on.red() - off.red()) + abs(on.green() - off.green()) + abs(on.blue() - off.blue())
+    assert distance >= 100, (on.name(), off.name())
+    lamp_on = win.split_action.icon().pixmap(18, 18, mode=win.split_action.icon().Mode.Normal,
+                                              state=win.split_action.icon().State.On).toImage()
+    lamp_off = win.split_action.icon().pixmap(18, 18, mode=win.split_action.icon().Mode.Normal,
+                                               state=win.split_action.icon().State.Off).toImage()
+    assert lamp_on != lamp_off
+
+
+def test_the_lips_close_up_magnifies_the_lip_box_and_the_split_knob_leaves_the_mouth(make_window, qtbot,
+                                                                                    wait_frames):
+    from tryon_desktop.ui.preview import KNOB_R
+
+    win = make_window()
+    preview = win.preview
+    assert win.zoom_action.isChecked()  # on from the start: a new user sees the lips close
+    assert win.zoom_action in win.view_menu.actions() and win.zoom_action.shortcuts()[0].toString() == "Z"
+    qtbot.waitUntil(lambda: preview.result is not None and bool(preview.result.lip_boxes), timeout=30000)
+    wait_frames(win, 2)
+    r = preview.result
+    inset, src = preview.zoom_rects()
+    box = max(r.lip_boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    x0, y0, x1, y1 = box
+    # the source is the lip box (centred, widened to the inset's shape), not some other part of the frame
+    assert src.left() <= x0 and src.top() <= y0 and src.right() >= x1 and src.bottom() >= y1
+    assert abs(src.center().x() - (x0 + x1) / 2) <= 1.5 and abs(src.center().y() - (y0 + y1) / 2) <= 1.5
+    assert src.width() * src.height() <= 2.5 * (x1 - x0) * (y1 - y0)
+    assert 2.5 <= preview.zoom_magnification() <= 3.5
+    assert preview.rect().contains(inset.toRect())
+    assert not any(inset.intersects(q) for q in preview.lip_rects())  # the inset never hides the lips
+
+    # what is painted there is the made-up frame's lips, magnified
+    img = preview.grab().toImage().convertToFormat(preview.grab().toImage().Format.Format_RGB888)
+    shot = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3]
+    shot = shot.reshape(img.height(), img.width(), 3)[..., ::-1]  # BGR
+    ix, iy, iw, ih = (int(round(v)) for v in (inset.left(), inset.top(), inset.width(), inset.height()))
+    crop = r.frame[int(src.top()):int(src.bottom()), int(src.left()):int(src.right())]
+    if r.mirrored:
+        crop = crop[:, ::-1]
+    want = cv2.resize(np.ascontiguousarray(crop), (iw, ih), interpolation=cv2.INTER_LINEAR).astype(int)
+    got = shot[iy:iy + ih, ix:ix + iw].astype(int)
+    core = (slice(int(ih * 0.15), int(ih * 0.6)), slice(int(iw * 0.3), int(iw * 0.85)))  # off the border and tag
+    assert np.abs(got[core] - want[core]).mean() < 8  # (the frame before make-up differs by about 20)
+
+    # Z turns it off
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=15000)
+    qtbot.keyClick(win, Qt.Key.Key_Z)
+    assert not win.zoom_action.isChecked() and preview.zoom_rects() is None
+    assert win.settings.value("zoom") in (False, "false")
+    qtbot.keyClick(win, Qt.Key.Key_Z)
+    assert preview.zoom_rects() is not None
+
+    # the before/after handle's knob is kept off the mouth, even with the split line through the lips
+    win.split_action.setChecked(True)
+    lips = preview.lip_rects()[0]
+    ir = preview.image_rect()
+    preview.split = (lips.center().x() - ir.left()) / ir.width()
+    preview._knob_frac = (lips.center().y() - ir.top()) / ir.height()  # as if dragged onto the mouth
+    knob = preview.split_knob_center()
+    assert abs(knob.x() - lips.center().x()) < 1
+    for q in preview.lip_rects():
+        dx = max(q.left() - knob.x(), 0, knob.x() - q.right())
+        dy = max(q.top() - knob.y(), 0, knob.y() - q.bottom())
+        assert (dx * dx + dy * dy) ** 0.5 > KNOB_R, (knob, q)
+    assert ir.top() < knob.y() < ir.bottom()
+    preview.repaint()
+
+
+def test_about_says_what_the_models_were_trained_on_and_not_for_commercial_use(make_window, monkeypatch,
+                                                                               tmp_path):
+    import html
+
+    from tryon_desktop import paths
+    from tryon_desktop.ui import main_window
+
+    win = make_window()
+    text = win.about_text()
+    notes = []
+    for manifest in sorted(paths.MODELS_DIR.glob("*.json")):
+        meta = json.loads(manifest.read_text())
+        if meta.get("licence_note") and (manifest.parent / meta["file"]).is_file():
+            notes.append(meta["licence_note"])
+            assert html.escape(meta["licence_note"]) in text
+            assert meta["name"] in text
+    assert notes, "the shipped models have licence notes"
+    assert "not for commercial use" in text
+    seen = []
+    monkeypatch.setattr(main_window.QMessageBox, "about", lambda parent, title, body: seen.append((title, body)))
+    win.about_action.trigger()
+    assert seen == [(i18n.tr("about"), text)]
+
+    # read when the box opens, from whatever models are installed
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "lips.onnx").write_bytes(b"x")
+    (models / "lips.json").write_text(json.dumps({"name": "lips", "version": "9", "file": "lips.onnx",
+                                                  "licence_note": "Trained on <made-up> photos."}))
+    (models / "gone.json").write_text(json.dumps({"name": "gone", "file": "gone.onnx", "licence_note": "no"}))
+    monkeypatch.setattr(paths, "MODELS_DIR", models)
+    text = win.about_text()
+    assert "Trained on &lt;made-up&gt; photos." in text and "gone" not in text
+    assert not any(html.escape(n) in text for n in notes)
+    win.set_language("zh_CN")
+    try:
+        zh = win.about_text()
+        assert "不得用于商业用途" in zh and "Trained on &lt;made-up&gt; photos." in zh
+    finally:
+        win.set_language("en")
+    (models / "lips.json").unlink()
+    (models / "lips.onnx").unlink()
+    assert i18n.tr("about_no_models") in win.about_text()

@@ -105,12 +105,59 @@ def test_cli_in_a_subprocess_prints_no_traceback(tmp_path):
     assert "Traceback" not in out.stderr and out.stderr.strip().startswith("tryon-render: error:")
 
 
+STAGE_NAMES = ("track", "align", "generate", "blend", "total")
+
+
+def _sane_stages(stages):
+    """Every median positive, every p95 at least its median, and the total at least any one stage."""
+    for k in STAGE_NAMES:
+        med, p95 = stages[k]
+        assert med > 0 and p95 >= med, (k, med, p95)
+    assert all(stages["total"][0] >= stages[k][0] for k in STAGE_NAMES), stages
+
+
 def test_bench_prints_figures(capsys):
+    """Both forms of the report carry sane figures, not just figures: fps above zero and no faster than the
+    engine's own time per frame allows, medians positive, p95 >= median, every expected line there."""
+    import re
+
     assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240", "--model", "none", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert report["shade"] == "Classic Red" and report["cpu_count"] >= 1 and len(report["runs"]) == 1
     run = report["runs"][0]
-    assert run["frames"] == 5 and set(run["stages_ms"]) == {"track", "align", "generate", "blend", "total"}
-    assert run["peak_rss_mb"] > 0
+    assert run["frames"] == 5 and set(run["stages_ms"]) == set(STAGE_NAMES)
+    assert run["size"] == "320x240" and run["frames_with_face"] == 5  # the demo photo has a face throughout
+    assert run["renderer"] == "reference" and run["provider"]
+    _sane_stages({k: (v["median"], v["p95"]) for k, v in run["stages_ms"].items()})
+    assert 0 < run["fps"] < float("inf")
+    # n / wall <= 1000 / mean(total) and median(total) <= 2 * mean(total): a frame rate above that is a bug
+    assert run["fps"] * run["stages_ms"]["total"]["median"] / 1000.0 <= 2.0
+    assert run["peak_rss_mb"] > 0 and run["rss_mb"] > 0
+
+    # the table a person reads
+    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240,256x144", "--model", "none"]) == 0
+    out = capsys.readouterr().out
+    blocks = [b for b in out.split("\n\n") if b.strip()]
+    assert len(blocks) == 2, out
+    for block, size in zip(blocks, ("320x240", "256x144"), strict=True):
+        lines = block.strip().splitlines()
+        head = re.fullmatch(r"(\d+x\d+)  clip: (.+)  frames: (\d+) \(face in (\d+)\)  renderer: (\w+) on (.+)", lines[0])
+        assert head, lines[0]
+        assert head.group(1) == size and int(head.group(3)) == 5 and int(head.group(4)) == 5
+        assert head.group(5) == "reference"
+        assert lines[1].split() == ["stage", "median", "ms", "p95", "ms"]
+        rows = {}
+        for line in lines[2:2 + len(STAGE_NAMES)]:
+            name, med, p95 = line.split()
+            rows[name] = (float(med), float(p95))
+        assert tuple(rows) == STAGE_NAMES, lines
+        _sane_stages(rows)
+        tail = re.fullmatch(r"frames/s \(wall\): ([\d.]+)   RSS now (\d+) MB, peak (\d+) MB", lines[-1].strip())
+        assert tail, lines[-1]
+        fps, rss, peak = float(tail.group(1)), int(tail.group(2)), int(tail.group(3))
+        assert fps > 0 and rss > 0 and peak > 0
+        assert fps * rows["total"][0] / 1000.0 <= 2.05  # printed to 0.1 fps and 0.01 ms
+        assert len(lines) == 2 + len(STAGE_NAMES) + 1, lines
 
 
 def test_8k_image_is_tracked_on_a_downscaled_copy(tmp_path, grace, capsys):

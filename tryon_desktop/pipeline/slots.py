@@ -43,6 +43,7 @@ class Result:
     error: str | None = None
     mirrored: bool = False
     status: dict = field(default_factory=dict)  # per effect: a per-frame message, e.g. "no garment found"
+    lip_boxes: tuple = ()  # per face: its lips' box (x0, y0, x1, y1) in `frame` pixels, never mirrored
 
 
 class LatestSlot:

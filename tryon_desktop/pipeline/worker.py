@@ -80,6 +80,17 @@ def prepare_display(frame: np.ndarray, size: tuple[int, int] | None, mirror: boo
     return cv2.cvtColor(out, cv2.COLOR_BGR2BGRA)
 
 
+def lip_boxes_of(out) -> tuple[tuple[int, int, int, int], ...]:
+    """Each tracked face's lip box (x0, y0, x1, y1) in frame pixels, from an engine result (the preview's
+    lips close-up magnifies it)."""
+    boxes = []
+    for face in getattr(out, "faces", None) or ():
+        b = getattr(face, "box", None)
+        if b is not None and b.x1 > b.x0 and b.y1 > b.y0:
+            boxes.append((int(b.x0), int(b.y0), int(b.x1), int(b.y1)))
+    return tuple(boxes)
+
+
 def model_info(engine) -> dict:
     """What makes each effect (name, version, sha256, provider: from each effect's describe()), for the
     HUD and snapshot metadata. The top-level keys repeat the lipstick's, which the status bar shows."""
@@ -152,12 +163,13 @@ class EngineWorker(threading.Thread):
     def _process(self, pkt) -> Result:
         look, generation = self.look.get()
         made, timings, renderer, no_face, error = pkt.frame, {}, "none", False, None
-        status, garment = {}, None
+        status, garment, lip_boxes = {}, None, ()
         if self.engine is not None:
             try:
                 out = self.engine.process(pkt.frame, look, timestamp=pkt.t_capture, garment_mask=self.display.show_mask)
                 made, timings, renderer, no_face = out.frame, out.timings_ms, out.renderer, out.no_face
                 status, garment = out.status, out.garment_mask
+                lip_boxes = lip_boxes_of(out)
             except Exception as exc:
                 self.errors += 1
                 error = f"{type(exc).__name__}: {exc}"
@@ -177,7 +189,8 @@ class EngineWorker(threading.Thread):
         return Result(frame=made, original=pkt.frame, display=disp, display_original=disp_orig,
                       t_capture=pkt.t_capture, t_done=time.perf_counter(), index=pkt.index,
                       source_id=pkt.source_id, look_generation=generation, look=look, timings_ms=timings,
-                      renderer=renderer, no_face=no_face, error=error, mirrored=mirror, status=status)
+                      renderer=renderer, no_face=no_face, error=error, mirrored=mirror, status=status,
+                      lip_boxes=lip_boxes)
 
     def _report(self, error: str) -> None:
         now = time.perf_counter()

@@ -1,13 +1,17 @@
 """The lipstick panel: the catalogue as named swatches grouped by family, favourites, finish,
 opacity and a custom colour. Emits `shadeChanged(Shade | None)` whenever the choice changes; the window puts
-it into the whole look (the panel edits its own part of the look, never the rest)."""
+it into the whole look (the panel edits its own part of the look, never the rest).
+
+The finish and opacity rule: every shade has its own finish and opacity. One the user sets by hand (a finish
+button, the slider, the keys) is theirs: it stays when they pick another shade, and the panel says so
+("yours" beside the title), until they press "Reset to shade's", which brings back the picked shade's own values."""
 
 from __future__ import annotations
 
 import json
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -28,17 +32,48 @@ from tryon_desktop.core.looks import FINISHES, Finish, Shade
 from tryon_desktop.ui.i18n import family_name, finish_name, shade_name, tr
 
 COLUMNS = 4
+SWATCH_SIZE = QSize(74, 78)
+CHIP = 40
+
+
+def swatch_font(base: QFont) -> QFont:
+    f = QFont(base)
+    f.setPointSizeF(max(7.0, f.pointSizeF() * 0.82))
+    return f
+
+
+def name_lines(name: str, fm: QFontMetrics, width: int, max_lines: int = 2) -> list[str]:
+    """`name` in at most `max_lines` lines of at most `width` pixels: whole words per line (a name without
+    spaces, e.g. Chinese, breaks between characters); only a word longer than a line is elided."""
+    if fm.horizontalAdvance(name) <= width:
+        return [name]
+    words = name.split(" ") if " " in name else list(name)
+    sep = " " if " " in name else ""
+    lines: list[str] = []
+    cur = ""
+    for w in words:
+        cand = f"{cur}{sep}{w}" if cur else w
+        if fm.horizontalAdvance(cand) <= width or not cur:
+            cur = cand
+        else:
+            lines.append(cur)
+            cur = w
+    lines.append(cur)
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [sep.join(lines[max_lines - 1:])]
+    return [fm.elidedText(t, Qt.TextElideMode.ElideRight, width) for t in lines]
 
 
 class SwatchButton(QAbstractButton):
-    """A round colour chip with the shade's name under it."""
+    """A round colour chip with the shade's name under it, on up to two lines (never cut: a name too long
+    even for two lines is elided and the tooltip carries it whole)."""
 
     def __init__(self, shade: Shade, parent=None) -> None:
         super().__init__(parent)
         self.shade = shade
         self.setCheckable(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFixedSize(QSize(74, 80))
+        self.setFixedSize(SWATCH_SIZE)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.retranslate()
 
@@ -49,17 +84,25 @@ class SwatchButton(QAbstractButton):
         self.setAccessibleName(name)
         self.update()
 
+    def text_width(self) -> int:
+        return self.width() - 4
+
+    def label_lines(self) -> list[str]:
+        """The name as painted, line by line."""
+        fm = QFontMetrics(swatch_font(self.font()))
+        return name_lines(shade_name(self.shade.name), fm, self.text_width())
+
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        d = 44
+        d = CHIP
         cx = self.width() / 2
-        chip = QRectF(cx - d / 2, 6, d, d)
+        chip = QRectF(cx - d / 2, 5, d, d)
         if self.isChecked() or self.underMouse() or self.hasFocus():
             ring = QColor("#F0628F") if self.isChecked() else QColor(255, 255, 255, 90)
             p.setPen(QPen(ring, 2.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawEllipse(chip.adjusted(-4, -4, 4, 4))
+            p.drawEllipse(chip.adjusted(-3.5, -3.5, 3.5, 3.5))
         base = QColor(*self.shade.rgb)
         p.setPen(QPen(QColor(255, 255, 255, 40), 1))
         p.setBrush(base)
@@ -67,13 +110,15 @@ class SwatchButton(QAbstractButton):
         if self.shade.finish in (Finish.GLOSS, Finish.SHIMMER):  # a highlight hints at the finish
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(255, 255, 255, 90 if self.shade.finish == Finish.GLOSS else 60))
-            p.drawEllipse(QRectF(chip.left() + 9, chip.top() + 7, 14, 9))
-        f = QFont(self.font())
-        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.82))
-        p.setFont(f)
-        p.setPen(QColor("#ECECF1") if self.isChecked() else QColor("#A9A9B8"))
-        text = p.fontMetrics().elidedText(shade_name(self.shade.name), Qt.TextElideMode.ElideRight, self.width() - 4)
-        p.drawText(QRectF(0, chip.bottom() + 6, self.width(), 20), Qt.AlignmentFlag.AlignHCenter, text)
+            p.drawEllipse(QRectF(chip.left() + 8, chip.top() + 6, 13, 8))
+        p.setFont(swatch_font(self.font()))
+        fm = p.fontMetrics()
+        p.setPen(QColor("#ECECF1") if self.isChecked() else QColor("#B4B4C2"))
+        y = chip.bottom() + 6
+        lh = fm.height()
+        for line in self.label_lines():
+            p.drawText(QRectF(0, y, self.width(), lh), Qt.AlignmentFlag.AlignHCenter, line)
+            y += lh - 1
         p.end()
 
     def enterEvent(self, e) -> None:
@@ -89,8 +134,14 @@ class LipstickPanel(QWidget):
 
     def __init__(self, catalogue: tuple[Shade, ...], parent=None) -> None:
         super().__init__(parent)
+        # paint the panel's own background (a plain QWidget subclass does not), so every label sits on
+        # the same colour as the panel around it
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.catalogue = tuple(catalogue)
-        self.shade: Shade | None = None  # None: bare lips
+        self.shade: Shade | None = None  # what is worn (None: bare lips)
+        self.base: Shade | None = None  # the shade as picked: its own finish and opacity
+        self.finish_override: Finish | None = None  # set by hand: kept across shades until reset
+        self.opacity_override: float | None = None
         self.favourites: list[Shade] = []
         self.swatches: list[SwatchButton] = []
         self._group = QButtonGroup(self)
@@ -98,19 +149,19 @@ class LipstickPanel(QWidget):
         self._section_labels: list[tuple[QLabel, str]] = []
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(14, 14, 14, 10)
-        outer.setSpacing(10)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(6)
 
         # current shade card
         card = QFrame(objectName="card")
         cl = QHBoxLayout(card)
-        cl.setContentsMargins(12, 10, 12, 10)
+        cl.setContentsMargins(10, 7, 8, 7)
         self.chip = QLabel()
-        self.chip.setFixedSize(40, 40)
+        self.chip.setFixedSize(34, 34)
         self.name_label = QLabel(objectName="shadeName")
         self.detail_label = QLabel(objectName="muted")
         names = QVBoxLayout()
-        names.setSpacing(2)
+        names.setSpacing(1)
         names.addWidget(self.name_label)
         names.addWidget(self.detail_label)
         self.fav_button = QPushButton(objectName="iconButton")
@@ -122,9 +173,19 @@ class LipstickPanel(QWidget):
         cl.addWidget(self.fav_button)
         outer.addWidget(card)
 
-        # finish
+        # finish: title, whose it is (the shade's own or the user's), and the way back to the shade's own
+        fin_head = QHBoxLayout()
+        fin_head.setSpacing(6)
         self.finish_title = QLabel(objectName="sectionTitle")
-        outer.addWidget(self.finish_title)
+        self.finish_tag = QLabel(objectName="ownTag")
+        self.reset_button = QPushButton(objectName="linkButton")
+        self.reset_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.reset_button.clicked.connect(self.reset_to_shade)
+        fin_head.addWidget(self.finish_title)
+        fin_head.addWidget(self.finish_tag)
+        fin_head.addStretch(1)
+        fin_head.addWidget(self.reset_button)
+        outer.addLayout(fin_head)
         fin_row = QHBoxLayout()
         fin_row.setSpacing(6)
         self.finish_group = QButtonGroup(self)
@@ -139,19 +200,27 @@ class LipstickPanel(QWidget):
             fin_row.addWidget(b)
         outer.addLayout(fin_row)
 
-        # opacity
-        op_row = QHBoxLayout()
+        # opacity: title, whose it is, the slider and its value on one line
+        op_head = QHBoxLayout()
+        op_head.setSpacing(6)
         self.opacity_title = QLabel(objectName="sectionTitle")
-        self.opacity_value = QLabel(objectName="muted")
-        op_row.addWidget(self.opacity_title)
-        op_row.addStretch(1)
-        op_row.addWidget(self.opacity_value)
-        outer.addLayout(op_row)
+        self.opacity_tag = QLabel(objectName="ownTag")
+        op_head.addWidget(self.opacity_title)
+        op_head.addWidget(self.opacity_tag)
+        op_head.addStretch(1)
+        outer.addLayout(op_head)
+        op_row = QHBoxLayout()
+        op_row.setSpacing(10)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setPageStep(10)
         self.opacity.valueChanged.connect(self._opacity_moved)
-        outer.addWidget(self.opacity)
+        self.opacity_value = QLabel(objectName="muted")
+        self.opacity_value.setMinimumWidth(QFontMetrics(self.opacity_value.font()).horizontalAdvance("100%") + 4)
+        self.opacity_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        op_row.addWidget(self.opacity, 1)
+        op_row.addWidget(self.opacity_value)
+        outer.addLayout(op_row)
 
         # actions
         act = QHBoxLayout()
@@ -171,7 +240,7 @@ class LipstickPanel(QWidget):
         self.grid_host = QWidget(objectName="swatchHost")
         self.grid_layout = QVBoxLayout(self.grid_host)
         self.grid_layout.setContentsMargins(0, 0, 0, 0)
-        self.grid_layout.setSpacing(4)
+        self.grid_layout.setSpacing(0)
         self.scroll.setWidget(self.grid_host)
         outer.addWidget(self.scroll, 1)
         self._build_grid()
@@ -204,12 +273,12 @@ class LipstickPanel(QWidget):
             self.grid_layout.addWidget(title)
             holder = QWidget()
             g = QGridLayout(holder)
-            g.setContentsMargins(0, 0, 0, 6)
+            g.setContentsMargins(0, 0, 0, 2)
             g.setHorizontalSpacing(2)
             g.setVerticalSpacing(2)
             for i, shade in enumerate(shades):
                 b = SwatchButton(shade)
-                b.clicked.connect(lambda _=False, s=shade: self.set_shade(s))
+                b.clicked.connect(lambda _=False, s=shade: self.pick_shade(s))
                 self._group.addButton(b)
                 self.swatches.append(b)
                 g.addWidget(b, i // COLUMNS, i % COLUMNS)
@@ -231,23 +300,68 @@ class LipstickPanel(QWidget):
         self.custom_button.setText(tr("custom_colour"))
         self.bare_button.setText(tr("bare_lips"))
         self.fav_button.setToolTip(tr("favourite_tip"))
+        self.reset_button.setText("↺ " + tr("shade_own"))
+        self.reset_button.setToolTip(tr("shade_own_tip"))
         for b in self.swatches:
             b.retranslate()
         self._retranslate_sections()
         self._sync_controls()
 
     # ---- state ---------------------------------------------------------------------------------
-    def set_shade(self, shade: Shade | None, emit: bool = True) -> None:
-        self.shade = shade
+    def own_shade(self, shade: Shade) -> Shade:
+        """The shade as it comes, with its own finish and opacity: the catalogue's or a favourite's entry of
+        the same name and colour, else the shade itself (a custom colour)."""
+        for s in (*self.catalogue, *self.favourites):
+            if s.name == shade.name and s.rgb == shade.rgb:
+                return s
+        return shade
+
+    def _worn(self, base: Shade) -> Shade:
+        """`base` with the user's own finish and opacity, where they set them."""
+        changes = {}
+        if self.finish_override is not None:
+            changes["finish"] = self.finish_override
+        if self.opacity_override is not None:
+            changes["opacity"] = self.opacity_override
+        return base.with_(**changes) if changes else base
+
+    def _apply(self, emit: bool) -> None:
+        self.shade = None if self.base is None else self._worn(self.base)
         self._sync_controls()
         if emit:
             self.shadeChanged.emit(self.shade)
+
+    def set_shade(self, shade: Shade | None, emit: bool = True) -> None:
+        """Wear exactly `shade` (restoring a look, scripts, tests). Where its finish or opacity differ from the
+        shade's own, they count as the user's (so they stay when another shade is picked). None: bare lips,
+        the user's finish and opacity kept for the next shade."""
+        if shade is None:
+            self.base = None
+        else:
+            own = self.own_shade(shade)
+            self.base = own
+            self.finish_override = shade.finish if shade.finish != own.finish else None
+            self.opacity_override = shade.opacity if abs(shade.opacity - own.opacity) > 0.004 else None
+        self._apply(emit)
+
+    def pick_shade(self, shade: Shade, emit: bool = True) -> None:
+        """The user picked a swatch: its colour, with the finish and opacity they set by hand if they did,
+        else the shade's own."""
+        self.base = shade
+        self._apply(emit)
+
+    def reset_to_shade(self) -> None:
+        """Forget the user's finish and opacity: the shade's own again (and for the shades picked next)."""
+        self.finish_override = None
+        self.opacity_override = None
+        self._apply(True)
 
     def set_finish(self, finish: Finish | str) -> None:
         if self.shade is None:
             self._sync_controls()
             return
-        self.set_shade(self.shade.with_(finish=Finish.parse(finish)))
+        self.finish_override = Finish.parse(finish)
+        self._apply(True)
 
     def set_opacity(self, value: float) -> None:
         self.opacity.setValue(int(round(max(0.0, min(1.0, value)) * 100)))
@@ -259,7 +373,8 @@ class LipstickPanel(QWidget):
     def _opacity_moved(self, v: int) -> None:
         self.opacity_value.setText(f"{v}%")
         if self.shade is not None and round(self.shade.opacity * 100) != v:
-            self.set_shade(self.shade.with_(opacity=v / 100.0))
+            self.opacity_override = v / 100.0
+            self._apply(True)
 
     def step_shade(self, step: int) -> None:
         """Next/previous catalogue shade (keyboard)."""
@@ -268,7 +383,7 @@ class LipstickPanel(QWidget):
             i = (names.index(self.shade.name) + step) % len(names)
         else:
             i = 0 if step > 0 else len(names) - 1
-        self.set_shade(self.catalogue[i])
+        self.pick_shade(self.catalogue[i])
 
     def choose_custom_colour(self) -> None:
         start = QColor(*self.shade.rgb) if self.shade else QColor("#B0243A")
@@ -277,10 +392,11 @@ class LipstickPanel(QWidget):
             self.set_custom_colour(colour.red(), colour.green(), colour.blue())
 
     def set_custom_colour(self, r: int, g: int, b: int) -> None:
+        """A colour of the user's own: it comes with the finish and opacity worn now."""
         finish = self.shade.finish if self.shade else Finish.SATIN
         opacity = self.shade.opacity if self.shade else 0.85
         hexname = f"#{r:02X}{g:02X}{b:02X}"
-        self.set_shade(Shade(name=hexname, rgb=(r, g, b), finish=finish, opacity=opacity, family="custom"))
+        self.pick_shade(Shade(name=hexname, rgb=(r, g, b), finish=finish, opacity=opacity, family="custom"))
 
     def is_favourite(self, shade: Shade | None) -> bool:
         return shade is not None and any(f.name == shade.name and f.rgb == shade.rgb for f in self.favourites)
@@ -312,13 +428,21 @@ class LipstickPanel(QWidget):
             on = self.shade is not None and b.shade.name == self.shade.name and b.shade.rgb == self.shade.rgb
             b.setChecked(on)
 
+    def _sync_tag(self, tag: QLabel, yours: bool, worn: bool) -> None:
+        tag.setVisible(worn)
+        tag.setText(tr("tag_yours") if yours else tr("tag_shades"))
+        tag.setProperty("yours", yours)
+        tag.setToolTip(tr("tag_yours_tip") if yours else tr("tag_shades_tip"))
+        tag.style().unpolish(tag)
+        tag.style().polish(tag)
+
     def _sync_controls(self) -> None:
         s = self.shade
         self._sync_swatches()
         colour = s.hex if s else "transparent"
         border = "rgba(255,255,255,0.25)" if s else "#6A6A78"
         style = "dashed" if s is None else "solid"
-        self.chip.setStyleSheet(f"background:{colour}; border-radius:20px; border:1px {style} {border};")
+        self.chip.setStyleSheet(f"background:{colour}; border-radius:17px; border:1px {style} {border};")
         if s is None:
             self.name_label.setText(tr("bare_lips"))
             self.detail_label.setText(tr("bare_detail"))
@@ -333,6 +457,14 @@ class LipstickPanel(QWidget):
         self.opacity.setValue(round(s.opacity * 100) if s else 0)
         self.opacity.blockSignals(False)
         self.opacity_value.setText(f"{round(s.opacity * 100)}%" if s else "–")
+        self._sync_tag(self.finish_tag, self.finish_override is not None, s is not None)
+        self._sync_tag(self.opacity_tag, self.opacity_override is not None, s is not None)
+        own = self.base
+        self.reset_button.setEnabled(self.finish_override is not None or self.opacity_override is not None)
+        if own is not None:
+            self.reset_button.setToolTip(tr("shade_own_tip") + "\n" + tr(
+                "shade_own_values", name=shade_name(own.name), finish=finish_name(own.finish),
+                opacity=round(own.opacity * 100)))
         fav = self.is_favourite(s)
         self.fav_button.setEnabled(s is not None)
         self.fav_button.setChecked(fav)

@@ -8,6 +8,7 @@ BlockMeter so the 16 ms budget is measured, not assumed.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import queue
@@ -65,11 +66,13 @@ from tryon_desktop.ui.hud import BlockMeter, HudStats
 from tryon_desktop.ui.i18n import tr
 from tryon_desktop.ui.lipstick_panel import LipstickPanel
 from tryon_desktop.ui.preview import PreviewWidget, to_qimage
+from tryon_desktop.ui.style import toggle_icon
 
 log = logging.getLogger(__name__)
 
 TICK_MS = 5
 STRIP_MAX = 12
+MIN_SIZE = (1024, 640)  # everything fits and works from here up
 
 
 def default_snapshot_dir() -> str:
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._banner_args: dict[str, tuple[str, dict]] = {}
 
-        self.setMinimumSize(QSize(980, 620))
+        self.setMinimumSize(QSize(*MIN_SIZE))
         self._build_ui()
         self._build_actions()
         self._restore_look()
@@ -233,8 +236,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         self.toolbar = tb
         self.source_label = QLabel(objectName="toolLabel")
-        self.source_combo = QComboBox(minimumContentsLength=22)
-        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a fixed width (a long camera name must not push the capture buttons off a 1024 px toolbar): a long
+        # name is elided in the box, shown whole in its list and its tooltip
+        self.source_combo = QComboBox(minimumContentsLength=16)
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source_combo.activated.connect(self._source_chosen)
         self.res_label = QLabel(objectName="toolLabel")
         self.res_combo = QComboBox()
@@ -341,6 +346,8 @@ class MainWindow(QMainWindow):
         self.mirror_saves_action = action([], self._mirror_saves_toggled, True, _bool(s.value("mirror_saves", False)))
         self.split_action = action(["B"], self._split_toggled, True, False)
         self.hud_action = action(["H"], self._hud_toggled, True, _bool(s.value("hud", True)))
+        # a magnified inset of the lips, so a finish can be judged when the face is small in the picture
+        self.zoom_action = action(["Z"], self._zoom_toggled, True, _bool(s.value("zoom", True)))
         self.mask_action = action(["G"], self._mask_toggled, True, False)
         self.full_action = action(["F11"], self._fullscreen_toggled, True, False)
         self.next_action = action(["Right", "]"], lambda: self.lipstick_panel.step_shade(1))
@@ -364,7 +371,15 @@ class MainWindow(QMainWindow):
 
         # toolbar buttons
         tb = self.toolbar
-        for a in (self.mirror_action, self.split_action, self.hud_action, self.mask_action):
+        # the view toggles, each with an on/off lamp (the stats overlay and the garment mask overlay are in
+        # the View menu: the toolbar keeps room for the capture buttons from 1024 px up)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        lamp = toggle_icon()
+        for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.hud_action,
+                  self.zoom_action, self.mask_action):
+            a.setIcon(lamp)
+            a.setIconVisibleInMenu(False)  # menus show their own check marks
+        for a in (self.mirror_action, self.split_action, self.zoom_action):
             tb.addAction(a)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
@@ -389,8 +404,8 @@ class MainWindow(QMainWindow):
                   self.fav_action, self.custom_action, None, *self.finish_actions):
             self.look_menu.addSeparator() if a is None else self.look_menu.addAction(a)
         self.view_menu = mb.addMenu("")
-        for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.hud_action, self.mask_action,
-                  self.full_action):
+        for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.zoom_action, self.hud_action,
+                  self.mask_action, self.full_action):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.lang_menu = self.view_menu.addMenu("")
@@ -400,6 +415,7 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.keys_action)
         self.help_menu.addAction(self.about_action)
         self.preview.hud_visible = self.hud_action.isChecked()
+        self.preview.set_zoom_enabled(self.zoom_action.isChecked())
 
     def _fix_rec_button_width(self) -> None:
         """One width for the Record/Stop button that fits its longest label in every language and in both
@@ -429,7 +445,7 @@ class MainWindow(QMainWindow):
             self.folder_action: "open_folder", self.choose_folder_action: "choose_folder",
             self.quit_action: "quit", self.mirror_action: "mirror", self.mirror_saves_action: "mirror_saves",
             self.split_action: "before_after",
-            self.hud_action: "hud", self.mask_action: "mask_overlay", self.full_action: "fullscreen", self.next_action: "next_shade",
+            self.hud_action: "hud", self.zoom_action: "zoom", self.mask_action: "mask_overlay", self.full_action: "fullscreen", self.next_action: "next_shade",
             self.prev_action: "prev_shade", self.more_action: "more_opacity", self.less_action: "less_opacity",
             self.bare_action: "bare_lips", self.fav_action: "favourite", self.custom_action: "custom_colour",
             self.keys_action: "shortcuts", self.about_action: "about",
@@ -480,6 +496,11 @@ class MainWindow(QMainWindow):
         combo.addItem(tr("open_file") + "…", "open")
         i = combo.findData(self.source_spec)
         combo.setCurrentIndex(max(0, i))
+        fm = combo.fontMetrics()
+        for k in range(combo.count()):
+            combo.setItemData(k, combo.itemText(k), Qt.ItemDataRole.ToolTipRole)
+        combo.view().setMinimumWidth(max(fm.horizontalAdvance(combo.itemText(k)) for k in range(combo.count())) + 48)
+        combo.setToolTip(combo.currentText())
         combo.blockSignals(False)
         self.res_combo.blockSignals(True)
         # by value: findData compares the stored Python tuples by identity, so it missed and added a twin
@@ -617,6 +638,10 @@ class MainWindow(QMainWindow):
         self.preview.hud_visible = on
         self.preview.update()
         self.settings.setValue("hud", on)
+
+    def _zoom_toggled(self, on: bool) -> None:
+        self.preview.set_zoom_enabled(on)
+        self.settings.setValue("zoom", on)
 
     def _fullscreen_toggled(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
@@ -898,7 +923,8 @@ class MainWindow(QMainWindow):
     # ---- dialogs -------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         rows = []
-        for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.hud_action, self.mask_action,
+        for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.zoom_action,
+                  self.hud_action, self.mask_action,
                   self.next_action, self.prev_action, self.more_action, self.less_action, self.bare_action,
                   self.fav_action, self.custom_action, *self.finish_actions, self.open_action, self.folder_action,
                   self.full_action, self.keys_action, self.quit_action):
@@ -906,10 +932,23 @@ class MainWindow(QMainWindow):
             rows.append(f"<tr><td style='padding:2px 18px 2px 0'><b>{keys}</b></td><td>{a.text()}</td></tr>")
         QMessageBox.information(self, tr("shortcuts"), "<table>" + "".join(rows) + "</table>")
 
-    def show_about(self) -> None:
+    def about_text(self) -> str:
+        """The About box's text: the app, and what its shipped models were trained on, quoted from each
+        model manifest's licence note when the box opens (so it stays true when the models change)."""
         from tryon_desktop import __version__
 
-        QMessageBox.about(self, tr("about"), tr("about_text", version=__version__))
+        parts = [tr("about_text", version=__version__)]
+        models = shipped_models()
+        if models:
+            items = "".join(f"<li><b>{html.escape(name)}</b> {html.escape(version)}: {html.escape(note or tr('about_no_note'))}</li>"
+                            for name, version, note in models)
+            parts.append(f"<p>{tr('about_models')}</p><ul>{items}</ul><p>{tr('about_not_commercial')}</p>")
+        else:
+            parts.append(f"<p>{tr('about_no_models')}</p>")
+        return "".join(parts)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, tr("about"), self.about_text())
 
     # ---- shutdown ------------------------------------------------------------------------------
     def shutdown(self, timeout: float = 1.0) -> bool:
@@ -962,6 +1001,28 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+
+def shipped_models() -> list[tuple[str, str, str]]:
+    """(name, version, licence note) of every model manifest in the models folder whose weights are there,
+    read now (not at import), so the About box describes the models actually installed."""
+    from tryon_desktop import paths
+
+    out = []
+    for manifest in sorted(Path(paths.MODELS_DIR).glob("*.json")):
+        try:
+            meta = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("model manifest %s cannot be read", manifest)
+            continue
+        if not isinstance(meta, dict):
+            continue
+        weights = meta.get("file")
+        if weights and not (manifest.parent / str(weights)).is_file():
+            continue  # a manifest without its weights: that model is not shipped
+        out.append((str(meta.get("name") or manifest.stem), str(meta.get("version") or ""),
+                    str(meta.get("licence_note") or "")))
+    return out
 
 
 def rec_button_labels() -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
 ACCENT = "#F0628F"
@@ -10,9 +11,10 @@ ACCENT = "#F0628F"
 STYLESHEET = """
 QMainWindow, QWidget { background: #16161B; color: #ECECF1; }
 QToolBar#mainToolbar { background: #1C1C22; border: none; border-bottom: 1px solid #26262E; padding: 6px 10px; spacing: 8px; }
-QToolBar QToolButton { padding: 5px 10px; border-radius: 6px; color: #D6D6DE; }
-QToolBar QToolButton:hover { background: #2A2A33; }
-QToolBar QToolButton:checked { background: #3A2430; color: #FFB3CB; }
+QToolBar QToolButton { padding: 4px 8px; border-radius: 6px; color: #A4A4B2; border: 1px solid #34343E; background: transparent; }
+QToolBar QToolButton:hover { background: #2A2A33; color: #E4E4EA; }
+QToolBar QToolButton:checked { background: #7A2A4E; border-color: #F0628F; color: #FFFFFF; }
+QToolBar QToolButton:checked:hover { background: #8C3159; }
 QLabel#toolLabel { color: #8E8E9C; background: transparent; }
 QComboBox { background: #24242C; border: 1px solid #30303A; border-radius: 6px; padding: 4px 10px; min-height: 22px; }
 QComboBox:hover { border-color: #4A4A58; }
@@ -32,6 +34,11 @@ QFrame#card { background: #202028; border: 1px solid #2C2C36; border-radius: 10p
 QFrame#card QLabel { background: transparent; }
 QLabel#shadeName { font-size: 15px; font-weight: 600; }
 QLabel#muted { color: #9A9AA8; background: transparent; }
+QLabel#ownTag { color: #A4A4B2; background: #26262E; border-radius: 7px; padding: 0px 7px; font-size: 10px; }
+QLabel#ownTag[yours="true"] { color: #FFE0EA; background: #6B2645; }
+QPushButton#linkButton { background: transparent; border: none; color: #F58FB0; padding: 1px 2px; }
+QPushButton#linkButton:hover { color: #FFC0D4; text-decoration: underline; }
+QPushButton#linkButton:disabled { color: #55555F; }
 QLabel#sectionTitle { color: #9A9AA8; font-size: 11px; font-weight: 600; letter-spacing: 1px; padding-top: 4px; text-transform: uppercase; }
 QTabWidget#sideTabs::pane { border: 1px solid #26262E; border-radius: 10px; background: #1B1B21; top: -1px; }
 QTabWidget#sideTabs QWidget#swatchHost, QTabWidget#sideTabs QScrollArea, QTabWidget#sideTabs QScrollArea > QWidget > QWidget { background: #1B1B21; }
@@ -78,3 +85,28 @@ def apply_style(app: QApplication) -> None:
         pal.setColor(role, QColor(colour))
     app.setPalette(pal)
     app.setStyleSheet(STYLESHEET)
+
+
+def toggle_icon(size: int = 18, dpr: float = 2.0) -> QIcon:
+    """An on/off lamp for the toolbar's toggles: a filled white dot when on, a hollow grey ring when off, so
+    the state reads by shape as well as by colour."""
+    icon = QIcon()
+    for state, on in ((QIcon.State.On, True), (QIcon.State.Off, False)):
+        pm = QPixmap(int(size * dpr), int(size * dpr))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        c = QPointF(size / 2, size / 2)
+        if on:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor("#FFFFFF"))
+            p.drawEllipse(c, size * 0.28, size * 0.28)
+        else:
+            p.setPen(QPen(QColor("#8A8A98"), 1.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawEllipse(c, size * 0.26, size * 0.26)
+        p.end()
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Active, QIcon.Mode.Selected):
+            icon.addPixmap(pm, mode, state)
+    return icon
