@@ -95,7 +95,8 @@ def test_tampered_model_is_refused_with_one_line(tmp_path):
     from tryon_desktop.vision.lip_generator import GanLipstick
 
     for p in DEFAULT_LIPSTICK_MANIFEST.parent.iterdir():
-        shutil.copy(p, tmp_path / p.name)
+        if p.is_file():
+            shutil.copy(p, tmp_path / p.name)
     onnx_path = tmp_path / "lipstick_generator.onnx"
     data = bytearray(onnx_path.read_bytes())
     data[len(data) // 2] ^= 0xFF

@@ -140,6 +140,9 @@ def person_masks(images: list[np.ndarray], progress: bool = False) -> list[np.nd
         from tryon_desktop.vision.face_tracker import _native_stderr_muted, _quiet_native_logs
     except ImportError:
         return None
+    if not hasattr(mp, "solutions"):  # mediapipe for Python 3.13+ has only the Tasks API: no background swaps
+        log.warning("person masks need mediapipe's solutions API (Python 3.10-3.12): training without background swaps")
+        return None
     _quiet_native_logs()
     out = []
     with _native_stderr_muted():

@@ -1,7 +1,9 @@
 """Face tracking with MediaPipe FaceMesh (refined: 478 landmarks), in pixel coordinates.
 
 Uses the legacy `mediapipe.solutions` API of mediapipe 0.10.21, whose models ship inside the wheel,
-so nothing is downloaded at run time.
+so nothing is downloaded at run time. Where that API is missing (mediapipe >= 0.10.30, the only releases for
+Python 3.13), the same two models, shipped in assets/models/mediapipe/, run through the Tasks API instead
+(vision/face_tasks.py). TRYON_FACE_BACKEND=solutions|tasks (or backend=) picks one by hand.
 """
 
 from __future__ import annotations
@@ -54,6 +56,21 @@ def _native_stderr_muted():
         os.close(saved)
 
 
+BACKENDS = ("solutions", "tasks")
+
+
+def _pick_backend(mp, asked: str | None) -> str:
+    """'solutions' (mediapipe 0.10.21's own FaceMesh) when it is there, else 'tasks' (shipped models)."""
+    asked = asked or os.environ.get("TRYON_FACE_BACKEND") or None
+    if asked is not None and asked not in BACKENDS:
+        raise ValueError(f"unknown face tracker backend {asked!r}; use one of {', '.join(BACKENDS)}")
+    has_solutions = hasattr(getattr(mp, "solutions", None), "face_mesh")
+    if asked == "solutions" and not has_solutions:
+        raise RuntimeError(f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions (0.10.21 is the "
+                           "last release with it); use the 'tasks' face tracker backend")
+    return asked or ("solutions" if has_solutions else "tasks")
+
+
 class FaceTracker:
     """Finds up to `max_faces` faces per frame.
 
@@ -63,11 +80,13 @@ class FaceTracker:
     """
 
     def __init__(self, max_faces: int = 2, video: bool = True, track_max_side: int = 960,
-                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 backend: str | None = None) -> None:
         _quiet_native_logs()
         with _native_stderr_muted():
             import mediapipe as mp  # heavy import, kept here so `import tryon_desktop.core` stays light
 
+        self.backend = _pick_backend(mp, backend)
         self.max_faces = max_faces
         self.video = video
         self.track_max_side = track_max_side
@@ -94,6 +113,12 @@ class FaceTracker:
         time.sleep(0.15)
 
     def _make_mesh(self, mp, min_detection_confidence, min_tracking_confidence):
+        if self.backend == "tasks":
+            from tryon_desktop.vision.face_tasks import TasksFaceMesh
+
+            return TasksFaceMesh(static_image_mode=not self.video, max_num_faces=self.max_faces,
+                                 min_detection_confidence=min_detection_confidence,
+                                 min_tracking_confidence=min_tracking_confidence)
         return mp.solutions.face_mesh.FaceMesh(
             static_image_mode=not self.video,
             max_num_faces=self.max_faces,

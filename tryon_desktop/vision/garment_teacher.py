@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from tryon_desktop.errors import InputError
+
 from tryon_desktop.vision.face_tracker import _native_stderr_muted, _quiet_native_logs
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,10 @@ class _HistModel:
         return self.hist[idx[0], idx[1], idx[2]]
 
 
+TEACHER_NEEDS = ("the garment teacher (training only) needs mediapipe 0.10.21's solutions API (selfie mask, pose, "
+                 "face mesh): use Python 3.10 to 3.12 for it; the app itself runs on 3.13 too")
+
+
 class GarmentTeacher:
     """Slow, careful upper-body garment mask for one frame at a time (photos or unrelated video frames).
 
@@ -147,9 +153,11 @@ class GarmentTeacher:
 
     def __init__(self, work_side: int = 640, grabcut_iters: int = 4) -> None:
         _quiet_native_logs()
-        with _native_stderr_muted():
-            import mediapipe as mp
+        import mediapipe as mp
 
+        if not hasattr(mp, "solutions"):
+            raise InputError(TEACHER_NEEDS)
+        with _native_stderr_muted():
             self._selfie = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
             self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
                                                 enable_segmentation=True, min_detection_confidence=0.5)
