@@ -266,7 +266,7 @@ def _wmean(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 
 def highpass(lin: torch.Tensor) -> torch.Tensor:
-    ly = torch.log(N.luminance(lin) + 0.01)
+    ly = torch.log(N.luminance(lin.clamp(min=0.0)) + 0.01)  # an affine transform can go below 0 (the app clips)
     return ly - F.avg_pool2d(ly, 9, 1, 4, count_include_pad=False)
 
 

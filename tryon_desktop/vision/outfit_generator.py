@@ -41,7 +41,7 @@ import numpy as np
 
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
-from tryon_desktop.render.outfit import _DEC, decode, luma8, median_luma_luminance, render_garment
+from tryon_desktop.render.outfit import _DEC, decode, encode, luma8, median_luma_luminance, render_garment
 
 log = logging.getLogger(__name__)
 
@@ -92,20 +92,33 @@ def shrink(img: np.ndarray) -> np.ndarray:
     return cv2.resize(img, (IN, IN), interpolation=interp)
 
 
+_BLOB_MEAN = (127.5, 127.5, 127.5)
+
+
 def network_input(orig_s: np.ndarray, ref_s: np.ndarray, alpha_s: np.ndarray) -> np.ndarray:
-    """(1, 7, IN, IN) float32 from IN x IN BGR uint8 original and reference and the float mask."""
-    o = orig_s[..., ::-1].astype(np.float32) / 127.5 - 1.0
-    r = ref_s[..., ::-1].astype(np.float32) / 127.5 - 1.0
-    x = np.concatenate([o, r, alpha_s[..., None].astype(np.float32)], axis=2)
-    return np.ascontiguousarray(x.transpose(2, 0, 1))[None]
+    """(1, 7, IN, IN) float32 from IN x IN BGR uint8 original and reference and the float mask: sRGB R, G, B
+    in [-1, 1] (x / 127.5 - 1) twice, then the mask."""
+    out = np.empty((1, 7, IN, IN), np.float32)
+    out[:, 0:3] = cv2.dnn.blobFromImage(orig_s, 1.0 / 127.5, None, _BLOB_MEAN, swapRB=True)
+    out[:, 3:6] = cv2.dnn.blobFromImage(ref_s, 1.0 / 127.5, None, _BLOB_MEAN, swapRB=True)
+    out[0, 6] = alpha_s
+    return out
+
+
+_DEC_LUT = _DEC.reshape(256, 1).astype(np.float32)
+_LUMA_BGR = np.ascontiguousarray(LUMA[::-1], np.float32).reshape(1, 3)
 
 
 def basis_maps(orig_s: np.ndarray, ref_s: np.ndarray, ymed: float) -> np.ndarray:
-    """(N_BASIS, IN, IN) float32: the reference's linear RGB, the original's shading, a constant."""
-    ref_lin = _DEC[ref_s[..., ::-1]]  # linear RGB
-    y = _DEC[orig_s[..., ::-1]] @ _LUMA_RGB
-    shade = np.clip(y / max(ymed, 1e-3), 0.0, SHADE_MAX)
-    return np.concatenate([ref_lin.transpose(2, 0, 1), shade[None], np.ones_like(shade)[None]]).astype(np.float32)
+    """(N_BASIS, IN, IN) float32: the reference's linear RGB, the original's shading (Y / Ymed, clipped to
+    SHADE_MAX), a constant."""
+    out = np.empty((N_BASIS, IN, IN), np.float32)
+    b, g, r = cv2.split(cv2.LUT(ref_s, _DEC_LUT))
+    out[0], out[1], out[2] = r, g, b
+    y = cv2.transform(cv2.LUT(orig_s, _DEC_LUT), _LUMA_BGR)
+    np.clip(y * np.float32(1.0 / max(ymed, 1e-3)), 0.0, SHADE_MAX, out=out[3])
+    out[4] = 1.0
+    return out
 
 
 def apply_coef(coef: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -191,11 +204,14 @@ class GanOutfit:
         if x is None:
             return render_garment(region, alpha, albedo, strength)
         coef = self.coefficients(x.image, x.cond)
-        out_s = encode01(apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed)))
-        delta = np.ascontiguousarray(out_s[::-1].transpose(1, 2, 0), np.float32) * 255.0 - x.ref_s
+        lin = apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed))
+        out_s = encode(np.ascontiguousarray(lin[::-1].transpose(1, 2, 0)))  # by table, as the reference renderer
+        # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
+        # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
         h, w = region.shape[:2]
-        # the change is smooth: upsampled and added to the full-resolution reference (saturating, rounded)
-        out = cv2.add(x.ref, cv2.resize(delta, (w, h), interpolation=cv2.INTER_LINEAR), dtype=cv2.CV_8U)
+        up = cv2.subtract(out_s, x.ref_s), cv2.subtract(x.ref_s, out_s)
+        up = [cv2.resize(d, (w, h), interpolation=cv2.INTER_LINEAR) for d in up]
+        out = cv2.subtract(cv2.add(x.ref, up[0]), up[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
         return out
