@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("export-garment", help="export a garment-mask run to ONNX + manifest (see its --help)")
     sub.add_parser("outfit", help="train the outfit GAN on the garment cache (see its --help)")
     sub.add_parser("export-outfit", help="export an outfit-GAN run to ONNX + manifest (see its --help)")
-    m = sub.add_parser("metrics", help="copy tryon-eval's results into a model manifest")
+    m = sub.add_parser("metrics", help="copy tryon-eval's results (lipstick or outfit) into a model manifest")
     m.add_argument("manifest")
     m.add_argument("eval_json")
     return p
@@ -54,9 +54,14 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
         ev = json.loads(Path(eval_json).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read {exc}") from None
-    keep = {k: ev.get(k) for k in ("faces", "clips", "realism", "onnx_ms", "n_faces", "n_shades", "face_dirs",
-                                   "n_clips", "max_frames", "clip_shades", "real_min_score")}
-    keep["command"] = "tryon-eval lipstick (see docs/eval_lipstick.md)"
+    if "summary" in ev and "realism" in ev and "gan_installed" in ev:  # tryon-eval outfit
+        keep = {k: ev.get(k) for k in ("summary", "realism", "speed", "n_bodies", "n_colours", "patterns",
+                                       "n_clips", "max_frames")}
+        keep["command"] = "tryon-eval outfit (see docs/eval_outfit.md)"
+    else:
+        keep = {k: ev.get(k) for k in ("faces", "clips", "realism", "onnx_ms", "n_faces", "n_shades", "face_dirs",
+                                       "n_clips", "max_frames", "clip_shades", "real_min_score")}
+        keep["command"] = "tryon-eval lipstick (see docs/eval_lipstick.md)"
     man["metrics"] = keep
     atomic_write_text(manifest, json.dumps(man, indent=2))
     return keep

@@ -209,7 +209,10 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, weights: 
                                "note": "IoU at 0.5 against the teacher's masks on held-out cache images "
                                        "(photos, or 1.5 s chunks of video), letterboxed as the app feeds frames"},
         "runtime": {"temporal": {"a_min": 0.3, "low": 0.04, "high": 0.25, "change": "3x3 max of |new - old|"},
-                    "face_grow": 0.12},
+                    "face_grow": 0.16, "face_cut_dilate_cells": 1, "canvas": RT.CANVAS,
+                    "zoom": {"min_gain": RT.ZOOM_MIN_GAIN, "min_garment": RT.ZOOM_MIN_GARMENT,
+                             "combine": "mean of the two passes inside the region",
+                             "video": "zoomed pass on every other frame while the region stays put"}},
     }
     atomic_write_text(out_dir / f"{MODEL_NAME}.json", json.dumps(manifest, indent=2))
     return {"onnx": str(onnx_path), "manifest": str(out_dir / f"{MODEL_NAME}.json"), "parity": parity,

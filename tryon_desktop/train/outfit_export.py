@@ -96,6 +96,14 @@ def parity_check(G: N.Generator, onnx_path: Path, cache_dir: str | Path | None, 
     return {"cases": len(cases), "inputs": source, "max_abs_coef": worst_coef, "max_abs_8bit": worst_px}
 
 
+def _run_summary(run_dir: Path) -> dict:
+    """The training run's summary.json (its held-out figures), or {}."""
+    try:
+        return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: bool = True,
                metrics: dict | None = None) -> dict:
     run_dir = Path(run_dir)
@@ -141,6 +149,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, use_ema: 
         "licence_note": LICENCE_NOTE.replace("masks made by this project's offline teacher over ",
                                              "garments (cut out by this project's garment teacher) in "),
         "parity": parity,
+        "held_out_reverse_pairs": _run_summary(run_dir).get("held_out", {}),
         "latency_cpu": {"median_ms": round(float(np.median(ts)), 3), "p90_ms": round(float(np.percentile(ts, 90)), 3),
                         "threads": 1, "provider": "CPU"},
         "metrics": metrics or {},

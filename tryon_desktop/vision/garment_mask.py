@@ -172,6 +172,7 @@ class TemporalSmoother:
 
 
 ZOOM_MIN_GAIN = 1.4  # a second, zoomed pass when it would see the garment at least this much larger
+ZOOM_MIN_GARMENT = 0.02  # ... and the first pass found a garment on at least this share of the frame (not specks)
 CANVAS = 2  # the returned mask has CANVAS x the network's output resolution over the frame (room for the zoom)
 
 
@@ -190,10 +191,10 @@ def keep_box(old: tuple[int, int, int, int] | None, new: tuple[int, int, int, in
 def zoom_box(prob: np.ndarray, frame_w: int, frame_h: int, face_polygons=None) -> tuple[int, int, int, int] | None:
     """The region (x, y, w, h) of the frame worth a second look: the garment found by the first pass
     (probability > 0.5) and the faces above it, with a margin, widened or heightened to 16:9 and kept
-    inside the frame. None when there is no garment or the zoom would gain little (the region fills the
+    inside the frame. None when there is no garment (or only specks of one) or the zoom would gain little (the region fills the
     network's input nearly as well as the whole frame does: a webcam's head and shoulders)."""
     ys, xs = np.nonzero(prob > 0.5)
-    if len(xs) < 4:
+    if len(xs) < max(4, ZOOM_MIN_GARMENT * prob.size):
         return None
     sx, sy = frame_w / prob.shape[1], frame_h / prob.shape[0]
     x0, x1, y0, y1 = xs.min() * sx, (xs.max() + 1) * sx, ys.min() * sy, (ys.max() + 1) * sy
@@ -255,6 +256,7 @@ class GarmentSegmenter:
         self.smoother = TemporalSmoother() if temporal else None
         self.zoom = True
         self._zoom_box: tuple[int, int, int, int] | None = None
+        self._zoomed: tuple[np.ndarray, bool] | None = None  # the last zoomed pass (canvas part), reusable?
         self._small = np.empty((IN_H, IN_W, 3), np.uint8)
         self._input = np.empty((1, 3, IN_H, IN_W), np.float32)
         self._box: Letterbox | None = None
@@ -285,29 +287,43 @@ class GarmentSegmenter:
         ys, xs = box.output_slices(IN_W // OUT_W)
         return prob[ys, xs]
 
-    def infer_zoomed(self, frame_bgr: np.ndarray, face_polygons=None) -> np.ndarray:
-        """The first pass upsampled to the canvas, with the zoomed pass pasted over its region."""
+    def infer_zoomed(self, frame_bgr: np.ndarray, face_polygons=None, video: bool = False) -> np.ndarray:
+        """The first pass upsampled to the canvas, averaged with the zoomed pass over its region.
+
+        video: on a stream whose zoom region stays put (a still body), the zoomed pass runs on every other
+        frame and the frame between reuses it (the first pass and the temporal smoothing still see every
+        frame): the second look costs half as much."""
         h, w = frame_bgr.shape[:2]
         first = self.infer(frame_bgr)
         ch, cw = first.shape[0] * CANVAS, first.shape[1] * CANVAS
         canvas = cv2.resize(first, (cw, ch), interpolation=cv2.INTER_LINEAR)
         box = zoom_box(first, w, h, face_polygons) if self.zoom else None
-        if box is not None and keep_box(self._zoom_box, box):
+        kept = box is not None and keep_box(self._zoom_box, box)
+        if kept:
             box = self._zoom_box
         self._zoom_box = box
         if box is None:
+            self._zoomed = None
             return canvas
         x, y, bw, bh = box
-        second = self.infer(np.ascontiguousarray(frame_bgr[y:y + bh, x:x + bw]))
         sx, sy = cw / w, ch / h
         X0, Y0 = int(round(x * sx)), int(round(y * sy))
         X1, Y1 = min(cw, int(round((x + bw) * sx))), min(ch, int(round((y + bh) * sy)))
-        if X1 - X0 >= 2 and Y1 - Y0 >= 2:
-            canvas[Y0:Y1, X0:X1] = 0.5 * (canvas[Y0:Y1, X0:X1] + cv2.resize(second, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_AREA))
+        if X1 - X0 < 2 or Y1 - Y0 < 2:
+            return canvas
+        reuse = video and kept and self._zoomed is not None and self._zoomed[1] and self._zoomed[0].shape == (Y1 - Y0, X1 - X0)
+        if reuse:
+            second = self._zoomed[0]
+            self._zoomed = (second, False)  # fresh again next frame
+        else:
+            second = self.infer(np.ascontiguousarray(frame_bgr[y:y + bh, x:x + bw]))
+            second = cv2.resize(second, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_AREA)
+            self._zoomed = (second, True)
+        canvas[Y0:Y1, X0:X1] = 0.5 * (canvas[Y0:Y1, X0:X1] + second)
         return canvas
 
     def segment(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
-        prob = self.infer_zoomed(frame_bgr, face_polygons)
+        prob = self.infer_zoomed(frame_bgr, face_polygons, video=timestamp is not None)
         if self.smoother is not None:
             prob = self.smoother(prob, timestamp)
         else:
@@ -321,6 +337,7 @@ class GarmentSegmenter:
 
     def reset(self) -> None:
         self._zoom_box = None
+        self._zoomed = None
         if self.smoother is not None:
             self.smoother.reset()
 
