@@ -185,7 +185,13 @@ def test_render_outfit_recolours_the_jacket_and_show_mask_draws_it(tmp_path, gra
     h = img.shape[0]
     lower = img[int(h * 0.8):].reshape(-1, 3).astype(int)  # grace hopper's dark jacket fills the bottom
     assert (lower[:, 2] - lower[:, 0]).mean() > 30, "the jacket did not turn red"
-    assert "outfit by reference" in stdout
+    from tryon_desktop.effects.outfit import DEFAULT_OUTFIT_MANIFEST
+
+    assert ("outfit by gan" if DEFAULT_OUTFIT_MANIFEST.exists() else "outfit by reference") in stdout
+    ref = tmp_path / "navy_ref.png"
+    code, stdout, err = _run(["-o", str(ref), "--shade", "none", "--outfit", "#C8102E", "--model", "none",
+                              "--outfit-model", "none"], capsys)
+    assert code == 0 and "outfit by reference" in stdout, err
     face = tmp_path / "mask.png"
     code, stdout, err = _run(["-o", str(face), "--shade", "none", "--show-mask", "--model", "none"], capsys)
     assert code == 0, err

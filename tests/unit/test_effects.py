@@ -229,7 +229,11 @@ def test_snapshot_metadata_describes_the_whole_look(engine):
     meta = snapshot_meta(look, model_info(engine), False, (640, 480))
     assert meta["look"] == look.to_dict()
     assert set(meta["models"]) == {"lipstick", "outfit", "garment_mask"}
-    assert meta["models"]["outfit"]["renderer"] == "reference" and len(meta["models"]["outfit"]["sha256"]) == 64
+    from tryon_desktop.effects.outfit import DEFAULT_OUTFIT_MANIFEST
+
+    outfit = meta["models"]["outfit"]
+    assert outfit["renderer"] == ("gan" if DEFAULT_OUTFIT_MANIFEST.exists() else "reference")
+    assert len(outfit["sha256"]) == 64
     assert meta["shade"] == "Plum" and meta["outfit"] == "#1F3A93"
     only_lips = snapshot_meta(Look(lipstick=resolve_shade("Plum")), model_info(engine), False, (640, 480))
     assert set(only_lips["models"]) == {"lipstick"}
