@@ -133,3 +133,26 @@ def test_unknown_backend_is_refused(monkeypatch):
     monkeypatch.setenv("TRYON_FACE_BACKEND", "bogus")
     with pytest.raises(ValueError, match="unknown face tracker backend"):
         FaceTracker(max_faces=1, video=False)
+
+
+@needs_schema
+def test_video_tracks_one_face_and_finds_a_second_that_comes_in():
+    """In video, one face is tracked by a one-face landmarker (the legacy graph's behaviour); a second face
+    joining is found by the periodic look for more, and then both are tracked."""
+    import cv2
+
+    from tryon_desktop.train.smoke_data import package_faces
+
+    img = cv2.cvtColor(cv2.imread(str(package_faces()[0])), cv2.COLOR_BGR2RGB)
+    h, w = img.shape[:2]
+    one = np.full((h, 2 * w, 3), 90, np.uint8)
+    one[:, :w] = img
+    two = np.concatenate([img, img[:, ::-1]], axis=1)
+    mesh = ft.TasksFaceMesh(static_image_mode=False, max_num_faces=2)
+    try:
+        counts = [len(mesh.process(one).multi_face_landmarks or []) for _ in range(5)]
+        assert counts == [1] * 5
+        counts = [len(mesh.process(two).multi_face_landmarks or []) for _ in range(2 * mesh.PROBE_EVERY)]
+        assert counts[-1] == 2 and counts.count(2) >= mesh.PROBE_EVERY
+    finally:
+        mesh.close()

@@ -302,6 +302,8 @@ class TasksFaceMesh:
     ~9e8 frames."""
 
     _VIDEO_STEP_MS = 10_000_000
+    PROBE_EVERY = 15  # frames between looks for more faces while one is tracked
+    RELEASE_AFTER = 30  # frames with fewer faces before going back to tracking one
 
     def __init__(self, static_image_mode: bool = False, max_num_faces: int = 1,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
@@ -312,31 +314,64 @@ class TasksFaceMesh:
 
         self._mp = mp
         self._video = not static_image_mode
+        self._max = int(max_num_faces)
         bundle = build_landmarker_bundle(model_dir)
-        options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=bundle),
-            running_mode=vision.RunningMode.VIDEO if self._video else vision.RunningMode.IMAGE,
-            num_faces=max_num_faces,
-            min_face_detection_confidence=min_detection_confidence,
-            # The legacy graph's min_tracking_confidence is its landmark model's face-presence threshold.
-            min_face_presence_confidence=min_tracking_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+
+        def make(num_faces: int):
+            options = vision.FaceLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=bundle),
+                running_mode=vision.RunningMode.VIDEO if self._video else vision.RunningMode.IMAGE,
+                num_faces=num_faces,
+                min_face_detection_confidence=min_detection_confidence,
+                # The legacy graph's min_tracking_confidence is its landmark model's face-presence threshold.
+                min_face_presence_confidence=min_tracking_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            return vision.FaceLandmarker.create_from_options(options)
+
+        self._landmarker = make(self._max)
+        # In video, a Tasks landmarker asked for N faces runs its detector on every frame while it tracks
+        # fewer than N, and takes the face's region from the detector instead of the last landmarks: more
+        # jitter than the legacy graph, which keeps tracking. So one face is tracked by a one-face landmarker
+        # (exactly the legacy behaviour), the N-face one looks for more every PROBE_EVERY frames and takes
+        # over while there are more.
+        self._single = make(1) if (self._video and self._max > 1) else None
+        self._many = False
+        self._frame = 0
+        self._short = 0
         self._ts_ms = 0
+
+    def _faces(self, result) -> list:
+        return [_Landmarks(face) for face in result.face_landmarks if len(face) == N_LANDMARKS]
 
     def process(self, rgb: np.ndarray) -> _Result:
         if self._landmarker is None:
             raise ValueError("TasksFaceMesh is closed")
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._video:
-            self._ts_ms += self._VIDEO_STEP_MS
-            result = self._landmarker.detect_for_video(image, self._ts_ms)
-        else:
-            result = self._landmarker.detect(image)
-        return _Result([_Landmarks(face) for face in result.face_landmarks if len(face) == N_LANDMARKS])
+        if not self._video:
+            return _Result(self._faces(self._landmarker.detect(image)))
+        self._ts_ms += self._VIDEO_STEP_MS
+        self._frame += 1
+        if self._single is None:
+            return _Result(self._faces(self._landmarker.detect_for_video(image, self._ts_ms)))
+        if self._many:
+            faces = self._faces(self._landmarker.detect_for_video(image, self._ts_ms))
+            self._short = self._short + 1 if len(faces) < 2 else 0
+            if self._short > self.RELEASE_AFTER:
+                self._many = False
+            return _Result(faces)
+        faces = self._faces(self._single.detect_for_video(image, self._ts_ms))
+        if self._frame % self.PROBE_EVERY == 0 or not faces:
+            more = self._faces(self._landmarker.detect_for_video(image, self._ts_ms))
+            if len(more) > max(1, len(faces)):
+                self._many, self._short = True, 0
+                return _Result(more)
+        return _Result(faces)
 
     def close(self) -> None:
+        if self._single is not None:
+            self._single.close()
+            self._single = None
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
