@@ -146,7 +146,10 @@ def eval_refs(refs, data: Path, methods: dict) -> tuple[dict, list[dict]]:
 
 
 def read_clip(path: Path, max_frames: int) -> tuple[list[np.ndarray], float]:
+    """The first `max_frames` frames of a clip and its frame rate (30 when the file does not say)."""
     cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise InputError(f"cannot read the clip {path}")
     fps = cap.get(cv2.CAP_PROP_FPS)
     fps = fps if 1.0 <= fps <= 240.0 else 30.0
     frames = []

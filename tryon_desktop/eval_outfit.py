@@ -58,6 +58,7 @@ import numpy as np
 
 from tryon_desktop.core.colour import LUMA, ciede2000, linear_to_xyz, rgb8_to_lab, srgb_to_linear, xyz_to_lab
 from tryon_desktop.errors import InputError
+from tryon_desktop.eval_garment import read_clip
 
 log = logging.getLogger(__name__)
 
@@ -551,22 +552,6 @@ def to_canvas(frame: np.ndarray, size: tuple[int, int] = CANVAS) -> np.ndarray:
     from tryon_desktop.evaluate import to_canvas as fit
 
     return fit(frame, size)
-
-
-def read_clip(path: Path, max_frames: int) -> tuple[list[np.ndarray], float]:
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise InputError(f"cannot read the clip {path}")
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    fps = fps if 1.0 <= fps <= 240.0 else 30.0
-    frames = []
-    while len(frames) < max_frames:
-        ok, fr = cap.read()
-        if not ok:
-            break
-        frames.append(fr)
-    cap.release()
-    return frames, fps
 
 
 def dev_clips(data: Path) -> list[Path]:

@@ -5,8 +5,8 @@ reference rendering, mask) down to the GRID x GRID coefficient grid, FiLM-condit
 global transform from the condition and mask-pooled features. Zero-initialised heads: an untrained G
 returns the identity transform, i.e. exactly the reference renderer, and training only learns corrections.
 
-Discriminator D(rgb, mask, colour): a conditional PatchGAN with spectral norm, seeing the garment (pixels
-outside the mask zeroed), the mask and the garment's colour as a constant map.
+Discriminator D(rgb, mask, colour): the lipstick GAN's conditional PatchGAN (train/nets.py), seeing the
+garment (pixels outside the mask zeroed), the mask and the garment's colour as a constant map.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tryon_desktop.core.colour import LUMA, _RGB2XYZ, _WHITE_D65
+from tryon_desktop.train.nets import Discriminator, FiLM  # noqa: F401  (the lipstick GAN's, shared)
 from tryon_desktop.vision.outfit_generator import COND_DIM, GRID, IN, N_BASIS, N_COEF, SHADE_MAX
 
 
@@ -24,18 +25,6 @@ def identity_coef() -> torch.Tensor:
     for c in range(3):
         eye[c, c] = 1.0
     return eye.reshape(N_COEF)
-
-
-class FiLM(nn.Module):
-    def __init__(self, cdim: int, ch: int) -> None:
-        super().__init__()
-        self.lin = nn.Linear(cdim, 2 * ch)
-        nn.init.zeros_(self.lin.weight)
-        nn.init.zeros_(self.lin.bias)
-
-    def forward(self, x, c):
-        g, b = self.lin(c).unsqueeze(-1).unsqueeze(-1).chunk(2, dim=1)
-        return x * (1.0 + g) + b
 
 
 def conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
@@ -75,26 +64,6 @@ class Generator(nn.Module):
         pooled = (y * m).sum((2, 3)) / (m.sum((2, 3)) + 1e-3)
         g = self.glob(torch.cat([c, pooled], 1))
         return self.identity + self.head(y) + g.unsqueeze(-1).unsqueeze(-1)
-
-
-class Discriminator(nn.Module):
-    """(sRGB in [-1, 1], mask, colour code (B, 3)) -> patch logits at 1/8 resolution."""
-
-    def __init__(self, width: int = 32) -> None:
-        super().__init__()
-        sn = nn.utils.spectral_norm
-        w = width
-        self.body = nn.Sequential(
-            sn(nn.Conv2d(3 + 1 + 3, w, 4, 2, 1)), nn.LeakyReLU(0.2),
-            sn(nn.Conv2d(w, 2 * w, 4, 2, 1)), nn.LeakyReLU(0.2),
-            sn(nn.Conv2d(2 * w, 4 * w, 4, 2, 1)), nn.LeakyReLU(0.2),
-            sn(nn.Conv2d(4 * w, 4 * w, 3, 1, 1)), nn.LeakyReLU(0.2),
-            sn(nn.Conv2d(4 * w, 1, 3, 1, 1)),
-        )
-
-    def forward(self, rgb: torch.Tensor, mask: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
-        cmap = colour.view(-1, 3, 1, 1).expand(-1, 3, rgb.shape[2], rgb.shape[3])
-        return self.body(torch.cat([rgb * (mask > 0.5).float(), mask, cmap], 1))
 
 
 # ---------------------------------------------------------------- colour maths (torch mirrors of numpy)

@@ -41,6 +41,7 @@ from tryon_desktop.errors import InputError, TryOnError
 from tryon_desktop.render.outfit import render_garment
 from tryon_desktop.render.patterns import PROCEDURAL, procedural
 from tryon_desktop.train import outfit_nets as N
+from tryon_desktop.train.garment_train import _ema_update
 from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint
 from tryon_desktop.vision.outfit_generator import IN, albedo_mean_rgb, garment_colour, prepare_inputs, shrink
 
@@ -379,12 +380,6 @@ def sample_sheet(G, g: Garments, seed: int = 3) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the loop
-
-
-def _ema_update(ema, net, decay: float) -> None:
-    with torch.no_grad():
-        for pe, pm in zip(ema.parameters(), net.parameters(), strict=True):
-            pe.mul_(decay).add_(pm.detach(), alpha=1.0 - decay)
 
 
 def train(cfg: OutfitTrainConfig, run_dir: str | Path, progress: bool = True, resume: bool = True) -> dict:
