@@ -19,7 +19,6 @@ import copy
 import json
 import logging
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -29,10 +28,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tryon_desktop.errors import InputError, TryOnError
+from tryon_desktop.errors import InputError
 from tryon_desktop.train import garment_data as GD
 from tryon_desktop.train.garment_nets import GarmentNet, count_macs, count_params
-from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint
+from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 
 log = logging.getLogger(__name__)
 CKPT = "checkpoint.pt"
@@ -456,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     data = Path(args.data)
-    try:
+
+    def work() -> dict:
         if args.wait and not wait_for_cache(data, args.wait):
             raise InputError(f"no DONE file in {data} after {args.wait:g} minutes")
         if not (data / "index.json").exists():
@@ -471,15 +471,9 @@ def main(argv: list[str] | None = None) -> int:
                          ("workers", args.workers), ("max_minutes", args.minutes)):
             if val is not None:
                 setattr(cfg, key, val)
-        summary = train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)
-        print(json.dumps(summary))
-    except TryOnError as exc:
-        print(f"garment_train: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("garment_train: interrupted (the last checkpoint is kept; run again to resume)", file=sys.stderr)
-        return 130
-    return 0
+        return train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)
+
+    return run_command("garment_train", work)
 
 
 if __name__ == "__main__":

@@ -68,3 +68,22 @@ def load_checkpoint(path: str | Path) -> dict:
         raise InputError(f"checkpoint not found: {path}") from None
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
         raise InputError(f"checkpoint {path} is not a safe tryon checkpoint: {str(exc).splitlines()[0]}") from None
+
+
+def run_command(prog: str, work) -> int:
+    """A training command's ending: run `work()` (which returns its summary dict, printed as one JSON line),
+    a TryOnError as one line and exit 1, Ctrl+C as one line and exit 130."""
+    import json
+    import sys
+
+    from tryon_desktop.errors import TryOnError
+
+    try:
+        print(json.dumps(work()))
+    except TryOnError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (the last checkpoint is kept; run again to resume)", file=sys.stderr)
+        return 130
+    return 0

@@ -27,7 +27,6 @@ import copy
 import json
 import logging
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -37,12 +36,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tryon_desktop.errors import InputError, TryOnError
+from tryon_desktop.errors import InputError
 from tryon_desktop.render.outfit import render_garment
 from tryon_desktop.render.patterns import PROCEDURAL, procedural
 from tryon_desktop.train import outfit_nets as N
 from tryon_desktop.train.garment_train import _ema_update
-from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint
+from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.vision.outfit_generator import IN, albedo_mean_rgb, garment_colour, prepare_inputs, shrink
 
 log = logging.getLogger(__name__)
@@ -516,7 +515,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
+
+    def work() -> dict:
         if not (Path(args.data) / "index.json").exists():
             raise InputError(f"{args.data} is not a garment cache (no index.json): build one with "
                              "tools/build_garment_cache.py")
@@ -527,15 +527,9 @@ def main(argv: list[str] | None = None) -> int:
                          ("threads", args.threads), ("max_minutes", args.minutes)):
             if val is not None:
                 setattr(cfg, key, val)
-        summary = train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)
-        print(json.dumps(summary))
-    except TryOnError as exc:
-        print(f"tryon-train outfit: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("tryon-train outfit: interrupted (the last checkpoint is kept; run again to resume)", file=sys.stderr)
-        return 130
-    return 0
+        return train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)
+
+    return run_command("tryon-train outfit", work)
 
 
 if __name__ == "__main__":
