@@ -507,6 +507,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int)
+    p.add_argument("--adv-weight", type=float, help="weight of the discriminator's term in G's loss (default 0.1)")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -524,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.smoke:
             cfg.steps, cfg.batch, cfg.adv_start, cfg.sample_every, cfg.checkpoint_every_s = 4, 2, 2, 2, 1e9
         for key, val in (("steps", args.steps), ("batch", args.batch), ("seed", args.seed),
-                         ("threads", args.threads), ("max_minutes", args.minutes)):
+                         ("threads", args.threads), ("max_minutes", args.minutes), ("w_adv", args.adv_weight)):
             if val is not None:
                 setattr(cfg, key, val)
         return train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)
