@@ -7,8 +7,31 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
+class RunConfig:
+    """What every training config (a dataclass deriving from this) shares: JSON round trip that ignores
+    unknown keys (configs of older runs), atomic save, and the keys that fix the networks' shapes."""
+
+    ARCH_KEYS: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def save(self, path: Path) -> None:
+        from tryon_desktop.train.io import atomic_write_text
+
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
+
+    def arch(self) -> dict:
+        return {k: getattr(self, k) for k in self.ARCH_KEYS}
+
+
 @dataclass
-class TrainConfig:
+class TrainConfig(RunConfig):
     data: list[str] = field(default_factory=lambda: ["../shared/data/faces/train"])
     seed: int = 1234
     steps: int = 4000
@@ -42,16 +65,6 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in known}
-        if "betas" in d:
-            d["betas"] = tuple(d["betas"])
-        return cls(**d)
-
-    def save(self, path: Path) -> None:
-        from tryon_desktop.train.io import atomic_write_text
-
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
-
-    def arch(self) -> dict:
-        return {k: getattr(self, k) for k in self.ARCH_KEYS}
+        cfg = super().from_dict(d)
+        cfg.betas = tuple(cfg.betas)
+        return cfg

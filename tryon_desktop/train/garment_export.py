@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from tryon_desktop.errors import InputError, ModelError, TryOnError
+from tryon_desktop.errors import InputError, ModelError
 from tryon_desktop.train.export import export_static_onnx, model_file_fields, time_onnx_ms
 from tryon_desktop.train.garment_nets import IN_H, IN_W, OUT_H, OUT_W, ExportWrapper, GarmentNet, count_macs, count_params
 from tryon_desktop.train.garment_train import CKPT, GarmentTrainConfig
-from tryon_desktop.train.io import atomic_write_text, load_checkpoint
+from tryon_desktop.train.io import atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.vision import garment_mask as RT
 
 MODEL_NAME = RT.MODEL_NAME
@@ -227,13 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weights", choices=("auto", "ema", "raw"), default="auto",
                    help="the moving average, the raw weights, or the run's own choice on held-out images (default)")
     args = p.parse_args(argv)
-    try:
-        result = export_run(args.run_dir, args.out, weights=args.weights)
-        print(json.dumps(result, indent=2))
-    except TryOnError as exc:
-        print(f"garment_export: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command("garment_export", lambda: export_run(args.run_dir, args.out, weights=args.weights), indent=2)
 
 
 if __name__ == "__main__":

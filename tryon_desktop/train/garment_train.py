@@ -20,7 +20,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from tryon_desktop.errors import InputError
 from tryon_desktop.train import garment_data as GD
+from tryon_desktop.train.config import RunConfig
 from tryon_desktop.train.garment_nets import GarmentNet, count_macs, count_params
 from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 
@@ -39,7 +40,7 @@ DEFAULT_PREVIEW = Path("..") / "shared" / "data" / "video" / "dev"
 
 
 @dataclass
-class GarmentTrainConfig:
+class GarmentTrainConfig(RunConfig):
     data: str = "runs/garment_cache"
     seed: int = 1234
     steps: int = 20000
@@ -63,20 +64,6 @@ class GarmentTrainConfig:
     preview: list[str] = field(default_factory=list)  # video files whose frames go into the samples
 
     ARCH_KEYS = ("width",)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> GarmentTrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
-
-    def save(self, path: Path) -> None:
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
-
-    def arch(self) -> dict:
-        return {k: getattr(self, k) for k in self.ARCH_KEYS}
 
 
 # ---------------------------------------------------------------- batches

@@ -70,8 +70,8 @@ def load_checkpoint(path: str | Path) -> dict:
         raise InputError(f"checkpoint {path} is not a safe tryon checkpoint: {str(exc).splitlines()[0]}") from None
 
 
-def run_command(prog: str, work) -> int:
-    """A training command's ending: run `work()` (which returns its summary dict, printed as one JSON line),
+def run_command(prog: str, work, indent: int | None = None) -> int:
+    """A training or export command's ending: run `work()` (which returns its summary dict, printed as JSON),
     a TryOnError as one line and exit 1, Ctrl+C as one line and exit 130."""
     import json
     import sys
@@ -79,11 +79,11 @@ def run_command(prog: str, work) -> int:
     from tryon_desktop.errors import TryOnError
 
     try:
-        print(json.dumps(work()))
+        print(json.dumps(work(), indent=indent))
     except TryOnError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted (the last checkpoint is kept; run again to resume)", file=sys.stderr)
+        print(f"{prog}: interrupted (a training run keeps its last checkpoint; run again to resume)", file=sys.stderr)
         return 130
     return 0

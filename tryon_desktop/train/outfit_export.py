@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from tryon_desktop.errors import InputError, ModelError, TryOnError
+from tryon_desktop.errors import InputError, ModelError
 from tryon_desktop.train import outfit_nets as N
 from tryon_desktop.train.export import export_static_onnx, model_file_fields, time_onnx_ms
 from tryon_desktop.train.garment_export import LICENCE_NOTE, source_of
-from tryon_desktop.train.io import atomic_write_text, load_checkpoint
+from tryon_desktop.train.io import atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.train.outfit_train import CKPT, OutfitTrainConfig
 from tryon_desktop.vision import outfit_generator as RT
 
@@ -167,12 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="folder for outfit_generator.onnx/.json (default: RUN_DIR/export)")
     p.add_argument("--raw", action="store_true", help="export the raw weights, not their moving average")
     args = p.parse_args(argv)
-    try:
-        print(json.dumps(export_run(args.run_dir, args.out, use_ema=not args.raw), indent=2))
-    except TryOnError as exc:
-        print(f"tryon-train export-outfit: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command("tryon-train export-outfit", lambda: export_run(args.run_dir, args.out, use_ema=not args.raw),
+                       indent=2)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -40,6 +40,7 @@ from tryon_desktop.errors import InputError
 from tryon_desktop.render.outfit import render_garment
 from tryon_desktop.render.patterns import PROCEDURAL, procedural
 from tryon_desktop.train import outfit_nets as N
+from tryon_desktop.train.config import RunConfig
 from tryon_desktop.train.garment_train import _ema_update
 from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.vision.outfit_generator import IN, albedo_mean_rgb, garment_colour, prepare_inputs, shrink
@@ -51,7 +52,7 @@ BOX = 256  # the training box's size before the network's IN x IN
 
 
 @dataclass
-class OutfitTrainConfig:
+class OutfitTrainConfig(RunConfig):
     data: str = "runs/garment_cache_v3"
     seed: int = 1234
     steps: int = 100_000
@@ -74,16 +75,7 @@ class OutfitTrainConfig:
     sample_every: int = 500
     checkpoint_every_s: float = 300.0
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> OutfitTrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    def arch(self) -> dict:
-        return {"width": self.width, "d_width": self.d_width}
+    ARCH_KEYS = ("width", "d_width")
 
 
 # ---------------------------------------------------------------- garments (numpy)
@@ -418,7 +410,7 @@ def train(cfg: OutfitTrainConfig, run_dir: str | Path, progress: bool = True, re
         opt_d.load_state_dict(ck["opt_d"])
         step, history, elapsed0 = int(ck["step"]), list(ck.get("history", [])), float(ck.get("elapsed_s", 0.0))
         say(f"resumed from step {step} ({elapsed0 / 60:.1f} min)")
-    atomic_write_text(run_dir / "config.json", json.dumps(cfg.to_dict(), indent=2))
+    cfg.save(run_dir / "config.json")
     g = cut_garments(cfg.data)
     atomic_write_text(run_dir / "data.json", json.dumps(g.stats, indent=2))
     held = held_out_pairs(g)
