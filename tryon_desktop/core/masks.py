@@ -46,22 +46,65 @@ def _fill(mask: np.ndarray, pts: np.ndarray, value: int) -> None:
     cv2.fillPoly(mask, [poly], value, lineType=cv2.LINE_AA, shift=_SUB)
 
 
+def smooth_contour(pts: np.ndarray, per_segment: int = 4, tension: float = 0.35) -> np.ndarray:
+    """A closed cardinal spline through the mesh's contour points (n, 2) -> (n * per_segment, 2).
+
+    The face mesh gives 20 points per lip contour; joined by straight lines, the seam between closed
+    lips and the lip line are polygons where real lips curve. `tension` > 0 shortens the tangents, so
+    the curve does not overshoot the sharp mouth corners.
+    """
+    p1 = np.asarray(pts, np.float64)
+    p0, p2, p3 = np.roll(p1, 1, 0), np.roll(p1, -1, 0), np.roll(p1, -2, 0)
+    m1 = 0.5 * (1.0 - tension) * (p2 - p0)
+    m2 = 0.5 * (1.0 - tension) * (p3 - p1)
+    t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
+    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+    out = h00 * p1[:, None] + h10 * m1[:, None] + h01 * p2[:, None] + h11 * m2[:, None]
+    return out.reshape(-1, 2)
+
+
+def seam_width(landmarks: np.ndarray) -> float:
+    """How far the mouth opening is pulled in from the mesh's inner lip contour, in pixels.
+
+    Closed lips meet along a crease, not a gap: an inner contour thinner than twice this vanishes, so
+    the crease is painted (its own shading keeps it dark, as with real lipstick). On an open mouth the
+    lip colour reaches this far towards the teeth, where the teeth guard takes over.
+    """
+    return max(1.0, 0.018 * mouth_width(landmarks))
+
+
+def _opening(landmarks: np.ndarray, box: Box) -> np.ndarray:
+    """uint8 (0..255, anti-aliased) mask of the mouth opening: the splined inner contour, pulled in by the
+    seam width."""
+    offset = np.array([box.x0, box.y0], dtype=np.float64)
+    mouth = np.zeros((box.height, box.width), np.uint8)
+    _fill(mouth, smooth_contour(landmarks[list(LIPS_INNER), :2] - offset), 255)
+    r = seam_width(landmarks)
+    k = 2 * int(np.ceil(r)) + 1
+    return cv2.erode(mouth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+
+
 def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndarray:
     """Soft lip mask (float32 in [0, 1], the box's size) for a face's landmarks in frame pixels.
 
-    `feather` is the blur sigma as a fraction of the mouth's width. The inner mouth opening is cut
-    out after feathering too, so no colour bleeds onto teeth or tongue.
+    Both lip contours are splined. `feather` is the blur sigma as a fraction of the mouth's width. The
+    mouth opening (see `seam_width`: none on closed lips) is cut out after feathering too, so no colour
+    bleeds onto teeth or tongue.
     """
     offset = np.array([box.x0, box.y0], dtype=np.float64)
-    outer = landmarks[list(LIPS_OUTER), :2] - offset
-    inner = landmarks[list(LIPS_INNER), :2] - offset
+    outer = smooth_contour(landmarks[list(LIPS_OUTER), :2] - offset)
     hard = np.zeros((box.height, box.width), np.uint8)
-    _fill(hard, outer, 255)
-    mouth = np.zeros_like(hard)
-    _fill(mouth, inner, 255)
+    sigma = max(0.6, feather * mouth_width(landmarks))
+    # The feather is shifted a little outwards (the line grown by 0.4 sigma before the blur: about 0.65
+    # on the line itself), so the lips are covered nearly out to their border and little rim of their
+    # own colour shows round a light shade, while the skin beyond stays as it was.
+    centre = outer.mean(0)
+    grow = 0.4 * sigma
+    rad = np.linalg.norm(outer - centre, axis=1, keepdims=True)
+    _fill(hard, centre + (outer - centre) * (1.0 + grow / np.maximum(rad, 1e-6)), 255)
+    mouth = _opening(landmarks, box)
     hard = cv2.subtract(hard, mouth)
     soft = hard.astype(np.float32) / 255.0
-    sigma = max(0.6, feather * mouth_width(landmarks))
     soft = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma, sigmaY=sigma)
     # Feathering is symmetric; inside the mouth opening it must be zero, whatever the blur spilled there.
     # The opening's anti-aliased rim attenuates; its inside (as inner_mouth_mask defines it) is exactly 0.
@@ -71,10 +114,9 @@ def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndar
 
 
 def inner_mouth_mask(landmarks: np.ndarray, box: Box) -> np.ndarray:
-    """Hard mask (bool) of the open mouth: teeth, tongue, the dark gap between the lips."""
-    mouth = np.zeros((box.height, box.width), np.uint8)
-    _fill(mouth, landmarks[list(LIPS_INNER), :2] - np.array([box.x0, box.y0]), 255)
-    return mouth > 127
+    """Hard mask (bool) of the open mouth: teeth, tongue, the dark gap between the lips (empty when the
+    lips are closed)."""
+    return _opening(landmarks, box) > 127
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -83,18 +125,19 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     return cv2.dilate((mask > 0).astype(np.uint8), k) > 0
 
 
-def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box: Box,
-                   band: float = 0.05) -> np.ndarray:
-    """Zero the mask on teeth-like pixels next to the mouth opening.
+def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box: Box) -> np.ndarray:
+    """Fade the mask out on teeth-like pixels at the mouth opening.
 
-    The inner lip contour from the mesh can sit a pixel or two off on real faces, so a sliver of tooth
-    may fall inside the lip mask. Near the opening (within `band` x mouth width), pixels much lighter
-    and much less saturated than the lips themselves are taken for teeth and left alone.
+    The inner lip contour from the mesh can sit a pixel or two off on real faces, and the opening is
+    pulled in by the seam width, so a sliver of tooth may fall inside the lip mask. Only there (the
+    opening grown by the seam width and a pixel: never the lip body, where a pale gloss highlight must
+    stay painted), pixels much lighter and much less saturated than the lips are taken for teeth, with
+    a soft edge.
     """
     if mouth_opening(landmarks) < 0.03:
         return mask
-    mouth = inner_mouth_mask(landmarks, box).astype(np.uint8)
-    r = max(1, int(round(band * mouth_width(landmarks))))
+    mouth = _opening(landmarks, box)
+    r = int(np.ceil(seam_width(landmarks))) + 1
     near = dilate(mouth, r) & (mask > 0)
     if not near.any():
         return mask
@@ -106,11 +149,12 @@ def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray,
         return mask
     L_lips = float(np.median(L[lips]))
     c_lips = float(np.median(chroma[lips]))
-    teeth = near & (L > L_lips + 12.0) & (chroma < 0.6 * c_lips)
-    if not teeth.any():
+    # How tooth-like, 0..1: ramps instead of thresholds, so the guard has no hard, blocky edge.
+    lighter = np.clip((L - (L_lips + 8.0)) / 8.0, 0.0, 1.0)
+    greyer = np.clip((0.75 * c_lips - chroma) / max(0.3 * c_lips, 1.0), 0.0, 1.0)
+    teeth = (lighter * greyer).astype(np.float32)
+    teeth[~near] = 0.0
+    if not (teeth > 0).any():
         return mask
-    # Grow by a pixel so the blend's soft edge does not tint the tooth's rim.
-    teeth = cv2.dilate(teeth.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    out = mask.copy()
-    out[teeth & near] = 0.0
-    return out
+    teeth = cv2.GaussianBlur(cv2.dilate(teeth, np.ones((3, 3), np.uint8)), (0, 0), 0.7)
+    return (mask * (1.0 - np.clip(teeth, 0.0, 1.0))).astype(np.float32)

@@ -11,8 +11,9 @@ from typing import Protocol
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
+from tryon_desktop.core.light import NEUTRAL, Light, LightTracker, scene_light
 from tryon_desktop.core.looks import Shade
-from tryon_desktop.core.masks import lip_mask, mouth_width, suppress_teeth
+from tryon_desktop.core.masks import MOUTH_CORNERS, lip_mask, mouth_width, suppress_teeth
 from tryon_desktop.effects.base import FACES, Effect, EffectInfo, FaceInfo, Made, Scene, source_hash
 from tryon_desktop.paths import MODELS_DIR
 
@@ -30,7 +31,8 @@ class LipstickBackend(Protocol):
     name: str  # "gan" or "reference"
     provider: str  # where it runs, e.g. "CPU" or "CUDA"
 
-    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray): ...
+    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray,
+                light: Light | None = None): ...
 
     def generate(self, prepared, shade: Shade) -> tuple[np.ndarray, np.ndarray] | None: ...
 
@@ -41,10 +43,12 @@ class ReferenceLipstick:
     name = "reference"
     provider = "CPU (numpy)"
 
-    def prepare(self, frame, landmarks, box, mask):
+    def prepare(self, frame, landmarks, box, mask, light=None):
         from tryon_desktop.render.lipstick import measure_lips
 
-        return measure_lips(frame[box.slices], mask, mouth_width(landmarks), (box.x0, box.y0))
+        if light is None:
+            light = scene_light(frame, landmarks) or NEUTRAL
+        return measure_lips(frame[box.slices], mask, mouth_width(landmarks), (box.x0, box.y0), light)
 
     def generate(self, prepared, shade):
         from tryon_desktop.render.lipstick import encode_srgb8, render_lips
@@ -92,6 +96,7 @@ class LipstickEffect(Effect):
 
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
         self.backend, self.notice = load_lipstick_backend(model, providers)
+        self.lights = LightTracker()
         if self.notice:
             log.warning(self.notice)
 
@@ -102,7 +107,8 @@ class LipstickEffect(Effect):
                 continue
             lm, box = face.landmarks, face.box
             mask = suppress_teeth(lip_mask(lm, box), frame[box.slices], lm, box)
-            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask)))
+            light = self.lights.update(frame, lm, lm[MOUTH_CORNERS, :2].mean(0), mouth_width(lm))
+            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask, light)))
         return items
 
     def generate(self, item: LipItem, look) -> Made | None:
@@ -113,6 +119,7 @@ class LipstickEffect(Effect):
         return Made(region, alpha, item.face.box)
 
     def reset(self) -> None:
+        self.lights.reset()
         reset = getattr(self.backend, "reset", None)
         if reset is not None:
             reset()

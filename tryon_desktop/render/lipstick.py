@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.core.colour import LUMA, srgb_to_linear
+from tryon_desktop.core.light import NEUTRAL, Light
 from tryon_desktop.core.looks import Finish, Shade
 
 _LIN_LUT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
@@ -99,9 +100,11 @@ class LipRegion:
     illum_lo: float  # robust range of illumination over the lips
     illum_hi: float
     box_origin: tuple[int, int]
+    light: Light = NEUTRAL  # the room's light on this face (core.light); neutral when unknown
 
 
-def measure_lips(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float, box_origin=(0, 0)) -> LipRegion | None:
+def measure_lips(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float, box_origin=(0, 0),
+                 light: Light = NEUTRAL) -> LipRegion | None:
     lin = decode_bgr8(roi_bgr)
     Y = lin @ LUMA.astype(np.float32)
     core = mask > 0.5
@@ -119,7 +122,14 @@ def measure_lips(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float, box_orig
     b = base[core] / y_med
     lo, hi = np.percentile(b, [10, 97])
     return LipRegion(lin=lin, Y=Y, base=base, mask=mask, y_med=y_med, illum_lo=float(lo), illum_hi=float(hi),
-                     box_origin=box_origin)
+                     box_origin=box_origin, light=light)
+
+
+def lip_interior(mask: np.ndarray) -> np.ndarray:
+    """0 on the feathered rim of the lip mask, 1 well inside: where a pixel much brighter than the lips'
+    illumination is a highlight on the lips rather than the skin beyond the lip line (treating skin as
+    a highlight is what drew a pale halo around cool and dark shades)."""
+    return _smoothstep(0.45, 0.85, mask).astype(np.float32)
 
 
 def shade_linear(shade: Shade) -> np.ndarray:
@@ -136,12 +146,14 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     illum = base / region.y_med
     texture = Y / base
     diffuse_tex = np.minimum(texture, p.highlight_knee)
-    spec_excess = texture - diffuse_tex  # >= 0, only on the lips' own highlights
+    inner = lip_interior(region.mask)
+    spec_excess = (texture - diffuse_tex) * inner  # >= 0, only the lips' own highlights
 
-    # Exposure: a shade is shown as bright as the scene lets it be, damped so a dark or pale natural
-    # lip colour does not leak through an opaque lipstick.
-    exposure = float(np.clip((region.y_med / _TYPICAL_LIP_Y) ** 0.5, 0.45, 1.0))
-    albedo = shade_linear(shade)
+    # Exposure: the lips' median is shown at the shade's own lightness in a well exposed photo (a plum
+    # is as dark as plum, a nude covers dark lips), scaled by the room's light. It does not follow the
+    # lips' natural brightness, which is their colour (dark lips on a deep skin tone), not the light.
+    exposure = float(region.light.exposure)
+    albedo = shade_linear(shade) * region.light.rgb
 
     shading = np.power(illum, p.illum_gamma, dtype=np.float32) * np.power(diffuse_tex, p.texture_gamma,
                                                                            dtype=np.float32)
@@ -157,11 +169,11 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     spec = p.spec_gain * spec_excess * base
     if p.sheen > 0:
         lit = _smoothstep(region.illum_lo + 0.6 * (region.illum_hi - region.illum_lo), region.illum_hi, illum)
-        spec = spec + p.sheen * lit * exposure * _TYPICAL_LIP_Y * (0.6 + 0.4 * diffuse_tex)
+        spec = spec + p.sheen * lit * inner * exposure * _TYPICAL_LIP_Y * (0.6 + 0.4 * diffuse_tex)
     if p.sparkle > 0:
         h, w = Y.shape
         dots = sparkle_field(region.box_origin[0], region.box_origin[1], h, w)
-        glint = p.sparkle * dots * exposure * np.clip(illum, 0.3, 1.6) * 0.5
+        glint = p.sparkle * dots * inner * exposure * np.clip(illum, 0.3, 1.6) * 0.5
         made = made + glint[..., None] * (0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4))[None, None, :]
     made = made + spec[..., None] * light
     if shade.opacity < 1.0:

@@ -45,6 +45,7 @@ class TrainConfig(RunConfig):
     w_rec: float = 1.0
     w_colour: float = 1.0
     w_shading: float = 0.5
+    w_highlight: float = 1.0  # the finish's highlights (matte flat, gloss wet) as the renderer draws them
     w_adv: float = 0.02  # small: D refines texture; it must not override the requested colour
     adv_start: int = 300  # steps of pure reconstruction before the discriminator joins
     real_min_score: float = 20.0  # lipstick score above which a photo counts as "wearing lipstick"

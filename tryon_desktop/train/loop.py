@@ -174,7 +174,8 @@ def train_step(G, Dn, optG, optD, batch, cfg: TrainConfig, step: int) -> dict:
     rec = L.reconstruction(comp, target, batch["region"], w)
     col = L.colour(lin, L.to_linear(target), batch["mask"])
     sha = L.shading(comp, target, batch["region"])
-    loss = cfg.w_rec * rec + cfg.w_colour * col + cfg.w_shading * sha
+    hil = L.highlights(comp, target, batch["region"])
+    loss = cfg.w_rec * rec + cfg.w_colour * col + cfg.w_shading * sha + cfg.w_highlight * hil
     if use_adv:
         ramp = min(1.0, (step - cfg.adv_start) / 500.0)
         fake_logits = Dn(d_input(comp), batch["mask"], batch["d_colour"])
@@ -184,7 +185,7 @@ def train_step(G, Dn, optG, optD, batch, cfg: TrainConfig, step: int) -> dict:
     loss.backward()
     torch.nn.utils.clip_grad_norm_(G.parameters(), 5.0)
     optG.step()
-    logs.update(rec=rec.item(), colour=col.item(), shading=sha.item(), g=loss.item())
+    logs.update(rec=rec.item(), colour=col.item(), shading=sha.item(), highlight=hil.item(), g=loss.item())
     return logs
 
 

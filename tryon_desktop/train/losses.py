@@ -57,6 +57,17 @@ def shading(out: torch.Tensor, target: torch.Tensor, region: torch.Tensor) -> to
     return 4.0 * weighted_mean((high_pass(luma(out)) - high_pass(luma(target))).abs(), region)
 
 
+def highlights(out: torch.Tensor, target: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+    """What tells the finishes apart: luminance above its surroundings (gloss highlights, shimmer
+    sparkle; flattened on matte), at two scales, L1, x8. The shading term alone let the finishes blur
+    into one another (matte kept the lips' highlights)."""
+    def peaks(y: torch.Tensor, k: int) -> torch.Tensor:
+        return F.relu(y - F.avg_pool2d(y, k, 1, k // 2, count_include_pad=False))
+
+    yo, yt = luma(out), luma(target)
+    return 8.0 * sum(weighted_mean((peaks(yo, k) - peaks(yt, k)).abs(), region) for k in (5, 11)) / 2.0
+
+
 def d_weights(mask: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     w = F.adaptive_avg_pool2d((mask > 0.05).float(), logits.shape[2:])
     return w + 1e-4

@@ -33,8 +33,10 @@ import numpy as np
 
 from tryon_desktop.core.colour import LUMA, srgb_to_lab, srgb_to_linear
 from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
+from tryon_desktop.core.light import NEUTRAL, Light, scene_light
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
+from tryon_desktop.render.lipstick import lip_interior
 from tryon_desktop.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ def basis_features(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float,
     are near the shade's own linear colour whatever the exposure. The same function serves training
     (on canonical patches) and the app (on the lips' box in the frame).
     """
-    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE
+    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE, lip_interior
 
     core = mask > 0.5
     if core.sum() < 12:
@@ -117,8 +119,11 @@ def basis_features(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float,
     out[..., 0:3] = lin
     out[..., 3] = Y * inv
     out[..., 4] = base * inv
-    out[..., 5] = np.maximum(Y - HIGHLIGHT_KNEE * base, 0.0) * inv
-    out[..., 6] = dots * np.clip(base * inv, 0.3, 1.6)
+    # Highlights and sparkle only well inside the lips: on the feathered rim, skin brighter than the
+    # lips' illumination would read as a highlight.
+    inner = lip_interior(mask)[sel]
+    out[..., 5] = np.maximum(Y - HIGHLIGHT_KNEE * base, 0.0) * inv * inner
+    out[..., 6] = dots * np.clip(base * inv, 0.3, 1.6) * inner
     out[..., 7] = 1.0
     return out, y_med, chroma
 
@@ -200,6 +205,11 @@ def clip_to_white(lin: np.ndarray) -> np.ndarray:
     return np.where(over, scaled * (1.0 - t) + t, lin)
 
 
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
 def edge_alpha(mask: np.ndarray, knee: float = 0.25) -> np.ndarray:
     """The soft lip mask with its faint outer tail pulled in (alpha = mask * min(1, mask / knee)).
 
@@ -235,6 +245,7 @@ class PreparedLips:
     y_med: float
     chroma: np.ndarray
     key: tuple[float, float, float]  # mouth centre x, y and width: which face this is, for smoothing
+    light: Light = NEUTRAL  # the room's light on the face (core.light)
 
 
 class GanLipstick:
@@ -273,7 +284,8 @@ class GanLipstick:
         self.colour_lock = float(colour_lock)
         self._memory: list[tuple[tuple[float, float, float], Shade, np.ndarray]] = []
 
-    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray) -> PreparedLips | None:
+    def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray,
+                light: Light | None = None) -> PreparedLips | None:
         if box.empty:
             return None
         mw = mouth_width(landmarks)
@@ -300,7 +312,8 @@ class GanLipstick:
         centre = 0.5 * (a + b)
         return PreparedLips(image=network_input(patch, pmask), basis=basis, where=(ys, xs),
                             taps=_remap_maps(gx, gy), roi=roi, mask=mask, y_med=y_med,
-                            chroma=chroma, key=(float(centre[0]), float(centre[1]), mw))
+                            chroma=chroma, key=(float(centre[0]), float(centre[1]), mw),
+                            light=light if light is not None else (scene_light(frame, landmarks) or NEUTRAL))
 
     def coefficients(self, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """The raw model output for one face: (GRID_H, GRID_W, N_COEF) float32."""
@@ -336,16 +349,53 @@ class GanLipstick:
         lin = np.einsum("nck,nk->nc", coef, prepared.basis)
         if self.colour_lock > 0.0:
             lin = self._lock_colour(lin, prepared, shade)
+        lin = self._rim(lin, prepared)
         region = prepared.roi.copy()
         region[prepared.where] = encode_bgr8(clip_to_white(lin))
         return region, edge_alpha(prepared.mask)
 
-    def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
-        """Pull the made-up lips' mean chromaticity onto the shade's, keeping the generator's luminance,
-        shading, texture and highlights (one gain per colour channel, luminance-neutral).
+    @staticmethod
+    def _rim(lin: np.ndarray, prepared: PreparedLips) -> np.ndarray:
+        """Keep the lip border in the shade's hue.
 
-        The generator gets the colour close; this closes the last few ΔE so what a customer sees is the
-        shade they picked. Its strength follows the opacity (a sheer shade is meant to mix with the lips).
+        The per-pixel transform was made for lips: on the border band (the vermilion ridge, the skin
+        just past the lip line, both brighter than the lips) it can turn pixels pale blue or white, a
+        halo round cool and dark shades. There each pixel's chromaticity is limited to a mix of the
+        made-up lips' mean chromaticity and white (a highlight), its luminance kept; on the feathered
+        rim past the line, the colour fades to the lips' own under their illumination.
+        """
+        m = prepared.mask[prepared.where]
+        core = m > 0.9
+        if core.sum() < 20:
+            return lin
+        band = 1.0 - _smoothstep(0.9, 0.99, m)
+        sel = band > 0.0
+        if not sel.any():
+            return lin
+        Y = np.maximum(lin @ _LUMA, 1e-5)
+        c_mean = np.median(lin[core] / Y[core, None], axis=0)
+        c = lin[sel] / Y[sel, None]
+        white = 1.0 - c_mean
+        t = np.clip(((c - c_mean) @ white) / max(float(white @ white), 1e-6), 0.0, 1.0)
+        y = Y[sel]
+        inner = lip_interior(m[sel])
+        c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :]
+        illum = prepared.basis[sel, 4]
+        ref = float(np.median(prepared.basis[core, 4]))
+        y = inner * y + (1.0 - inner) * np.minimum(illum / max(ref, 1e-4), 1.0) * float(np.median(Y[core]))
+        fixed = c_ok * y[:, None]
+        w = band[sel, None]
+        out = lin.copy()
+        out[sel] = (1.0 - w) * lin[sel] + w * fixed
+        return out
+
+    def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
+        """Pull the made-up lips' mean colour onto the shade's as the room lights it: one gain per colour
+        channel, keeping the generator's shading, texture and highlights.
+
+        Chromaticity goes to the shade's times the light's colour; luminance to the shade's own times the
+        room's exposure (core.light), so a plum is as dark as plum and a nude covers dark lips. Both follow
+        the opacity: a sheer shade is meant to mix with the lips' own colour.
         """
         m = prepared.mask[prepared.where]
         core = m > 0.9
@@ -359,16 +409,20 @@ class GanLipstick:
             return lin
         mean = lips[keep].mean(0)
         y_mean = float(mean @ _LUMA)
-        target = srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0)
+        target = srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0) * prepared.light.rgb
         y_t = float(target @ LUMA)
         if y_mean <= 1e-5 or y_t <= 1e-5:
             return lin
         gain = (target / y_t) / np.maximum(mean / y_mean, 1e-4)
         gain = np.clip(gain, 0.25, 4.0)
-        gain = gain / float((gain * mean) @ _LUMA / y_mean)  # keep the lips' luminance
+        gain = gain / float((gain * mean) @ _LUMA / y_mean)  # chromaticity only so far
         strength = self.colour_lock * shade.opacity
-        gain = (1.0 + strength * (gain - 1.0)).astype(np.float32)
-        return lin * gain
+        gain = 1.0 + strength * (gain - 1.0)
+        # Luminance: the opacity's mix of the shade's (lit by the room) and the bare lips'.
+        y_bare = float(prepared.basis[core][keep, :3].mean(0) @ _LUMA)
+        y_goal = shade.opacity * y_t * prepared.light.exposure + (1.0 - shade.opacity) * y_bare
+        scale = float(np.clip(y_goal / y_mean, 0.1, 4.0)) ** self.colour_lock
+        return lin * (gain * scale).astype(np.float32)
 
     def reset(self) -> None:
         self._memory = []

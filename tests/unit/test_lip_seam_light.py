@@ -1,0 +1,157 @@
+"""Issue 12's mask and light fixes: the seam of closed lips is painted, the teeth guard stays at the
+mouth opening, the room's light is read from the eye whites and held through blinks, and the GAN's
+lip border keeps the shade's hue."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.core.geometry import Box
+from tryon_desktop.core.light import NEUTRAL, RIGHT_EYE, LEFT_EYE, LightTracker, scene_light
+from tryon_desktop.core.masks import (LIPS_INNER, inner_mouth_mask, lip_box, lip_mask, mouth_width,
+                                      smooth_contour, suppress_teeth)
+
+UPPER_INNER = LIPS_INNER[10:] + LIPS_INNER[:1]  # 308 .. 78 along the upper lip
+LOWER_INNER = LIPS_INNER[:11]  # 78 .. 308 along the lower lip
+
+
+@pytest.fixture(scope="module")
+def grace():
+    import matplotlib
+
+    from tryon_desktop.vision.face_tracker import FaceTracker
+
+    img = cv2.imread(str(matplotlib.get_data_path() + "/sample_data/grace_hopper.jpg"))
+    with FaceTracker(max_faces=1, video=False) as tr:
+        lm = tr.track(img)[0].landmarks.astype(np.float64)
+    return img, lm
+
+
+def _with_mouth(lm: np.ndarray, gap: float) -> np.ndarray:
+    """The same face with its inner lip contours `gap` x mouth width apart (0: closed)."""
+    lm = lm.copy()
+    mid = 0.5 * (lm[13, :2] + lm[14, :2])
+    w = mouth_width(lm)
+    for i in LIPS_INNER:
+        if i in (78, 308):
+            continue
+        up = i in UPPER_INNER
+        # keep x, put y on the seam line through the mid point, then open symmetrically
+        lm[i, 1] = mid[1] + (-0.5 if up else 0.5) * gap * w * (1 - ((lm[i, 0] - mid[0]) / (0.5 * w)) ** 2)
+    return lm
+
+
+def test_closed_lips_are_painted_along_their_seam(grace):
+    img, lm = grace
+    closed = _with_mouth(lm, 0.0)
+    box = lip_box(closed, img.shape)
+    mask = lip_mask(closed, box)
+    assert not inner_mouth_mask(closed, box).any()
+    seam = np.zeros(mask.shape, np.uint8)
+    pts = closed[list(UPPER_INNER), :2] - [box.x0, box.y0]
+    w = mouth_width(closed)
+    keep = np.abs(pts[:, 0] - pts[:, 0].mean()) < 0.3 * w  # the middle of the seam, away from the corners
+    cv2.polylines(seam, [np.round(pts[keep]).astype(np.int32)], False, 1, 1)
+    assert float(np.median(mask[seam > 0])) > 0.9
+
+
+def test_an_open_mouth_is_never_painted(grace):
+    img, lm = grace
+    opened = _with_mouth(lm, 0.2)
+    box = lip_box(opened, img.shape)
+    mask = lip_mask(opened, box)
+    mouth = inner_mouth_mask(opened, box)
+    assert mouth.sum() > 50
+    assert float(mask[mouth].max()) == 0.0
+
+
+def test_teeth_guard_stays_at_the_opening(grace):
+    img, lm = grace
+    opened = _with_mouth(lm, 0.08)
+    box = lip_box(opened, img.shape)
+    mask = lip_mask(opened, box)
+    roi = img[box.slices].copy()
+    lips = mask > 0.95
+    roi[lips] = (60, 60, 170)  # red lips
+    mouth = inner_mouth_mask(opened, box)
+    # a pale gloss highlight on the lower lip's body, as far from the opening as the lip allows
+    dist = cv2.distanceTransform((~mouth).astype(np.uint8), cv2.DIST_L2, 5)
+    below = np.zeros_like(lips)
+    below[int(opened[14, 1] - box.y0):, :] = True
+    y, x = np.unravel_index(np.argmax(np.where(lips & below, dist, 0)), dist.shape)
+    hl = np.zeros(mask.shape, np.uint8)
+    cv2.circle(hl, (int(x), int(y)), 2, 1, -1)
+    hl = hl > 0
+    roi[hl] = (235, 235, 240)
+    roi[mouth] = (235, 235, 235)  # teeth
+    grown = cv2.dilate(mouth.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    roi[grown & ~mouth] = (235, 235, 235)  # a sliver of tooth under the lip line
+    guarded = suppress_teeth(mask, roi, opened, box)
+    assert np.allclose(guarded[hl], mask[hl])  # the highlight stays painted
+    sliver = grown & ~mouth & (mask > 0.05)
+    assert sliver.any() and float(guarded[sliver].mean()) < 0.5 * float(mask[sliver].mean())
+
+
+def _eyes(frame: np.ndarray, lm: np.ndarray, bgr) -> np.ndarray:
+    out = frame.copy()
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        cv2.fillPoly(out, [np.round(lm[list(eye), :2]).astype(np.int32)], bgr)
+    return out
+
+
+def test_scene_light_reads_the_eye_whites(grace):
+    img, lm = grace
+    assert scene_light(img, lm[:468]) is None  # no iris points, no reading
+    bright = scene_light(_eyes(img, lm, (235, 235, 235)), lm)
+    dim = scene_light(_eyes(img, lm, (70, 70, 70)), lm)
+    assert bright is not None and dim is not None
+    assert bright.exposure == pytest.approx(1.0)
+    assert dim.exposure < 0.7
+    warm = scene_light(_eyes(img, lm, (160, 215, 250)), lm)  # BGR: an orange-ish cast
+    assert warm is not None and warm.colour[0] > 1.0 > warm.colour[2]
+    assert max(abs(c - 1.0) for c in warm.colour) <= 0.25
+
+
+def test_light_tracker_holds_through_a_blink(grace):
+    img, lm = grace
+    tr = LightTracker(rate=0.5)
+    key, w = lm[61, :2], mouth_width(lm)
+    dim_frame = _eyes(img, lm, (70, 70, 70))
+    first = tr.update(dim_frame, lm, key, w)
+    shut = lm.copy()
+    for eye, top in ((RIGHT_EYE, 159), (LEFT_EYE, 386)):
+        shut[list(eye), 1] = lm[top, 1]  # lids closed: no white to read
+    held = tr.update(dim_frame, shut, key, w)
+    assert held == first and held.exposure < 0.7
+    tr.reset()
+    assert tr.update(img, shut, key, w) == NEUTRAL
+
+
+def test_gan_border_keeps_the_shade_hue(grace):
+    from tryon_desktop.core.colour import bgr8_to_lab
+    from tryon_desktop.core.looks import Shade
+    from tryon_desktop.effects.lipstick import load_lipstick_backend
+
+    img, lm = grace
+    backend, notice = load_lipstick_backend("auto", providers=["CPUExecutionProvider"])
+    if backend.name != "gan":
+        pytest.skip(notice or "no generator installed")
+    box = lip_box(lm, img.shape)
+    mask = lip_mask(lm, box)
+    region, _ = backend.generate(backend.prepare(img, lm, box, mask), Shade("plum", (110, 44, 79), opacity=1.0))
+    lab = bgr8_to_lab(region)
+    hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
+    core = mask > 0.95
+    rim = (mask > 0.1) & (mask < 0.6)
+    d = np.abs((hue[rim] - np.median(hue[core]) + 180) % 360 - 180)
+    assert float(np.median(d)) < 20.0
+
+
+def test_smooth_contour_passes_through_its_points():
+    pts = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], np.float64)
+    s = smooth_contour(pts, per_segment=4)
+    assert s.shape == (16, 2)
+    np.testing.assert_allclose(s[::4], pts)
+    assert Box(0, 0, 1, 1).width == 1
