@@ -155,3 +155,17 @@ def test_smooth_contour_passes_through_its_points():
     assert s.shape == (16, 2)
     np.testing.assert_allclose(s[::4], pts)
     assert Box(0, 0, 1, 1).width == 1
+
+
+def test_a_washed_out_picture_washes_the_lipstick_out(grace):
+    from tryon_desktop.core.light import Light, skin_saturation
+
+    img, lm = grace
+    grey = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    washed = cv2.addWeighted(img, 0.2, grey, 0.8, 0)
+    assert skin_saturation(img, lm) > skin_saturation(washed, lm)
+    assert skin_saturation(grey, lm) == pytest.approx(0.45)
+    red = np.array([0.5, 0.02, 0.03], np.float32)
+    dull = Light(saturation=0.5).apply(red)
+    assert float(np.ptp(dull)) < float(np.ptp(red))
+    np.testing.assert_allclose(Light().apply(red), red)

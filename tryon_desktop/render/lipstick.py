@@ -153,7 +153,7 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     # is as dark as plum, a nude covers dark lips), scaled by the room's light. It does not follow the
     # lips' natural brightness, which is their colour (dark lips on a deep skin tone), not the light.
     exposure = float(region.light.exposure)
-    albedo = shade_linear(shade) * region.light.rgb
+    albedo = region.light.apply(shade_linear(shade))
 
     shading = np.power(illum, p.illum_gamma, dtype=np.float32) * np.power(diffuse_tex, p.texture_gamma,
                                                                            dtype=np.float32)

@@ -409,7 +409,7 @@ class GanLipstick:
             return lin
         mean = lips[keep].mean(0)
         y_mean = float(mean @ _LUMA)
-        target = srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0) * prepared.light.rgb
+        target = prepared.light.apply(srgb_to_linear(np.asarray(shade.rgb, np.float64) / 255.0)).astype(np.float64)
         y_t = float(target @ LUMA)
         if y_mean <= 1e-5 or y_t <= 1e-5:
             return lin
@@ -421,7 +421,7 @@ class GanLipstick:
         # Luminance: the opacity's mix of the shade's (lit by the room) and the bare lips'.
         y_bare = float(prepared.basis[core][keep, :3].mean(0) @ _LUMA)
         y_goal = shade.opacity * y_t * prepared.light.exposure + (1.0 - shade.opacity) * y_bare
-        scale = float(np.clip(y_goal / y_mean, 0.1, 4.0)) ** self.colour_lock
+        scale = float(np.clip(y_goal / y_mean, 0.03, 4.0)) ** self.colour_lock
         return lin * (gain * scale).astype(np.float32)
 
     def reset(self) -> None:
