@@ -126,14 +126,28 @@ def test_still_input_converges_and_flicker_is_damped(seg):
     raw_flicker = np.mean([np.abs(a - b).mean() for a, b in zip(raw[20:], raw[21:], strict=False)])
     smooth_flicker = np.mean([np.abs(a - b).mean() for a, b in zip(smooth[20:], smooth[21:], strict=False)])
     assert smooth_flicker < 0.6 * raw_flicker
-    # the same frame again and again: the output converges to the network's own value
+    # the same frame again and again: the output converges to the network's own value, except that a
+    # value within the hysteresis band of 0.5 stays on the side it came from
     seg.reset()
     frame = base.astype(np.uint8)
     target = seg.infer_zoomed(frame).copy()
     seg.segment(grey(20))  # start far away
     for k in range(30):
         out = seg.segment(frame, timestamp=k / 30.0)
-    assert np.abs(out - target).max() < 1e-3
+    band = seg.smoother.band
+    far = np.abs(target - 0.5) > band
+    assert np.abs(out - target)[far].max(initial=0.0) < 1e-3
+    assert np.abs(out - target)[~far].max(initial=0.0) <= band + 1e-3
+
+
+def test_hysteresis_holds_a_pixel_hovering_round_one_half():
+    from tryon_desktop.vision.garment_mask import TemporalSmoother
+
+    sm = TemporalSmoother(band=0.12)
+    seq = [0.7, 0.46, 0.55, 0.44, 0.52, 0.2, 0.56, 0.95]
+    sides = [bool(sm(np.full((4, 4), v, np.float32), timestamp=k / 30.0)[0, 0] > 0.5) for k, v in enumerate(seq)]
+    # hovering round 0.5 keeps "garment"; a clear drop (0.2) flips it; back up, 0.56 is not enough, 0.95 is
+    assert sides[:5] == [True] * 5 and sides[5] is False and sides[6] is False and sides[7] is True
 
 
 def test_a_sudden_change_is_followed_within_one_frame(seg):

@@ -143,16 +143,23 @@ class TemporalSmoother:
     flicker on a still body is averaged away), rising to 1 at `high` (a real change is taken at once, so a
     moving body lags by at most one frame). The change is measured as the 3x3 maximum of |new - old|:
     a pixel next to a moving edge is treated as moving too, so edges do not leave a ghost or smear.
+
+    Then hysteresis on the garment / not-garment decision: a pixel changes side only when it crosses
+    0.5 by more than `band`; until then its value is held just on its old side of 0.5. Edge pixels that
+    hover around 0.5 on a still body stop flipping; a real edge moves by far more than the band.
     """
 
-    def __init__(self, a_min: float = 0.3, low: float = 0.04, high: float = 0.25, max_gap_s: float = 0.5) -> None:
+    def __init__(self, a_min: float = 0.2, low: float = 0.08, high: float = 0.35, max_gap_s: float = 0.5,
+                 band: float = 0.12) -> None:
         self.a_min, self.low, self.high, self.max_gap_s = float(a_min), float(low), float(high), float(max_gap_s)
+        self.band = float(band)
         self._kernel = np.ones((3, 3), np.uint8)
         self.reset()
 
     def reset(self) -> None:
         self.state: np.ndarray | None = None
         self.last_t: float | None = None
+        self.side: np.ndarray | None = None  # the garment / not-garment decision of each pixel
 
     def __call__(self, prob: np.ndarray, timestamp: float | None = None) -> np.ndarray:
         stale = (self.state is None or self.state.shape != prob.shape
@@ -162,13 +169,20 @@ class TemporalSmoother:
             self.last_t = float(timestamp)
         if stale:
             self.state = prob.astype(np.float32, copy=True)
+            self.side = self.state > 0.5
             return self.state.copy()
         diff = prob - self.state
         change = cv2.dilate(np.abs(diff), self._kernel)
         ramp = np.clip((change - self.low) * (1.0 / (self.high - self.low)), 0.0, 1.0)
         alpha = self.a_min + (1.0 - self.a_min) * ramp
         self.state += alpha * diff
-        return self.state.copy()
+        out = self.state.copy()
+        if self.band > 0.0:
+            side = np.where(self.side, out > 0.5 - self.band, out > 0.5 + self.band)
+            out[side & (out <= 0.5)] = 0.501
+            out[~side & (out > 0.5)] = 0.5
+            self.side = side
+        return out
 
 
 ZOOM_MIN_GAIN = 1.4  # a second, zoomed pass when it would see the garment at least this much larger
