@@ -38,7 +38,15 @@ import cv2
 import numpy as np
 
 from tryon_desktop.core.blend import composite_in_box
-from tryon_desktop.core.colour import LUMA, ciede2000, linear_to_xyz, rgb8_to_lab, srgb_to_linear, xyz_to_lab
+from tryon_desktop.core.colour import (
+    LUMA,
+    bgr8_to_lab,
+    ciede2000,
+    linear_to_xyz,
+    rgb8_to_lab,
+    srgb_to_linear,
+    xyz_to_lab,
+)
 from tryon_desktop.core.looks import FINISHES, Shade, default_catalogue
 from tryon_desktop.core.masks import LIPS_INNER, LIPS_OUTER, dilate, lip_box, lip_mask, mouth_opening, mouth_width
 from tryon_desktop.errors import InputError, TryOnError
@@ -279,7 +287,10 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
     from tryon_desktop.engine import TryOnEngine
     from tryon_desktop.vision.face_tracker import FaceTracker
 
-    res = {name: {"flicker": [], "flicker_source": [], "frame_ms": [], "call_ms": [], "still_pairs": 0}
+    from tryon_desktop import eval_lip_quality as q
+
+    res = {name: {"flicker": [], "flicker_source": [], "frame_ms": [], "call_ms": [], "still_pairs": 0,
+                  "per_clip": {}, "teeth": [], "still_out": [], "still_in": []}
            for name in models}
     for clip in clips:
         frames = []
@@ -295,35 +306,67 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
         if len(frames) < 3:
             continue
         for name, model in models.items():
+            steps_out, steps_in, n_open, n_tracked = [], [], 0, 0
             for shade in shades:
                 with TryOnEngine(model=None, max_faces=1, video=True, tracker=FaceTracker(1, True)) as eng:
                     eng.lipstick = model()  # a fresh backend per clip and shade (no state carried over)
                     prev = None
+                    prev_q = None  # (made-up core mean Lab, input core mean Lab) of the previous frame
                     for i, fr in enumerate(frames):
                         # the clip's own timestamps: with wall-clock ones the landmark filter (and so the
                         # flicker measured) would depend on how fast each method runs and on the machine's load
                         r = eng.process(fr, shade, timestamp=i / fps)
                         res[name]["frame_ms"].append(r.timings_ms["total"])
                         if not r.faces:
-                            prev = None
+                            prev = prev_q = None
                             continue
                         f = r.faces[0]
                         res[name]["call_ms"].append(r.timings_ms["align"] + r.timings_ms["generate"])
+                        # issue 12: whole-clip flicker ratio and teeth, on the hard-polygon core
+                        reg = q.lip_regions(f.landmarks, fr.shape)
+                        still = False
                         m = lip_mask(f.landmarks, f.box) > 0.9
-                        if m.sum() < 20:
-                            prev = None
-                            continue
                         cur = (f.landmarks[list(LIPS_OUTER)], mouth_opening(f.landmarks), mouth_width(f.landmarks),
-                               _mean_lab(r.frame[f.box.slices], m), _mean_lab(fr[f.box.slices], m))
+                               _mean_lab(r.frame[f.box.slices], m) if m.sum() >= 20 else None,
+                               _mean_lab(fr[f.box.slices], m) if m.sum() >= 20 else None)
                         if prev is not None:
                             move = np.abs(cur[0] - prev[0]).mean() / max(cur[2], 1.0)
-                            if move < 0.01 and abs(cur[1] - prev[1]) < 0.01:
+                            still = move < 0.01 and abs(cur[1] - prev[1]) < 0.01
+                            if still and cur[3] is not None and prev[3] is not None:
                                 res[name]["flicker"].append(float(ciede2000(cur[3], prev[3])))
                                 res[name]["flicker_source"].append(float(ciede2000(cur[4], prev[4])))
-                        prev = cur
+                        prev = cur if cur[3] is not None else None
+                        if reg is None or reg.core.sum() < 20:
+                            prev_q = None
+                            continue
+                        n_tracked += 1
+                        win = reg.win.slices
+                        cq = (q.mean_lab(r.frame[win], reg.core), q.mean_lab(fr[win], reg.core))
+                        if prev_q is not None:
+                            so, si = float(ciede2000(cq[0], prev_q[0])), float(ciede2000(cq[1], prev_q[1]))
+                            steps_out.append(so)
+                            steps_in.append(si)
+                            if still:
+                                res[name]["still_out"].append(so)
+                                res[name]["still_in"].append(si)
+                        prev_q = cq
+                        if reg.opening > q.OPEN_MIN:
+                            n_open += 1
+                            if n_open % 3 == 1:
+                                b = fr[win]
+                                t = q.teeth_touched(b, r.frame[win], q.teeth_mask(bgr8_to_lab(b), reg.inner, reg.core))
+                                if t is not None:
+                                    res[name]["teeth"].append(t)
+            ratio = q.flicker_ratio(steps_out, steps_in)
+            if ratio is not None and len(steps_in) >= 10:
+                res[name]["per_clip"][clip.stem] = {"ratio": ratio, "pairs": len(steps_in),
+                                                    "open_share": n_open / max(n_tracked, 1),
+                                                    "out_de00_mean": float(np.mean(steps_out)),
+                                                    "in_de00_mean": float(np.mean(steps_in))}
     out = {}
     for name, d in res.items():
         fl, fs = np.array(d["flicker"]), np.array(d["flicker_source"])
+        ratios = [c["ratio"] for c in d["per_clip"].values()]
         out[name] = {
             "flicker_de00_median": float(np.median(fl)) if len(fl) else None,
             "flicker_source_de00_median": float(np.median(fs)) if len(fs) else None,
@@ -331,6 +374,11 @@ def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames:
             "still_pairs": len(fl),
             "frame_ms_median": float(np.median(d["frame_ms"])) if d["frame_ms"] else None,
             "call_ms_median": float(np.median(d["call_ms"])) if d["call_ms"] else None,
+            "per_clip": d["per_clip"],
+            "flicker_ratio_max": max(ratios) if ratios else None,
+            "flicker_ratio_median": float(np.median(ratios)) if ratios else None,
+            "flicker_ratio_still": q.flicker_ratio(d["still_out"], d["still_in"]),
+            "teeth": q._teeth_summary(d["teeth"]),
         }
     return out
 
@@ -481,7 +529,9 @@ def markdown(report: dict) -> str:
     if report.get("onnx_ms"):
         notes.append(f"- ONNX generator call alone: {report['onnx_ms']['median_ms']:.2f} ms median, "
                      f"{report['onnx_ms']['p90_ms']:.2f} ms p90 ({report['onnx_ms']['provider']}, 2 threads)")
-    return "\n".join(out + [""] + notes) + "\n"
+    from tryon_desktop.eval_lip_quality import quality_markdown
+
+    return "\n".join(out + [""] + notes) + "\n" + quality_markdown(report)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -498,6 +548,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-frames", type=int, default=120)
     e.add_argument("--real-min-score", type=float, default=12.0)
     e.add_argument("--grid", help="also write a before/after grid JPEG here (GAN, 8 faces x 6 shades)")
+    e.add_argument("--tone-faces", default=str(SHARED / "faces" / "train"),
+                   help="face photos whose held-out split adds skin tones to the issue-12 metrics ('' to skip)")
+    e.add_argument("--tone-max", type=int, default=60, help="at most this many tone faces (spread over ITA groups)")
+    e.add_argument("--finish-tone-faces", type=int, default=20,
+                   help="tone faces added to the dev faces for the finish test")
+    e.add_argument("--quick", action="store_true",
+                   help="a few minutes: 4 dev faces x 8 shades, 12 tone faces, 2 face clips x 40 frames, no realism")
     from tryon_desktop.eval_garment import add_parser
     from tryon_desktop.eval_outfit import add_parser as add_outfit_parser
 
@@ -530,9 +587,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run_quality(backends: dict, faces: list[Face], tone_faces: list[Face], shades: list[Shade], args) -> dict:
+    """Issue 12's photo metrics (eval_lip_quality): colour with lightness, skin tones, seam, bare core, halo,
+    finishes, teeth on open and rotated mouths."""
+    from tryon_desktop import eval_lip_quality as q
+    from tryon_desktop.vision.face_tracker import FaceTracker
+
+    print(f"quality: {len(faces)} dev + {len(tone_faces)} tone faces ...", file=sys.stderr)
+    with FaceTracker(max_faces=1, video=False) as tracker:
+        def track(img):
+            found = tracker.track(img)
+            return found[0].landmarks.astype(np.float64) if found else None
+
+        return q.eval_photo_quality(backends, faces, tone_faces, default_catalogue(), dev_shades=shades, track=track,
+                                    finish_tone_faces=getattr(args, "finish_tone_faces", 20),
+                                    progress=lambda m: print(m, file=sys.stderr))
+
+
 def run_lipstick(args) -> dict:
     from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST, ReferenceLipstick
 
+    t_run = time.perf_counter()
     backends = {"reference": ReferenceLipstick()}
     models = {"reference": ReferenceLipstick}
     manifest = DEFAULT_LIPSTICK_MANIFEST if args.model == "auto" else Path(args.model)
@@ -564,6 +639,29 @@ def run_lipstick(args) -> dict:
         faces += fs
     if not faces:
         raise InputError(f"no usable faces in {', '.join(face_dirs)}")
+    faces.sort(key=lambda f: f.name)
+    quick = getattr(args, "quick", False)
+    if quick:
+        faces = faces[:4]
+        args.shades = min(args.shades, 8)
+        args.max_frames = min(args.max_frames, 40)
+        args.real = ""
+        args.tone_max = min(getattr(args, "tone_max", 60), 12)
+        args.finish_tone_faces = min(getattr(args, "finish_tone_faces", 20), 4)
+    held_out: dict[str, list[Face]] = {}
+
+    def holdout_faces(folder: str) -> list[Face]:
+        """The held-out split of a training folder, tracked once (the realism and tone tests share it)."""
+        from tryon_desktop.train.data import is_holdout
+
+        root = Path(folder)
+        key = str(root.resolve())
+        if key not in held_out:
+            paths = [p for p in images_in(root) if is_holdout(f"{root.name}/{p.relative_to(root)}")]
+            print(f"held-out photos in {root}: {len(paths)} ...", file=sys.stderr)
+            held_out[key] = track_faces(paths, root)[0]
+        return held_out[key]
+
     shades = list(default_catalogue())[: max(1, args.shades)]
     report = {"backends": list(backends), "face_dirs": face_dirs, "n_faces": len(faces), "n_shades": len(shades),
               "model": str(manifest) if "gan" in backends else None}
@@ -582,9 +680,24 @@ def run_lipstick(args) -> dict:
         onnx_ms = {"median_ms": float(np.median(ts[20:])), "p90_ms": float(np.percentile(ts[20:], 90)),
                    "provider": g.provider}
         report["onnx_ms"] = onnx_ms
+    tone_dir = getattr(args, "tone_faces", "")
+    tone_faces = []
+    if tone_dir and Path(tone_dir).is_dir():
+        from tryon_desktop import eval_lip_quality as q
+
+        tone_faces = q.select_tone_faces(holdout_faces(tone_dir), args.tone_max)
+    elif tone_dir:
+        log.warning("tone faces folder not found: %s (skin-tone rows from the dev faces only)", tone_dir)
+    t_q = time.perf_counter()
+    report["quality"] = run_quality(backends, faces, tone_faces, shades, args)
+    report["quality"]["seconds"] = time.perf_counter() - t_q
+    report["catalogue_shades"] = [s.name for s in shades]
+    report["tone_dir"] = tone_dir or None
     if args.videos:
         vdir = Path(args.videos)
         clips = sorted(p for p in vdir.glob("*") if p.suffix.lower() in VIDEO_EXTS) if vdir.is_dir() else []
+        if quick:
+            clips = [c for c in clips if c.stem in ("liveportrait_d0", "animateanyone_talkinghead1")] or clips[:2]
         clip_shades = [s for s in grid_shades() if s.finish.value in ("satin", "gloss")][:2] or shades[:1]
         print(f"clips: {len(clips)} ...", file=sys.stderr)
         report["clips"] = eval_clips(models, clips, clip_shades, args.max_frames)
@@ -592,13 +705,12 @@ def run_lipstick(args) -> dict:
         report["max_frames"] = args.max_frames
         report["clip_shades"] = [f"{s.name} ({s.finish.value})" for s in clip_shades]
     if args.real:
-        from tryon_desktop.train.data import is_holdout, lipstick_score
+        from tryon_desktop.train.data import lipstick_score
 
         root = Path(args.real)
         if root.is_dir():
-            paths = [p for p in images_in(root) if is_holdout(f"{root.name}/{p.relative_to(root)}")]
-            print(f"realism: {len(paths)} held-out photos ...", file=sys.stderr)
-            hf, _ = track_faces(paths, root)
+            hf = holdout_faces(args.real)
+            print(f"realism: {len(hf)} held-out faces ...", file=sys.stderr)
             from tryon_desktop.train.data import big_patch_alignment  # noqa: F401
 
             scores = []
@@ -621,6 +733,7 @@ def run_lipstick(args) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report["command"] = "tryon-eval " + " ".join(sys.argv[1:]) if sys.argv and "tryon" in sys.argv[0] else None
+    report["seconds"] = time.perf_counter() - t_run
     atomic_write_text(out / "eval_lipstick.json", json.dumps(report, indent=2))
     atomic_write_text(out / "eval_lipstick.md", markdown(report))
     if args.grid:

@@ -37,7 +37,7 @@ from tryon_desktop.vision.face_tracker import _native_stderr_muted, _quiet_nativ
 
 log = logging.getLogger(__name__)
 
-TEACHER_VERSION = "3"
+TEACHER_VERSION = "4"
 
 # pose landmark ids
 NOSE, L_EYE, R_EYE, L_EAR, R_EAR, MOUTH_L, MOUTH_R = 0, 2, 5, 7, 8, 9, 10
@@ -431,7 +431,12 @@ class GarmentTeacher:
             fw = float(np.linalg.norm(face[234] - face[454]))
             # expanded oval (ears included), and the head (hair) region above and around it
             big = (oval - fc) * np.array([1.18, 1.12], np.float32) + fc
+            # (the ears need the width; the jaw below the mouth does not, and a raised collar touches it)
+            low_jaw = oval[:, 1] > float(face[14, 1])
+            big[low_jaw, 0] = (oval[low_jaw, 0] - fc[0]) * 1.14 + fc[0]
             cv2.fillPoly(face_mask, [np.round(big).astype(np.int32)], 1)
+            # the underside of the jaw (the chin's shadow) is face, not collar: the oval moved down a little
+            cv2.fillPoly(face_mask, [np.round(big + np.array([0, 0.07 * fw], np.float32)).astype(np.int32)], 1)
             hd = (oval - fc) * np.array([1.55, 1.6], np.float32) + fc - np.array([0, 0.18 * fw], np.float32)
             cv2.fillPoly(head_mask, [np.round(hd).astype(np.int32)], 1)
             chin_y = float(face[CHIN, 1])
@@ -507,6 +512,17 @@ class GarmentTeacher:
         neck_poly = np.array([ls - across * 0.1 * sw, rs + across * 0.1 * sw,
                               [mid_sh[0] - 0.25 * sw, chin_y], [mid_sh[0] + 0.25 * sw, chin_y]], np.float32)
         cv2.fillConvexPoly(prior, np.round(neck_poly).astype(np.int32), 1)
+        # above the shoulder joints: the top of the shoulders and a jacket's collar stand up beside the neck
+        # (as high as the chin in a close framing); skin, hair and background come out by colour below
+        sh_top = np.zeros((h, w), np.uint8)
+        if face_ok and from_face is None:
+            # (a close framing puts the collar beside the jaw: up to 0.4 shoulder widths above the joints;
+            # the face and the hair around the head stay sure background)
+            top_y = min(chin_y, float(mid_sh[1]) - 0.4 * sw)
+            st_poly = np.array([ls + across * 0.3 * sw - down * 0.12 * sw, rs - across * 0.3 * sw - down * 0.12 * sw,
+                                [rs[0] - 0.3 * sw, top_y], [ls[0] + 0.3 * sw, top_y]], np.float32)
+            cv2.fillConvexPoly(sh_top, np.round(st_poly).astype(np.int32), 1)
+            prior |= sh_top
         # arms: thick capsules shoulder -> elbow -> wrist
         arm_r = 0.25 * sw
         arm_mask = np.zeros((h, w), np.uint8)
@@ -548,7 +564,9 @@ class GarmentTeacher:
             # garment (shoulders and arms run off the frame); skin, hair and the face come out below
             fh_ = float(np.linalg.norm(face[FOREHEAD_TOP] - face[CHIN]))
             cx_ = float(face[FACE_OVAL, 0].mean())
+            # (beside the face a jacket's shoulders rise as high as the mouth in a close framing)
             prior[((yy > chin_y - 0.1 * fh_) & (np.abs(xx - cx_) < 2.8 * fw))] = 1
+            prior[((yy > float(face[14, 1])) & (np.abs(xx - cx_) > 0.5 * fw) & (np.abs(xx - cx_) < 2.8 * fw))] = 1
         # upper arms just below the shoulder are sleeve-or-skin: probe them for the garment model too
         prior &= ~face_mask.astype(bool)
 
@@ -589,6 +607,11 @@ class GarmentTeacher:
             ok_labs = [int(i) for i in hl_labs
                        if cnt_mid[i] < 0.02 * max(cnt_below[i], 1) and cnt_far[i] < 0.1 * max(cnt_below[i], 1)
                        and cnt_side[i] > 0.01 * ffw * fhf]
+            if from_face is not None:
+                # chest-cut framing: little of long hair shows below the chin, most of it lies around the head;
+                # a dark jacket rising to the jaw that merely touches the head region is mostly below the chin
+                cnt_head = np.bincount(hair_cc[head_hair], minlength=n_lab)
+                ok_labs = [i for i in ok_labs if cnt_head[i] >= 0.35 * cnt_below[i]]
             hair_conn = np.isin(hair_cc, ok_labs) & (hl > 0)
             dbg["hair_conn"] = hair_conn.astype(np.float32)
 
@@ -636,8 +659,14 @@ class GarmentTeacher:
                     # (and a beard lies mostly at the face's level: a frame cut just under the chin shows
                     # little of a garment's depth or width, but the garment is then all below the jaw)
                     low = np.bincount(hair_cc[(yy > chin_y + 0.1 * fh_) & (hair_cc > 0)], minlength=n_lab)
+                    # (and a beard grows on the face: a good part of it lies inside the face's own outline below
+                    # the nose, where a dark jacket rising beside the jaw never reaches)
+                    on_face = np.zeros((h, w), np.uint8)
+                    cv2.fillPoly(on_face, [np.round(face[FACE_OVAL]).astype(np.int32)], 1)
+                    on_face = (on_face > 0) & (yy > float(face[1, 1]))
+                    inface = np.bincount(hair_cc[on_face & (hair_cc > 0)], minlength=n_lab)
                     b_labs = [int(i) for i in b_labs if deep[i] < 0.15 * tot[i] and wide[i] < 0.15 * tot[i]
-                              and low[i] < 0.5 * tot[i]]
+                              and low[i] < 0.5 * tot[i] and inface[i] > 0.15 * tot[i]]
                 beard = cand & np.isin(hair_cc, b_labs)
             else:
                 beard = np.zeros_like(cand)
@@ -646,6 +675,21 @@ class GarmentTeacher:
             ev = (cand & ~hairy & ~beard) | (hairy & centre & ~beard)
             chest_hair = (hairy & ~centre) | beard
             ev = cv2.morphologyEx(ev.astype(np.uint8), cv2.MORPH_OPEN, _disk(max(1.0, 0.015 * fw))) > 0
+            # a choker or necklace: a band lying on the neck's skin, skin right below most of it (a garment
+            # under the chin runs on down to the frame's edge; its neckline has skin above, not below)
+            n_ev, ev_cc = cv2.connectedComponents(ev.astype(np.uint8), connectivity=8)
+            if n_ev > 1:
+                dsh = max(2, int(round(0.15 * fh_)))
+                skin_below = np.zeros((h, w), bool)
+                skin_below[:h - dsh] = (skin_weak & pm)[dsh:]
+                tot_ev = np.bincount(ev_cc.ravel(), minlength=n_ev)
+                on_skin = np.bincount(ev_cc[skin_below], minlength=n_ev)
+                band_labs = [i for i in range(1, n_ev) if on_skin[i] > 0.5 * tot_ev[i]]
+                if band_labs:
+                    jewel = np.isin(ev_cc, band_labs)
+                    dbg["jewellery_px"] = int(jewel.sum())
+                    ev &= ~jewel
+                    chest_hair = chest_hair | jewel
             ev_n = int(ev.sum())
             dbg["chest_ev"] = [ev_n / max(fw * fh_, 1.0), ev_n / max(core_n, 1)]
             if ev_n < max(30, 0.03 * fw * fh_) or ev_n < 0.1 * core_n:
@@ -658,18 +702,64 @@ class GarmentTeacher:
         dress = False
         leg_model = None
         if hips_ok:
+            # hip joints at the frame's bottom edge (the thighs out of view): the top's hem hangs below the
+            # joints there, and "the legs" in view would be the top itself: no leg test, no cut at the hips
+            th_len = 0.5 * (float(np.linalg.norm(lm[L_KNEE, :2] - lh)) + float(np.linalg.norm(lm[R_KNEE, :2] - rh)))
+            thigh_in = float(h - 1 - max(lh[1], rh[1])) / max(th_len, 1.0)
+            dbg["thigh_in"] = thigh_in
+            if thigh_in < 0.4:
+                hips_ok = False
+        if hips_ok:
             for hip_i, knee_i in ((L_HIP, L_KNEE), (R_HIP, R_KNEE)):
                 a, b = lm[hip_i, :2], lm[knee_i, :2]
                 a2 = a + (b - a) * 0.12
                 cv2.line(legs, tuple(np.round(a2).astype(int)), tuple(np.round(b).astype(int)), 1,
                          max(1, int(0.16 * sw)))
-            legs_b = (legs > 0) & pm
+            # the band just under the hip line, between the hips: a skirt, shorts, trousers or a dress's
+            # skirt; bare legs below a short hem are skin, not "the trousers", so skin never counts here
+            # (a dress over bare legs would otherwise look unlike its top and lose its skirt)
+            band = np.zeros((h, w), np.uint8)
+            bpoly = np.array([mid_hip + hip_across * 0.45 * hip_w + down * 0.06 * torso_len,
+                              mid_hip - hip_across * 0.45 * hip_w + down * 0.06 * torso_len,
+                              mid_hip - hip_across * 0.45 * hip_w + down * 0.3 * torso_len,
+                              mid_hip + hip_across * 0.45 * hip_w + down * 0.3 * torso_len], np.float32)
+            cv2.fillConvexPoly(band, np.round(bpoly).astype(np.int32), 1)
+            legs_b = ((legs > 0) | (band > 0)) & pm & ~skin_weak
+            band_b = (band > 0) & pm & ~skin_weak
             if legs_b.sum() > 30:
                 gmean = np.median(garment_px.astype(np.float32), axis=0)
                 lmean = np.median(lab[legs_b].astype(np.float32), axis=0)
-                dE = float(np.linalg.norm(gmean - lmean))
+                # (lightness counts half: the skirt of a dress is lit differently from its bodice)
+                lw = np.array([0.5, 1.0, 1.0], np.float32)
+                dE = float(np.linalg.norm((gmean - lmean) * lw))
                 dbg["leg_dE"] = dE
-                dress = dE < 12
+                # (and the skirt's colour must lie within the top's own spread of chroma: a cream top over a
+                # white skirt is close in lightness and hue, yet its chroma sits apart from the skirt's)
+                g_tight = _ColourModel(garment_px, min_std_ab=2.0)
+                leg_gd = float(g_tight.dist(lmean[None, None, :])[0, 0])
+                dbg["leg_gd"] = leg_gd
+                dress = dE < 12 and leg_gd < 2.0
+                if not dress and band_b.sum() > 30:
+                    # the skirt right under the waist decides (a dress's hem over the knees, boots or a bag
+                    # held at the thigh change the colour further down)
+                    bmean = np.median(lab[band_b].astype(np.float32), axis=0)
+                    dEb = float(np.linalg.norm((gmean - bmean) * lw))
+                    band_gd = float(g_tight.dist(bmean[None, None, :])[0, 0])
+                    dbg["band_dE"], dbg["band_gd"] = dEb, band_gd
+                    dress = dEb < 12 and band_gd < 2.0
+                if dress:
+                    # a dress runs on unbroken over the waist; bare skin between the top and the bottom (a crop
+                    # top over trousers of the same print) makes them two garments
+                    waist = np.zeros((h, w), np.uint8)
+                    wpoly = np.array([mid_hip + hip_across * 0.4 * hip_w - down * 0.3 * torso_len,
+                                      mid_hip - hip_across * 0.4 * hip_w - down * 0.3 * torso_len,
+                                      mid_hip - hip_across * 0.4 * hip_w + down * 0.06 * torso_len,
+                                      mid_hip + hip_across * 0.4 * hip_w + down * 0.06 * torso_len], np.float32)
+                    cv2.fillConvexPoly(waist, np.round(wpoly).astype(np.int32), 1)
+                    waist_b = (waist > 0) & pm & ~(hand_mask > 0)
+                    waist_skin = float((waist_b & skin_strong).sum()) / max(float(waist_b.sum()), 1.0)
+                    dbg["waist_skin"] = waist_skin
+                    dress = waist_skin < 0.04
                 if not dress:
                     leg_model = _ColourModel(lab[legs_b], min_std_ab=3.0, min_std_l=10.0)
             if dress:
@@ -693,7 +783,8 @@ class GarmentTeacher:
                 if strip_b.sum() > 50:
                     gmean = np.median(garment_px.astype(np.float32), axis=0)
                     smean = np.median(lab[strip_b].astype(np.float32), axis=0)
-                    dE = float(np.linalg.norm(gmean - smean))
+                    # (lightness counts half: a light top's hem in shade is not a pair of trousers)
+                    dE = float(np.linalg.norm((gmean - smean) * np.array([0.5, 1.0, 1.0], np.float32)))
                     dbg["strip_dE"] = dE
                     if dE > 25:
                         legs = strip_b.astype(np.uint8)
@@ -704,6 +795,11 @@ class GarmentTeacher:
         hair_seed = (head_mask > 0) & (person > 0.5) & ~(face_mask > 0)
         # the head region never reaches below the chin by much
         hair_seed &= (yy < chin_y)
+        if hair_conn is not None:
+            # beside the jaw the head region meets a raised collar: there only hair joined to the head's is hair
+            hair_seed &= (yy < float(face[14, 1])) | hair_conn
+        elif hair_d is not None:
+            hair_seed &= (yy < float(face[14, 1])) | (hair_d < 3.0)
 
         # ---- grabCut seeds
         gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
@@ -725,6 +821,10 @@ class GarmentTeacher:
             dbg["hair_like"] = float((hair_like & near_head & allowed).sum()) / max(float(allowed.sum()), 1.0)
         if chest_hair is not None:
             gc[chest_hair & ~(gc == cv2.GC_FGD)] = cv2.GC_BGD
+        if hair_conn is not None and from_face is None:
+            # long hair hanging over the shoulders: hair-coloured and joined to the hair on the head
+            above_sh = ((xx - mid_sh[0]) * down[0] + (yy - mid_sh[1]) * down[1]) < 0.5 * sw
+            gc[hair_conn & above_sh & (gc != cv2.GC_FGD)] = cv2.GC_BGD
         if strip_used:
             gc[(legs > 0)] = cv2.GC_BGD
         if hips_ok and not dress:
@@ -741,6 +841,10 @@ class GarmentTeacher:
             hairy = sure_fg & (hair_d < 2.5)
             if hairy.sum() < 0.6 * sure_fg.sum():  # else the garment itself is hair-coloured
                 sure_fg &= ~hairy
+            if hair_conn is not None:
+                # long hair over the chest, joined to the hair on the head, is never sure garment (even when
+                # it covers most of the chest: then what is left of the garment decides, or nothing is marked)
+                sure_fg &= ~hair_conn
         dbg["n_core"] = [int(core_b.sum()), int((core_b & ~skin_weak).sum()),
                          int((core_b & ~skin_weak & (pmain > 0.7)).sum()), int(sure_fg.sum())]
         sure_fg = cv2.erode(sure_fg.astype(np.uint8), _disk(0.02 * sw)) > 0
@@ -809,7 +913,12 @@ class GarmentTeacher:
         soft = np.clip(soft, 0, 1)
         soft *= np.clip(pmain * 1.6, 0, 1)
         keep = np.ones((h, w), np.float32)
+        # (a margin round the face: the soft border and the upsampling to the frame must not spill onto the jaw)
         keep[face_mask > 0] = 0
+        if face_ok:
+            # (round the jaw and chin, where a collar meets the face)
+            jaw_margin = (cv2.dilate(face_mask, _disk(max(2.0, 0.015 * fw))) > 0) & (yy > float(face[14, 1]))
+            keep[jaw_margin] = 0
         keep[cv2.dilate(hard, _disk(2)) == 0] = 0
         soft *= keep
         soft[soft < 0.02] = 0

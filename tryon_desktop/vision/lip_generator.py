@@ -283,6 +283,7 @@ class GanLipstick:
         self.temporal = float(temporal)
         self.colour_lock = float(colour_lock)
         self._memory: list[tuple[tuple[float, float, float], Shade, np.ndarray]] = []
+        self._gain_memory: list[tuple[tuple[float, float, float], Shade, np.ndarray]] = []
 
     def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray,
                 light: Light | None = None) -> PreparedLips | None:
@@ -321,12 +322,14 @@ class GanLipstick:
         out = self.session.run(["coef"], {"image": prepared.image, "cond": cond})[0]
         return np.ascontiguousarray(out[0].transpose(1, 2, 0))
 
-    def _smooth(self, prepared: PreparedLips, shade: Shade, grid: np.ndarray) -> np.ndarray:
+    def _smooth(self, prepared: PreparedLips, shade: Shade, grid: np.ndarray, memory: str = "_memory") -> np.ndarray:
+        """Blend `grid` with this face's previous value kept in the list attribute `memory` (same shade,
+        the face barely moved), and remember the result."""
         if self.temporal <= 0.0:
             return grid
         x, y, w = prepared.key
         best = None
-        for key, prev_shade, prev in self._memory:
+        for key, prev_shade, prev in getattr(self, memory):
             if prev_shade == shade and prev.shape == grid.shape:
                 d = np.hypot(key[0] - x, key[1] - y)
                 # Same face only if it barely moved and kept its size.
@@ -334,8 +337,8 @@ class GanLipstick:
                     best = (d, prev)
         if best is not None:
             grid = self.temporal * best[1] + (1.0 - self.temporal) * grid
-        self._memory = [m for m in self._memory if np.hypot(m[0][0] - x, m[0][1] - y) > 0.5 * w][-3:]
-        self._memory.append((prepared.key, shade, grid))
+        kept = [m for m in getattr(self, memory) if np.hypot(m[0][0] - x, m[0][1] - y) > 0.5 * w][-3:]
+        setattr(self, memory, kept + [(prepared.key, shade, grid)])
         return grid
 
     def generate(self, prepared: PreparedLips | None, shade: Shade) -> tuple[np.ndarray, np.ndarray] | None:
@@ -422,7 +425,11 @@ class GanLipstick:
         y_bare = float(prepared.basis[core][keep, :3].mean(0) @ _LUMA)
         y_goal = shade.opacity * y_t * prepared.light.exposure + (1.0 - shade.opacity) * y_bare
         scale = float(np.clip(y_goal / y_mean, 0.03, 4.0)) ** self.colour_lock
-        return lin * (gain * scale).astype(np.float32)
+        # The lips' mean shifts as a mouth talks (more or less inner lip, teeth shadow): the gains are
+        # smoothed over frames like the coefficient grid, so the colour does not pump with speech.
+        g = self._smooth(prepared, shade, (gain * scale).astype(np.float32), "_gain_memory")
+        return lin * g
 
     def reset(self) -> None:
         self._memory = []
+        self._gain_memory = []
