@@ -385,7 +385,11 @@ class GanLipstick:
         c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :]
         illum = prepared.basis[sel, 4]
         ref = float(np.median(prepared.basis[core, 4]))
-        y = inner * y + (1.0 - inner) * np.minimum(illum / max(ref, 1e-4), 1.0) * float(np.median(Y[core]))
+        lit = illum / max(ref, 1e-4) * float(np.median(Y[core]))  # the lips' own brightness, here
+        # no brighter than the lips would be here (a pale outline is the halo too), and on the rim
+        # past the line no brighter than the lips' median
+        y = np.minimum(y, 1.25 * lit)
+        y = inner * y + (1.0 - inner) * np.minimum(lit, float(np.median(Y[core])))
         fixed = c_ok * y[:, None]
         w = band[sel, None]
         out = lin.copy()
