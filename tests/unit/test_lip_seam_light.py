@@ -89,7 +89,7 @@ def test_teeth_guard_stays_at_the_opening(grace):
     grown = cv2.dilate(mouth.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     roi[grown & ~mouth] = (235, 235, 235)  # a sliver of tooth under the lip line
     guarded = suppress_teeth(mask, roi, opened, box)
-    assert np.allclose(guarded[hl], mask[hl])  # the highlight stays painted
+    assert np.allclose(guarded[hl], mask[hl], atol=0.02)  # the highlight stays painted
     sliver = grown & ~mouth & (mask > 0.05)
     assert sliver.any() and float(guarded[sliver].mean()) < 0.5 * float(mask[sliver].mean())
 

@@ -21,6 +21,7 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
 INNER_UPPER, INNER_LOWER = 13, 14
 
+FEATHER_SHIFT = 0.0  # the lip line is grown by this many feather sigmas before the blur
 _SUB = 4  # fixed-point bits for sub-pixel polygon filling
 _SCALE = 1 << _SUB
 
@@ -64,24 +65,26 @@ def smooth_contour(pts: np.ndarray, per_segment: int = 4, tension: float = 0.35)
 
 
 def seam_width(landmarks: np.ndarray) -> float:
-    """How far the mouth opening is pulled in from the mesh's inner lip contour, in pixels.
+    """Half the narrowest mouth opening that is cut out of the lip mask, in pixels.
 
-    Closed lips meet along a crease, not a gap: an inner contour thinner than twice this vanishes, so
-    the crease is painted (its own shading keeps it dark, as with real lipstick). On an open mouth the
-    lip colour reaches this far towards the teeth, where the teeth guard takes over.
+    Closed lips meet along a crease, not a gap: the parts of the inner contour thinner than twice this
+    vanish, so the crease is painted (its own shading keeps it dark, as with real lipstick), while an
+    open mouth is cut out whole.
     """
     return max(1.0, 0.018 * mouth_width(landmarks))
 
 
 def _opening(landmarks: np.ndarray, box: Box) -> np.ndarray:
-    """uint8 (0..255, anti-aliased) mask of the mouth opening: the splined inner contour, pulled in by the
-    seam width."""
+    """uint8 (0..255, anti-aliased) mask of the mouth opening: the splined inner contour without the parts
+    narrower than twice the seam width."""
     offset = np.array([box.x0, box.y0], dtype=np.float64)
     mouth = np.zeros((box.height, box.width), np.uint8)
     _fill(mouth, smooth_contour(landmarks[list(LIPS_INNER), :2] - offset), 255)
     r = seam_width(landmarks)
     k = 2 * int(np.ceil(r)) + 1
-    return cv2.erode(mouth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    # A morphological opening: slivers thinner than twice the seam width (closed lips) vanish, while an
+    # open mouth keeps its full extent, so no tooth is painted.
+    return cv2.morphologyEx(mouth, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
 
 
 def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndarray:
@@ -99,7 +102,7 @@ def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndar
     # on the line itself), so the lips are covered nearly out to their border and little rim of their
     # own colour shows round a light shade, while the skin beyond stays as it was.
     centre = outer.mean(0)
-    grow = 0.4 * sigma
+    grow = FEATHER_SHIFT * sigma
     rad = np.linalg.norm(outer - centre, axis=1, keepdims=True)
     _fill(hard, centre + (outer - centre) * (1.0 + grow / np.maximum(rad, 1e-6)), 255)
     mouth = _opening(landmarks, box)

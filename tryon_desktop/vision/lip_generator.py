@@ -49,6 +49,7 @@ BASIS = ("lin_r", "lin_g", "lin_b", "Y/Ymed", "illum/Ymed", "highlight/Ymed", "s
 N_BASIS = len(BASIS)
 N_COEF = 3 * N_BASIS
 HIGHLIGHT_KNEE = 1.06
+CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
                "finish_matte", "finish_satin", "finish_gloss", "finish_shimmer", "opacity",
                "log_lip_Y", "lip_chroma_r", "lip_chroma_g", "lip_chroma_b")
@@ -352,49 +353,51 @@ class GanLipstick:
         lin = np.einsum("nck,nk->nc", coef, prepared.basis)
         if self.colour_lock > 0.0:
             lin = self._lock_colour(lin, prepared, shade)
-        lin = self._rim(lin, prepared)
+        lin = self._tidy(lin, prepared)
         region = prepared.roi.copy()
         region[prepared.where] = encode_bgr8(clip_to_white(lin))
         return region, edge_alpha(prepared.mask)
 
     @staticmethod
-    def _rim(lin: np.ndarray, prepared: PreparedLips) -> np.ndarray:
-        """Keep the lip border in the shade's hue.
+    def _tidy(lin: np.ndarray, prepared: PreparedLips) -> np.ndarray:
+        """Keep every made-up pixel in the shade's hue.
 
-        The per-pixel transform was made for lips: on the border band (the vermilion ridge, the skin
-        just past the lip line, both brighter than the lips) it can turn pixels pale blue or white, a
-        halo round cool and dark shades. There each pixel's chromaticity is limited to a mix of the
-        made-up lips' mean chromaticity and white (a highlight), its luminance kept; on the feathered
-        rim past the line, the colour fades to the lips' own under their illumination.
+        The per-pixel transform was made for lips, and for shades far from any lip colour (near-black,
+        blue) or pixels unlike lips it can stray: red and green speckle on a black shade, a pale blue or
+        white outline on the border band (the vermilion ridge and the skin just past the lip line,
+        brighter than the lips). A pixel's chromaticity is split into the made-up lips' mean, a part
+        towards white (a highlight, kept) and the rest, which is limited to CHROMA_TOLERANCE: natural
+        variation stays, speckle goes. On the border band the rest goes entirely, the luminance is
+        held to the lips' own there, and past the lip line the colour fades to the lips' mean colour
+        under their illumination.
         """
         m = prepared.mask[prepared.where]
         core = m > 0.9
         if core.sum() < 20:
             return lin
-        band = 1.0 - _smoothstep(0.9, 0.99, m)
-        sel = band > 0.0
-        if not sel.any():
-            return lin
         Y = np.maximum(lin @ _LUMA, 1e-5)
-        c_mean = np.median(lin[core] / Y[core, None], axis=0)
-        c = lin[sel] / Y[sel, None]
+        c = lin / Y[:, None]
+        c_mean = np.median(c[core], axis=0)
         white = 1.0 - c_mean
         t = np.clip(((c - c_mean) @ white) / max(float(white @ white), 1e-6), 0.0, 1.0)
-        y = Y[sel]
-        inner = lip_interior(m[sel])
-        c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :]
-        illum = prepared.basis[sel, 4]
-        ref = float(np.median(prepared.basis[core, 4]))
-        lit = illum / max(ref, 1e-4) * float(np.median(Y[core]))  # the lips' own brightness, here
-        # no brighter than the lips would be here (a pale outline is the halo too), and on the rim
-        # past the line no brighter than the lips' median
-        y = np.minimum(y, 1.25 * lit)
-        y = inner * y + (1.0 - inner) * np.minimum(lit, float(np.median(Y[core])))
-        fixed = c_ok * y[:, None]
-        w = band[sel, None]
-        out = lin.copy()
-        out[sel] = (1.0 - w) * lin[sel] + w * fixed
-        return out
+        rest = c - c_mean - t[:, None] * white[None, :]
+        size = np.linalg.norm(rest, axis=1)
+        band = 1.0 - _smoothstep(0.6, 0.8, m)
+        keep = np.minimum(1.0, CHROMA_TOLERANCE / np.maximum(size, 1e-6)) * (1.0 - band)
+        inner = lip_interior(m)
+        c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :] + keep[:, None] * rest
+        y = Y
+        sel = band > 0.0
+        if sel.any():
+            illum = prepared.basis[sel, 4]
+            ref = float(np.median(prepared.basis[core, 4]))
+            y_med = float(np.median(Y[core]))
+            lit = illum / max(ref, 1e-4) * y_med  # the lips' own brightness, here
+            yb = np.minimum(Y[sel], 1.25 * lit)  # a pale outline is the halo too
+            yb = inner[sel] * yb + (1.0 - inner[sel]) * np.minimum(lit, y_med)
+            y = Y.copy()
+            y[sel] = (1.0 - band[sel]) * Y[sel] + band[sel] * yb
+        return (c_ok * y[:, None]).astype(np.float32)
 
     def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """Pull the made-up lips' mean colour onto the shade's as the room lights it: one gain per colour
