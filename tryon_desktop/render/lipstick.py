@@ -44,10 +44,10 @@ class FinishParams:
 
 
 FINISH_PARAMS: dict[Finish, FinishParams] = {
-    Finish.MATTE: FinishParams(0.70, 0.65, 1.06, 0.08, 0.00, 0.0),
-    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.55, 0.03, 0.0),
-    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.20, 0.16, 0.0),
-    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.80, 0.05, 0.55),
+    Finish.MATTE: FinishParams(0.65, 0.55, 1.04, 0.00, 0.00, 0.0),
+    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.50, 0.05, 0.0),
+    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.60, 0.22, 0.0),
+    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.70, 0.05, 0.90),
 }
 
 _SPARKLE_TILE = 256
