@@ -19,6 +19,15 @@ student network from what mediapipe 0.10.21 ships plus classical vision:
    face, hair, skin, legs when their colour differs) so the cut follows the real garment edge, then a
    guided filter for soft, edge-aware borders.
 
+What "the garment" is (the reference masks' convention, eval_refs/garment/README.md): every upper-body garment
+layer on torso and arms (an open jacket and the shirt under it both count), and a whole dress; not skirts,
+shorts or trousers (cut at the hips when pose sees them), not jewellery (a choker is a band with neck skin
+below it), not hair lying over it, never the face (a small margin is kept round the jaw). Version 4 also:
+tells a dress from a top over a skirt or trousers by the same fabric (a*b* hue and chroma, lightness allowed to
+differ) just below the hips and no bare waist between them; treats hips at the frame's bottom edge as out of
+view (the top's hem hangs below the joints there); lets the collar and shoulders rise beside the jaw; never
+takes hair joined to the head's hair as sure garment.
+
 Bad input gives an all-zero mask and a reason rather than a wrong mask. numpy + cv2 + mediapipe only.
 Input and output are full-frame: ``mask`` and ``person`` are float32 HxW in [0, 1].
 """
@@ -422,6 +431,7 @@ class GarmentTeacher:
         # ---- face
         face = from_face if from_face is not None else self._face(rgb, lm, sw)
         face_mask = np.zeros((h, w), np.uint8)
+        face_core = face_mask
         head_mask = np.zeros((h, w), np.uint8)
         skin_model = None
         face_ok = face is not None
@@ -435,6 +445,7 @@ class GarmentTeacher:
             low_jaw = oval[:, 1] > float(face[14, 1])
             big[low_jaw, 0] = (oval[low_jaw, 0] - fc[0]) * 1.14 + fc[0]
             cv2.fillPoly(face_mask, [np.round(big).astype(np.int32)], 1)
+            face_core = face_mask.copy()  # (without the margin below: the chest evidence is judged as before)
             # the underside of the jaw (the chin's shadow) is face, not collar: the oval moved down a little
             cv2.fillPoly(face_mask, [np.round(big + np.array([0, 0.07 * fw], np.float32)).astype(np.int32)], 1)
             hd = (oval - fc) * np.array([1.55, 1.6], np.float32) + fc - np.array([0, 0.18 * fw], np.float32)
@@ -564,9 +575,7 @@ class GarmentTeacher:
             # garment (shoulders and arms run off the frame); skin, hair and the face come out below
             fh_ = float(np.linalg.norm(face[FOREHEAD_TOP] - face[CHIN]))
             cx_ = float(face[FACE_OVAL, 0].mean())
-            # (beside the face a jacket's shoulders rise as high as the mouth in a close framing)
             prior[((yy > chin_y - 0.1 * fh_) & (np.abs(xx - cx_) < 2.8 * fw))] = 1
-            prior[((yy > float(face[14, 1])) & (np.abs(xx - cx_) > 0.5 * fw) & (np.abs(xx - cx_) < 2.8 * fw))] = 1
         # upper arms just below the shoulder are sleeve-or-skin: probe them for the garment model too
         prior &= ~face_mask.astype(bool)
 
@@ -607,16 +616,11 @@ class GarmentTeacher:
             ok_labs = [int(i) for i in hl_labs
                        if cnt_mid[i] < 0.02 * max(cnt_below[i], 1) and cnt_far[i] < 0.1 * max(cnt_below[i], 1)
                        and cnt_side[i] > 0.01 * ffw * fhf]
-            if from_face is not None:
-                # chest-cut framing: little of long hair shows below the chin, most of it lies around the head;
-                # a dark jacket rising to the jaw that merely touches the head region is mostly below the chin
-                cnt_head = np.bincount(hair_cc[head_hair], minlength=n_lab)
-                ok_labs = [i for i in ok_labs if cnt_head[i] >= 0.35 * cnt_below[i]]
             hair_conn = np.isin(hair_cc, ok_labs) & (hl > 0)
             dbg["hair_conn"] = hair_conn.astype(np.float32)
 
         pm = pmain > 0.5
-        core_b = (core > 0) & pm & ~(face_mask > 0) & ~(hand_mask > 0)
+        core_b = (core > 0) & pm & ~(face_core > 0) & ~(hand_mask > 0)
         core_n = int(core_b.sum())
         dbg["core_px"] = [int(core.sum()), int(((core > 0) & pm).sum()), int(core_n)]
         if core_n < 30:
@@ -659,14 +663,8 @@ class GarmentTeacher:
                     # (and a beard lies mostly at the face's level: a frame cut just under the chin shows
                     # little of a garment's depth or width, but the garment is then all below the jaw)
                     low = np.bincount(hair_cc[(yy > chin_y + 0.1 * fh_) & (hair_cc > 0)], minlength=n_lab)
-                    # (and a beard grows on the face: a good part of it lies inside the face's own outline below
-                    # the nose, where a dark jacket rising beside the jaw never reaches)
-                    on_face = np.zeros((h, w), np.uint8)
-                    cv2.fillPoly(on_face, [np.round(face[FACE_OVAL]).astype(np.int32)], 1)
-                    on_face = (on_face > 0) & (yy > float(face[1, 1]))
-                    inface = np.bincount(hair_cc[on_face & (hair_cc > 0)], minlength=n_lab)
                     b_labs = [int(i) for i in b_labs if deep[i] < 0.15 * tot[i] and wide[i] < 0.15 * tot[i]
-                              and low[i] < 0.5 * tot[i] and inface[i] > 0.15 * tot[i]]
+                              and low[i] < 0.5 * tot[i]]
                 beard = cand & np.isin(hair_cc, b_labs)
             else:
                 beard = np.zeros_like(cand)
@@ -677,14 +675,17 @@ class GarmentTeacher:
             ev = cv2.morphologyEx(ev.astype(np.uint8), cv2.MORPH_OPEN, _disk(max(1.0, 0.015 * fw))) > 0
             # a choker or necklace: a band lying on the neck's skin, skin right below most of it (a garment
             # under the chin runs on down to the frame's edge; its neckline has skin above, not below)
-            n_ev, ev_cc = cv2.connectedComponents(ev.astype(np.uint8), connectivity=8)
+            n_ev, ev_cc, ev_st, _ = cv2.connectedComponentsWithStats(ev.astype(np.uint8), connectivity=8)
             if n_ev > 1:
                 dsh = max(2, int(round(0.15 * fh_)))
                 skin_below = np.zeros((h, w), bool)
                 skin_below[:h - dsh] = (skin_weak & pm)[dsh:]
                 tot_ev = np.bincount(ev_cc.ravel(), minlength=n_ev)
                 on_skin = np.bincount(ev_cc[skin_below], minlength=n_ev)
-                band_labs = [i for i in range(1, n_ev) if on_skin[i] > 0.5 * tot_ev[i]]
+                # (a band: thin, at the neck; a garment's skin-coloured print lower down is no necklace)
+                band_labs = [i for i in range(1, n_ev) if on_skin[i] > 0.5 * tot_ev[i]
+                             and ev_st[i, cv2.CC_STAT_HEIGHT] < 0.3 * fh_
+                             and ev_st[i, cv2.CC_STAT_TOP] < chin_y + 0.6 * fh_]
                 if band_labs:
                     jewel = np.isin(ev_cc, band_labs)
                     dbg["jewellery_px"] = int(jewel.sum())
@@ -729,24 +730,24 @@ class GarmentTeacher:
             if legs_b.sum() > 30:
                 gmean = np.median(garment_px.astype(np.float32), axis=0)
                 lmean = np.median(lab[legs_b].astype(np.float32), axis=0)
-                # (lightness counts half: the skirt of a dress is lit differently from its bodice)
-                lw = np.array([0.5, 1.0, 1.0], np.float32)
-                dE = float(np.linalg.norm((gmean - lmean) * lw))
-                dbg["leg_dE"] = dE
-                # (and the skirt's colour must lie within the top's own spread of chroma: a cream top over a
-                # white skirt is close in lightness and hue, yet its chroma sits apart from the skirt's)
+                # same fabric: the same hue and chroma (8-bit a*b* medians within 3), lightness allowed to differ
+                # more (the skirt of a dress is lit differently from its bodice), and the skirt's chroma within
+                # the top's own spread (a cream top over a white skirt, a dark green hoodie over black trousers
+                # are close in lightness, not in chroma)
                 g_tight = _ColourModel(garment_px, min_std_ab=2.0)
-                leg_gd = float(g_tight.dist(lmean[None, None, :])[0, 0])
-                dbg["leg_gd"] = leg_gd
-                dress = dE < 12 and leg_gd < 2.0
+
+                def same_fabric(m: np.ndarray, tag: str) -> bool:
+                    dab = float(np.linalg.norm((gmean - m)[1:]))
+                    dl = float(abs(gmean[0] - m[0]))
+                    gd = float(g_tight.dist(m[None, None, :])[0, 0])
+                    dbg[tag] = [round(dab, 2), round(dl, 1), round(gd, 2)]
+                    return dab < 3.0 and dl < 20.0 and gd < 2.0
+
+                dress = same_fabric(lmean, "leg_ab_l_gd")
                 if not dress and band_b.sum() > 30:
                     # the skirt right under the waist decides (a dress's hem over the knees, boots or a bag
                     # held at the thigh change the colour further down)
-                    bmean = np.median(lab[band_b].astype(np.float32), axis=0)
-                    dEb = float(np.linalg.norm((gmean - bmean) * lw))
-                    band_gd = float(g_tight.dist(bmean[None, None, :])[0, 0])
-                    dbg["band_dE"], dbg["band_gd"] = dEb, band_gd
-                    dress = dEb < 12 and band_gd < 2.0
+                    dress = same_fabric(np.median(lab[band_b].astype(np.float32), axis=0), "band_ab_l_gd")
                 if dress:
                     # a dress runs on unbroken over the waist; bare skin between the top and the bottom (a crop
                     # top over trousers of the same print) makes them two garments
@@ -756,10 +757,10 @@ class GarmentTeacher:
                                       mid_hip - hip_across * 0.4 * hip_w + down * 0.06 * torso_len,
                                       mid_hip + hip_across * 0.4 * hip_w + down * 0.06 * torso_len], np.float32)
                     cv2.fillConvexPoly(waist, np.round(wpoly).astype(np.int32), 1)
-                    waist_b = (waist > 0) & pm & ~(hand_mask > 0)
+                    waist_b = (waist > 0) & pm & ~(hand_mask > 0) & ~(arm_mask > 0)  # (forearms may cross it)
                     waist_skin = float((waist_b & skin_strong).sum()) / max(float(waist_b.sum()), 1.0)
                     dbg["waist_skin"] = waist_skin
-                    dress = waist_skin < 0.04
+                    dress = waist_skin < 0.08
                 if not dress:
                     leg_model = _ColourModel(lab[legs_b], min_std_ab=3.0, min_std_l=10.0)
             if dress:
