@@ -71,7 +71,7 @@ def seam_width(landmarks: np.ndarray) -> float:
     vanish, so the crease is painted (its own shading keeps it dark, as with real lipstick), while an
     open mouth is cut out whole.
     """
-    return max(1.0, 0.018 * mouth_width(landmarks))
+    return max(1.5, 0.025 * mouth_width(landmarks))
 
 
 def _opening(landmarks: np.ndarray, box: Box) -> np.ndarray:
