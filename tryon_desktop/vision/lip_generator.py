@@ -386,17 +386,16 @@ class GanLipstick:
         keep = np.minimum(1.0, CHROMA_TOLERANCE / np.maximum(size, 1e-6)) * (1.0 - band)
         inner = lip_interior(m)
         c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :] + keep[:, None] * rest
-        y = Y
+        y_med = float(np.median(Y[core]))
+        lit = prepared.basis[:, 4] / max(float(np.median(prepared.basis[core, 4])), 1e-4) * y_med  # the lips here
+        # A pixel that was lighter than the lips' median (a highlight) never comes out much darker than the
+        # lips around it: the transform can overshoot there and leave a black speck.
+        y = np.where(prepared.basis[:, 3] > 1.0, np.maximum(Y, 0.6 * lit), Y)
         sel = band > 0.0
         if sel.any():
-            illum = prepared.basis[sel, 4]
-            ref = float(np.median(prepared.basis[core, 4]))
-            y_med = float(np.median(Y[core]))
-            lit = illum / max(ref, 1e-4) * y_med  # the lips' own brightness, here
-            yb = np.minimum(Y[sel], 1.25 * lit)  # a pale outline is the halo too
-            yb = inner[sel] * yb + (1.0 - inner[sel]) * np.minimum(lit, y_med)
-            y = Y.copy()
-            y[sel] = (1.0 - band[sel]) * Y[sel] + band[sel] * yb
+            yb = np.minimum(y[sel], 1.25 * lit[sel])  # a pale outline is the halo too
+            yb = inner[sel] * yb + (1.0 - inner[sel]) * np.minimum(lit[sel], y_med)
+            y[sel] = (1.0 - band[sel]) * y[sel] + band[sel] * yb
         return (c_ok * y[:, None]).astype(np.float32)
 
     def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
