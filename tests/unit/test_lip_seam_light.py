@@ -116,7 +116,7 @@ def test_scene_light_reads_the_eye_whites(grace):
 
 def test_light_tracker_holds_through_a_blink(grace):
     img, lm = grace
-    tr = LightTracker(rate=0.5)
+    tr = LightTracker(rate=0.5, every=1)
     key, w = lm[61, :2], mouth_width(lm)
     dim_frame = _eyes(img, lm, (70, 70, 70))
     first = tr.update(dim_frame, lm, key, w)

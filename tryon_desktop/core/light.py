@@ -145,16 +145,23 @@ class LightTracker:
     """Per-face smoothing of `scene_light` over frames: slow enough that a blink or a glance does not
     flicker the lipstick, holding the last reading while the eyes are shut."""
 
-    def __init__(self, rate: float = 0.15) -> None:
-        self.rate = rate
+    def __init__(self, rate: float = 0.15, every: int = 3) -> None:
+        self.rate, self.every = rate, max(1, int(every))
         self._faces: list[tuple[np.ndarray, Light]] = []  # (mouth-ish centre, light)
+        self._frame = 0
 
     def update(self, frame: np.ndarray, landmarks: np.ndarray, key: np.ndarray, scale: float) -> Light:
+        """This face's light; the eyes are read on every `every`-th call (a room's light changes slowly,
+        and the reading costs most of a millisecond), the held value is returned in between."""
+        self._frame += 1
         prev = None
         for i, (k, _light) in enumerate(self._faces):
             if float(np.hypot(*(k - key))) < 0.5 * scale:
                 prev = self._faces.pop(i)[1]
                 break
+        if prev is not None and self._frame % self.every:
+            self._faces = ([(key, prev)] + self._faces)[:4]
+            return prev
         now = scene_light(frame, landmarks)
         if now is None:
             light = prev or NEUTRAL
@@ -170,3 +177,4 @@ class LightTracker:
 
     def reset(self) -> None:
         self._faces = []
+        self._frame = 0
