@@ -96,15 +96,20 @@ def test_colour_error_with_lightness(closed):
     assert 9.0 < dL < 11.0 and de > 4.0  # lightness counts, and its sign says "too light"
 
 
+def _painted_with_every(reg, img, shade, n, bgr):
+    """The lips painted in the shade, every n-th core pixel set to `bgr` instead; returns the window."""
+    w = img.copy()[reg.win.slices]
+    w[reg.lips] = shade.rgb[::-1]
+    ys, xs = np.nonzero(reg.core)
+    pick = np.arange(len(ys)) % n == 0
+    w[ys[pick], xs[pick]] = bgr
+    return w
+
+
 def test_colour_error_drops_highlights(closed):
     lm, reg, img = closed
     shade = Shade("t", (176, 36, 58))
-    out = img.copy()
-    w = out[reg.win.slices]
-    w[reg.lips] = shade.rgb[::-1]
-    ys, xs = np.nonzero(reg.core)
-    pick = np.arange(len(ys)) % 12 == 0  # ~8% specular white
-    w[ys[pick], xs[pick]] = (255, 255, 255)
+    w = _painted_with_every(reg, img, shade, 12, (255, 255, 255))  # ~8% specular white
     assert q.colour_error(bgr8_to_lab(w), reg.core, shade)[0] < 0.5
 
 
@@ -163,14 +168,10 @@ def test_seam_coverage_bare_line_and_full(closed):
 def test_bare_core_share(closed):
     lm, reg, img = closed
     shade = Shade("t", (176, 36, 58))
-    out = img.copy()
-    w = out[reg.win.slices]
-    w[reg.lips] = shade.rgb[::-1]
-    ys, xs = np.nonzero(reg.core)
-    skip = np.arange(len(ys)) % 10 == 0
-    w[ys[skip], xs[skip]] = LIP_BGR  # every 10th core pixel left bare
+    w = _painted_with_every(reg, img, shade, 10, LIP_BGR)  # every 10th core pixel left bare
     share = q.bare_core(q.change_map(bgr8_to_lab(img[reg.win.slices]), bgr8_to_lab(w)), reg.core)
-    assert share == pytest.approx(skip.mean(), abs=0.002)
+    n = int(reg.core.sum())
+    assert share == pytest.approx(len(range(0, n, 10)) / n, abs=0.002)
     # a shade that changes nothing says nothing about coverage
     assert q.bare_core(np.zeros(reg.core.shape), reg.core) is None
 
