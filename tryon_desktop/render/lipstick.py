@@ -71,7 +71,7 @@ def sparkle_field(box_x0: int, box_y0: int, h: int, w: int) -> np.ndarray:
     return _SPARKLE[ys, xs]
 
 
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - e0) / max(e1 - e0, 1e-6), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
 
@@ -129,7 +129,7 @@ def lip_interior(mask: np.ndarray) -> np.ndarray:
     """0 on the feathered rim of the lip mask, 1 well inside: where a pixel much brighter than the lips'
     illumination is a highlight on the lips rather than the skin beyond the lip line (treating skin as
     a highlight is what drew a pale halo around cool and dark shades)."""
-    return _smoothstep(0.45, 0.85, mask).astype(np.float32)
+    return smoothstep(0.45, 0.85, mask).astype(np.float32)
 
 
 def shade_linear(shade: Shade) -> np.ndarray:
@@ -168,7 +168,7 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     light = light / np.maximum(light @ LUMA.astype(np.float32), 1e-4)[..., None]
     spec = p.spec_gain * spec_excess * base
     if p.sheen > 0:
-        lit = _smoothstep(region.illum_lo + 0.6 * (region.illum_hi - region.illum_lo), region.illum_hi, illum)
+        lit = smoothstep(region.illum_lo + 0.6 * (region.illum_hi - region.illum_lo), region.illum_hi, illum)
         spec = spec + p.sheen * lit * inner * exposure * _TYPICAL_LIP_Y * (0.6 + 0.4 * diffuse_tex)
     if p.sparkle > 0:
         h, w = Y.shape

@@ -36,7 +36,7 @@ from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
 from tryon_desktop.core.light import NEUTRAL, Light, scene_light
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
-from tryon_desktop.render.lipstick import lip_interior
+from tryon_desktop.render.lipstick import lip_interior, smoothstep
 from tryon_desktop.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def basis_features(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float,
     are near the shade's own linear colour whatever the exposure. The same function serves training
     (on canonical patches) and the app (on the lips' box in the frame).
     """
-    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE, lip_interior
+    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE
 
     core = mask > 0.5
     if core.sum() < 12:
@@ -204,11 +204,6 @@ def clip_to_white(lin: np.ndarray) -> np.ndarray:
     scaled = lin / np.maximum(peak, 1.0)
     t = np.clip(peak - 1.0, 0.0, 1.0)
     return np.where(over, scaled * (1.0 - t) + t, lin)
-
-
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def edge_alpha(mask: np.ndarray, knee: float = 0.25) -> np.ndarray:
@@ -382,7 +377,7 @@ class GanLipstick:
         t = np.clip(((c - c_mean) @ white) / max(float(white @ white), 1e-6), 0.0, 1.0)
         rest = c - c_mean - t[:, None] * white[None, :]
         size = np.linalg.norm(rest, axis=1)
-        band = 1.0 - _smoothstep(0.6, 0.8, m)
+        band = 1.0 - smoothstep(0.6, 0.8, m)
         keep = np.minimum(1.0, CHROMA_TOLERANCE / np.maximum(size, 1e-6)) * (1.0 - band)
         inner = lip_interior(m)
         c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :] + keep[:, None] * rest
