@@ -169,3 +169,37 @@ def test_a_washed_out_picture_washes_the_lipstick_out(grace):
     dull = Light(saturation=0.5).apply(red)
     assert float(np.ptp(dull)) < float(np.ptp(red))
     np.testing.assert_allclose(Light().apply(red), red)
+
+
+def test_gan_finish_step_scales_the_highlights(grace):
+    from dataclasses import replace
+
+    from tryon_desktop.core.looks import Finish, Shade
+    from tryon_desktop.effects.lipstick import load_lipstick_backend
+    from tryon_desktop.vision.lip_generator import _LUMA, FINISH_HIGHLIGHT, GanLipstick
+
+    img, lm = grace
+    backend, notice = load_lipstick_backend("auto", providers=["CPUExecutionProvider"])
+    if backend.name != "gan":
+        pytest.skip(notice or "no generator installed")
+    box = lip_box(lm, img.shape)
+    prepared = backend.prepare(img, lm, box, lip_mask(lm, box))
+    n = len(prepared.basis)
+    illum = prepared.basis[:, 4] / np.median(prepared.basis[prepared.mask[prepared.where] > 0.9, 4])
+    lin = (0.1 * illum[:, None] * np.array([1.5, 0.6, 0.7])).astype(np.float32)  # lips lit as they are
+    hot = np.arange(n) % 20 == 0
+    lin[hot] *= 3.0  # highlights, three times the lips' level
+    y0 = lin @ _LUMA
+    assert FINISH_HIGHLIGHT["matte"] < FINISH_HIGHLIGHT["satin"] < 1.0 < FINISH_HIGHLIGHT["gloss"]
+    for f in Finish:
+        out = GanLipstick._finish(lin, prepared, replace(Shade("t", (180, 30, 50)), finish=f))
+        y = out @ _LUMA
+        np.testing.assert_allclose(out[hot] / y[hot, None], lin[hot] / y0[hot, None], rtol=1e-4)  # hue kept
+        g = FINISH_HIGHLIGHT.get(f.value, 1.0)
+        if g < 1.0:
+            assert np.median(y[hot]) < np.median(y0[hot])  # matte, satin: highlights taken down
+        elif g > 1.0:
+            assert np.median(y[hot]) > np.median(y0[hot])  # gloss: raised
+        else:
+            np.testing.assert_array_equal(out, lin)
+        assert np.allclose(y[~hot], y0[~hot], rtol=0.05)  # the rest of the lips barely moves

@@ -49,6 +49,7 @@ BASIS = ("lin_r", "lin_g", "lin_b", "Y/Ymed", "illum/Ymed", "highlight/Ymed", "s
 N_BASIS = len(BASIS)
 N_COEF = 3 * N_BASIS
 HIGHLIGHT_KNEE = 1.06
+FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.7, "gloss": 1.6}  # x the highlights above the lips' lit level
 CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
                "finish_matte", "finish_satin", "finish_gloss", "finish_shimmer", "opacity",
@@ -349,6 +350,7 @@ class GanLipstick:
         if self.colour_lock > 0.0:
             lin = self._lock_colour(lin, prepared, shade)
         lin = self._tidy(lin, prepared)
+        lin = self._finish(lin, prepared, shade)
         region = prepared.roi.copy()
         region[prepared.where] = encode_bgr8(clip_to_white(lin))
         return region, edge_alpha(prepared.mask)
@@ -392,6 +394,23 @@ class GanLipstick:
             yb = inner[sel] * yb + (1.0 - inner[sel]) * np.minimum(lit[sel], y_med)
             y[sel] = (1.0 - band[sel]) * y[sel] + band[sel] * yb
         return (c_ok * y[:, None]).astype(np.float32)
+
+    @staticmethod
+    def _finish(lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
+        """Sharpen the finish the network only partly learned: the highlights above the lips' own lit
+        level are taken out on matte, softened on satin, raised on gloss (shimmer's sparkle is its own)."""
+        gain = FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
+        if gain == 1.0:
+            return lin
+        m = prepared.mask[prepared.where]
+        core = m > 0.9
+        if core.sum() < 20:
+            return lin
+        Y = np.maximum(lin @ _LUMA, 1e-5)
+        lit = prepared.basis[:, 4] / max(float(np.median(prepared.basis[core, 4])), 1e-4) * float(np.median(Y[core]))
+        excess = np.maximum(Y - 1.05 * lit, 0.0)
+        y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
+        return (lin * (y / Y)[:, None]).astype(np.float32)
 
     def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """Pull the made-up lips' mean colour onto the shade's as the room lights it: one gain per colour
