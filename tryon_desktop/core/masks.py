@@ -21,7 +21,6 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
 INNER_UPPER, INNER_LOWER = 13, 14
 
-FEATHER_SHIFT = 0.0  # the lip line is grown by this many feather sigmas before the blur
 _SUB = 4  # fixed-point bits for sub-pixel polygon filling
 _SCALE = 1 << _SUB
 
@@ -98,18 +97,17 @@ def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndar
     outer = smooth_contour(landmarks[list(LIPS_OUTER), :2] - offset)
     hard = np.zeros((box.height, box.width), np.uint8)
     sigma = max(0.6, feather * mouth_width(landmarks))
-    # The feather is shifted a little outwards (the line grown by 0.4 sigma before the blur: about 0.65
-    # on the line itself), so the lips are covered nearly out to their border and little rim of their
-    # own colour shows round a light shade, while the skin beyond stays as it was.
-    centre = outer.mean(0)
-    grow = FEATHER_SHIFT * sigma
-    rad = np.linalg.norm(outer - centre, axis=1, keepdims=True)
-    _fill(hard, centre + (outer - centre) * (1.0 + grow / np.maximum(rad, 1e-6)), 255)
+    _fill(hard, outer, 255)
     mouth = _opening(landmarks, box)
     hard = cv2.subtract(hard, mouth)
     soft = hard.astype(np.float32) / 255.0
-    soft = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma, sigmaY=sigma)
-    # Feathering is symmetric; inside the mouth opening it must be zero, whatever the blur spilled there.
+    # A feather of one side only: the skin beyond the lip line gets the full soft tail, while inside the
+    # line the edge is three times sharper, so the lips are covered out to their border and no rim of
+    # their own colour shows round a light shade over dark lips.
+    outside = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma, sigmaY=sigma)
+    inside = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma / 3.0, sigmaY=sigma / 3.0)
+    soft = np.where(hard > 127, np.maximum(inside, outside), outside)
+    # Inside the mouth opening it must be zero, whatever the blur spilled there.
     # The opening's anti-aliased rim attenuates; its inside (as inner_mouth_mask defines it) is exactly 0.
     soft *= 1.0 - mouth.astype(np.float32) / 255.0
     soft[mouth > 127] = 0.0
@@ -133,14 +131,14 @@ def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray,
 
     The inner lip contour from the mesh can sit a pixel or two off on real faces, and the opening is
     pulled in by the seam width, so a sliver of tooth may fall inside the lip mask. Only there (the
-    opening grown by the seam width and a pixel: never the lip body, where a pale gloss highlight must
+    opening grown by the seam width: never the lip body, where a pale gloss highlight must
     stay painted), pixels much lighter and much less saturated than the lips are taken for teeth, with
     a soft edge.
     """
     if mouth_opening(landmarks) < 0.03:
         return mask
     mouth = _opening(landmarks, box)
-    r = int(np.ceil(seam_width(landmarks))) + 1
+    r = int(np.ceil(seam_width(landmarks)))
     near = dilate(mouth, r) & (mask > 0)
     if not near.any():
         return mask
@@ -159,5 +157,5 @@ def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray,
     teeth[~near] = 0.0
     if not (teeth > 0).any():
         return mask
-    teeth = cv2.GaussianBlur(cv2.dilate(teeth, np.ones((3, 3), np.uint8)), (0, 0), 0.7)
+    teeth = cv2.GaussianBlur(teeth, (0, 0), 0.7)
     return (mask * (1.0 - np.clip(teeth, 0.0, 1.0))).astype(np.float32)

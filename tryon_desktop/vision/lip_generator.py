@@ -379,7 +379,7 @@ class GanLipstick:
         t = np.clip(((c - c_mean) @ white) / max(float(white @ white), 1e-6), 0.0, 1.0)
         rest = c - c_mean - t[:, None] * white[None, :]
         size = np.linalg.norm(rest, axis=1)
-        band = 1.0 - smoothstep(0.6, 0.8, m)
+        band = 1.0 - smoothstep(0.6, 0.95, m)
         keep = np.minimum(1.0, CHROMA_TOLERANCE / np.maximum(size, 1e-6)) * (1.0 - band)
         inner = lip_interior(m)
         c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :] + keep[:, None] * rest
