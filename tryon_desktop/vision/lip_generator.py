@@ -243,6 +243,9 @@ class PreparedLips:
     chroma: np.ndarray
     key: tuple[float, float, float]  # mouth centre x, y and width: which face this is, for smoothing
     light: Light = NEUTRAL  # the room's light on the face (core.light)
+    weight: np.ndarray | None = None  # (n,) the soft lip mask at those pixels
+    core: np.ndarray | None = None  # (n,) bool: well inside the lips (mask > 0.9)
+    illum_ref: float = 1.0  # the median illumination (basis "illum/Ymed") over the core
 
 
 class GanLipstick:
@@ -304,6 +307,8 @@ class GanLipstick:
         pmask = cv2.warpAffine(mask, M_roi, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         ys, xs = np.nonzero(where)
+        weight = mask[ys, xs]
+        core = weight > 0.9
         Mg = compose(grid_to_patch_matrix(), M_roi)  # box pixel -> grid cell coordinates
         gx = Mg[0, 0] * xs + Mg[0, 1] * ys + Mg[0, 2]
         gy = Mg[1, 0] * xs + Mg[1, 1] * ys + Mg[1, 2]
@@ -311,7 +316,9 @@ class GanLipstick:
         return PreparedLips(image=network_input(patch, pmask), basis=basis, where=(ys, xs),
                             taps=_remap_maps(gx, gy), roi=roi, mask=mask, y_med=y_med,
                             chroma=chroma, key=(float(centre[0]), float(centre[1]), mw),
-                            light=light if light is not None else (scene_light(frame, landmarks) or NEUTRAL))
+                            light=light if light is not None else (scene_light(frame, landmarks) or NEUTRAL),
+                            weight=weight, core=core,
+                            illum_ref=max(float(np.median(basis[core, 4])), 1e-4) if core.any() else 1.0)
 
     def coefficients(self, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """The raw model output for one face: (GRID_H, GRID_W, N_COEF) float32."""
@@ -368,8 +375,7 @@ class GanLipstick:
         held to the lips' own there, and past the lip line the colour fades to the lips' mean colour
         under their illumination.
         """
-        m = prepared.mask[prepared.where]
-        core = m > 0.9
+        m, core = prepared.weight, prepared.core
         if core.sum() < 20:
             return lin
         Y = np.maximum(lin @ _LUMA, 1e-5)
@@ -384,7 +390,7 @@ class GanLipstick:
         inner = lip_interior(m)
         c_ok = c_mean[None, :] + (t * inner)[:, None] * white[None, :] + keep[:, None] * rest
         y_med = float(np.median(Y[core]))
-        lit = prepared.basis[:, 4] / max(float(np.median(prepared.basis[core, 4])), 1e-4) * y_med  # the lips here
+        lit = prepared.basis[:, 4] / prepared.illum_ref * y_med  # the lips here
         # A pixel that was lighter than the lips' median (a highlight) never comes out much darker than the
         # lips around it: the transform can overshoot there and leave a black speck.
         y = np.where(prepared.basis[:, 3] > 1.0, np.maximum(Y, 0.6 * lit), Y)
@@ -402,12 +408,11 @@ class GanLipstick:
         gain = FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
         if gain == 1.0:
             return lin
-        m = prepared.mask[prepared.where]
-        core = m > 0.9
+        core = prepared.core
         if core.sum() < 20:
             return lin
         Y = np.maximum(lin @ _LUMA, 1e-5)
-        lit = prepared.basis[:, 4] / max(float(np.median(prepared.basis[core, 4])), 1e-4) * float(np.median(Y[core]))
+        lit = prepared.basis[:, 4] / prepared.illum_ref * float(np.median(Y[core]))
         excess = np.maximum(Y - 1.05 * lit, 0.0)
         y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
         return (lin * (y / Y)[:, None]).astype(np.float32)
@@ -420,8 +425,7 @@ class GanLipstick:
         room's exposure (core.light), so a plum is as dark as plum and a nude covers dark lips. Both follow
         the opacity: a sheer shade is meant to mix with the lips' own colour.
         """
-        m = prepared.mask[prepared.where]
-        core = m > 0.9
+        core = prepared.core
         if core.sum() < 20:
             return lin
         lips = lin[core]
