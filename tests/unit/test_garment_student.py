@@ -50,7 +50,12 @@ def brightness_model(tmp_path_factory):
 
 @pytest.fixture
 def seg(brightness_model):
-    return GM.GarmentSegmenter(brightness_model, providers=CPU)
+    """The segmenter without its colour refinement: these tests steer the probability through brightness
+    and check the smoothing, letterboxing and face cut-out on exact values (the refiner has its own tests)."""
+    s = GM.GarmentSegmenter(brightness_model, providers=CPU)
+    assert isinstance(s.refiner, GM.ColourRefiner)  # on by default
+    s.refiner = None
+    return s
 
 
 def grey(value: int, w: int = 1280, h: int = 720) -> np.ndarray:
@@ -251,3 +256,71 @@ def test_runtime_imports_no_torch_and_no_qt():
             "bad = [k for k in ('torch', 'PySide6') if k in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------ colour refinement
+
+
+def _scene(h: int = 144, w: int = 256):
+    """A blue garment on a grey wall, a brown 'hair' lock over its right edge, and a network probability:
+    sure on the garment's core, undecided (0.45) on a band along its right edge (blue below, the hair
+    above), sure 'no' on the wall and on the same hair above the shoulders."""
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:] = (128, 128, 128)  # wall (BGR)
+    img[40:, 40:150] = (160, 60, 30)  # blue garment
+    img[40:100, 140:150] = (30, 60, 110)  # brown hair over the garment
+    img[:40, 100:160] = (30, 60, 110)  # the same hair above the shoulders, sure 'not garment'
+    rng = np.random.default_rng(0)
+    img = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape), 0, 255).astype(np.uint8)
+    prob = np.full((h, w), 0.05, np.float32)
+    prob[40:, 40:140] = 0.95
+    prob[40:, 140:150] = 0.45  # undecided, next to the sure part: the sleeve (blue) and a hair lock (brown)
+    return img, prob
+
+
+def test_refiner_fills_an_undecided_sleeve_and_drops_hair_by_colour():
+    img, prob = _scene()
+    out = GM.ColourRefiner()(img, prob)
+    assert out.shape == prob.shape and out.dtype == np.float32
+    sleeve = out[110:, 142:148]  # blue, undecided -> garment
+    hair = out[50:95, 142:148]  # brown like the sure hair above -> not garment
+    assert float(np.median(sleeve)) > 0.8
+    assert float(np.median(hair)) < 0.2
+    assert float(out[60:, 50:130].min()) > 0.9  # the sure core stays sure
+
+
+def test_refiner_never_adds_garment_far_from_the_network_s():
+    img, prob = _scene()
+    img[:, 220:] = (160, 60, 30)  # the garment's blue again, far to the right, where the network said no
+    prob[:, 220:] = 0.3
+    out = GM.ColourRefiner()(img, prob)
+    assert float(out[:, 230:].max()) <= 0.3 + 1e-6
+
+
+def test_refiner_leaves_the_mask_alone_without_a_sure_garment():
+    img, prob = _scene()
+    weak = np.minimum(prob, 0.6).astype(np.float32)
+    assert np.array_equal(GM.ColourRefiner()(img, weak), weak)
+    empty = np.zeros_like(prob)
+    assert np.array_equal(GM.ColourRefiner()(img, empty), empty)
+
+
+def test_refiner_histograms_are_averaged_on_a_stream_and_reset():
+    img, prob = _scene()
+    r = GM.ColourRefiner(memory=0.15)
+    first = r(img, prob, video=True)
+    hf0 = r._hists[0].copy()
+    other = img.copy()
+    other[40:, 40:150] = (40, 160, 40)  # the garment turns green in one frame
+    r(other, prob, video=True)
+    assert np.allclose(r._hists[0], 0.15 * r._hist(cv2_ycc(other), (prob > 0.8).astype(np.uint8)) + 0.85 * hf0,
+                       atol=1e-6)
+    r.reset()
+    assert r._hists is None
+    assert np.allclose(r(img, prob, video=True), first)
+
+
+def cv2_ycc(img):
+    import cv2
+
+    return cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
