@@ -54,13 +54,32 @@ def smooth_contour(pts: np.ndarray, per_segment: int = 4, tension: float = 0.35)
     the curve does not overshoot the sharp mouth corners.
     """
     p1 = np.asarray(pts, np.float64)
+    # The spline is linear in the points: one (n * per_segment, n) matrix, made once per shape.
+    return _spline_matrix(len(p1), per_segment, float(tension)) @ p1
+
+
+_SPLINES: dict[tuple[int, int, float], np.ndarray] = {}
+
+
+def _spline_matrix(n: int, per_segment: int, tension: float) -> np.ndarray:
+    key = (n, per_segment, tension)
+    W = _SPLINES.get(key)
+    if W is None:
+        W = _smooth_contour_reference(np.eye(n), per_segment, tension)
+        W.flags.writeable = False
+        _SPLINES[key] = W
+    return W
+
+
+def _smooth_contour_reference(p1: np.ndarray, per_segment: int, tension: float) -> np.ndarray:
+    """smooth_contour written out (columns of p1 are independent curves): what the matrix is made from."""
     p0, p2, p3 = np.roll(p1, 1, 0), np.roll(p1, -1, 0), np.roll(p1, -2, 0)
     m1 = 0.5 * (1.0 - tension) * (p2 - p0)
     m2 = 0.5 * (1.0 - tension) * (p3 - p1)
     t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
     h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
     out = h00 * p1[:, None] + h10 * m1[:, None] + h01 * p2[:, None] + h11 * m2[:, None]
-    return out.reshape(-1, 2)
+    return out.reshape(-1, p1.shape[1])
 
 
 def seam_width(landmarks: np.ndarray) -> float:
@@ -76,14 +95,36 @@ def seam_width(landmarks: np.ndarray) -> float:
 def _opening(landmarks: np.ndarray, box: Box) -> np.ndarray:
     """uint8 (0..255, anti-aliased) mask of the mouth opening: the splined inner contour without the parts
     narrower than twice the seam width."""
+    inner = landmarks[_INNER_IDX, :2]
+    r = seam_width(landmarks)
+    # lip_mask and suppress_teeth both want it for the same face and frame: the last one is kept
+    key = (inner.tobytes(), r, box.x0, box.y0, box.x1, box.y1)
+    hit = _LAST_OPENING[0]
+    if hit is not None and hit[0] == key:
+        return hit[1]
     offset = np.array([box.x0, box.y0], dtype=np.float64)
     mouth = np.zeros((box.height, box.width), np.uint8)
-    _fill(mouth, smooth_contour(landmarks[list(LIPS_INNER), :2] - offset), 255)
-    r = seam_width(landmarks)
+    _fill(mouth, smooth_contour(inner - offset), 255)
     k = 2 * int(np.ceil(r)) + 1
     # A morphological opening: slivers thinner than twice the seam width (closed lips) vanish, while an
     # open mouth keeps its full extent, so no tooth is painted.
-    return cv2.morphologyEx(mouth, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    out = cv2.morphologyEx(mouth, cv2.MORPH_OPEN, _ellipse(k))
+    out.flags.writeable = False
+    _LAST_OPENING[0] = (key, out)
+    return out
+
+
+_LAST_OPENING: list = [None]  # [(key, opening)], replaced whole (thread-safe)
+_INNER_IDX = np.array(LIPS_INNER)
+_OUTER_IDX = np.array(LIPS_OUTER)
+_ELLIPSES: dict[int, np.ndarray] = {}
+
+
+def _ellipse(k: int) -> np.ndarray:
+    e = _ELLIPSES.get(k)
+    if e is None:
+        e = _ELLIPSES[k] = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    return e
 
 
 def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndarray:
@@ -94,23 +135,27 @@ def lip_mask(landmarks: np.ndarray, box: Box, feather: float = 0.025) -> np.ndar
     bleeds onto teeth or tongue.
     """
     offset = np.array([box.x0, box.y0], dtype=np.float64)
-    outer = smooth_contour(landmarks[list(LIPS_OUTER), :2] - offset)
+    outer = smooth_contour(landmarks[_OUTER_IDX, :2] - offset)
     hard = np.zeros((box.height, box.width), np.uint8)
     sigma = max(0.6, feather * mouth_width(landmarks))
     _fill(hard, outer, 255)
     mouth = _opening(landmarks, box)
-    hard = cv2.subtract(hard, mouth)
+    opened = cv2.countNonZero(mouth) > 0
+    if opened:
+        hard = cv2.subtract(hard, mouth)
     soft = hard.astype(np.float32) / 255.0
     # A feather of one side only: the skin beyond the lip line gets the full soft tail, while inside the
     # line the edge is three times sharper, so the lips are covered out to their border and no rim of
     # their own colour shows round a light shade over dark lips.
     outside = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma, sigmaY=sigma)
     inside = cv2.GaussianBlur(soft, (0, 0), sigmaX=sigma / 3.0, sigmaY=sigma / 3.0)
-    soft = np.where(hard > 127, np.maximum(inside, outside), outside)
-    # Inside the mouth opening it must be zero, whatever the blur spilled there.
-    # The opening's anti-aliased rim attenuates; its inside (as inner_mouth_mask defines it) is exactly 0.
-    soft *= 1.0 - mouth.astype(np.float32) / 255.0
-    soft[mouth > 127] = 0.0
+    soft = outside
+    np.maximum(inside, outside, out=soft, where=hard > 127)
+    if opened:
+        # Inside the mouth opening it must be zero, whatever the blur spilled there.
+        # The opening's anti-aliased rim attenuates; its inside (as inner_mouth_mask defines it) is exactly 0.
+        soft *= 1.0 - mouth.astype(np.float32) / 255.0
+        soft[mouth > 127] = 0.0
     return soft
 
 
@@ -159,3 +204,67 @@ def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray,
         return mask
     teeth = cv2.GaussianBlur(teeth, (0, 0), 0.7)
     return (mask * (1.0 - np.clip(teeth, 0.0, 1.0))).astype(np.float32)
+
+
+def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box: Box, reach: float = 0.035,
+              min_contrast: float = 8.0) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The lips' own colour taken out of the pixels round the lip line, for the blend to show instead.
+
+    On the lip border a pixel is a mix of lip and skin, and the face mesh's lip line often sits a pixel or
+    three inside the real border. Wherever the mask is below 1 there, the blend shows part of the
+    original pixel, so a band of the lips' own colour stays: a red rim round a nude, a dark line round a
+    light shade. Within `reach` (x the mouth's width) of the lip line, outside it and in its feathered
+    edge (never inside the inner lip line: teeth stay untouched), each pixel's share of lip colour is read from its place on
+    the line between the skin's colour (median of a ring further out) and the lips' (median of their
+    core), in Lab; pixels far off that line (teeth, the dark mouth, shadow) count as no lip. That share
+    of (lips - skin) is subtracted, so the pixel becomes the skin it would be without the lip colour.
+
+    Returns (idx, original, change): the flat box indices of the pixels where lip colour was found, their
+    BGR values (float32 (n, 3)) and the change that takes it out (float32 (n, 3), BGR levels), or None where the lips and the skin round them are within `min_contrast` of each other (no rim can show,
+    and a colour test would only add noise) or the lips are too small to measure.
+    """
+    mw = mouth_width(landmarks)
+    r = max(1.0, reach * mw)
+    hard = (mask > 0.5).astype(np.uint8)
+    if hard.sum() < 30 or min(mask.shape) < 4 * r:
+        return None
+    dist = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 3)  # 0 on the lips and their feathered edge
+    core = cv2.distanceTransform(hard, cv2.DIST_L2, 3) > 0.5 * r
+    ring = (dist > 2.0 * r) & (dist <= 3.0 * r)
+    if core.sum() < 20 or ring.sum() < 20:
+        return None
+    lab = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lip_c = np.median(lab[core], axis=0)
+    skin_c = np.median(lab[ring], axis=0)
+    w_l = np.array([0.5, 1.0, 1.0], np.float32)  # lightness counts half: shading changes it on both
+    axis = (lip_c - skin_c) * w_l
+    contrast = float(np.sqrt(axis @ axis)) * 100.0 / 255.0  # 8-bit Lab steps -> about CIELAB units
+    if contrast < min_contrast:
+        return None
+    band = (dist <= r) & (mask < 0.999)
+    # never inside the inner lip line: teeth next to the lips are a mix of tooth and lip too, and they
+    # must stay exactly as they are
+    inner = np.zeros(mask.shape, np.uint8)
+    _fill(inner, smooth_contour(landmarks[_INNER_IDX, :2] - np.array([box.x0, box.y0], np.float64)), 255)
+    band &= cv2.dilate(inner, _ellipse(3)) == 0
+    if not band.any():
+        return None
+    px = lab[band]
+    rel = (px - skin_c) * w_l
+    amount = rel @ axis / float(axis @ axis)
+    off = np.linalg.norm(rel - amount[:, None] * axis[None, :], axis=1)
+    share = np.clip(amount, 0.0, 1.0) * np.clip(1.5 - off / (0.5 * float(np.sqrt(axis @ axis))), 0.0, 1.0)
+    share *= np.clip((r - dist[band]) / max(0.25 * r, 0.5), 0.0, 1.0)  # fading out at the reach
+    weight = np.zeros(mask.shape, np.float32)
+    weight[band] = share
+    weight = cv2.GaussianBlur(weight, (0, 0), 0.7)
+    idx = np.flatnonzero(weight > 0.02)
+    if not len(idx):
+        return None
+    before = lab.reshape(-1, 3)[idx]
+    px_lab = before - weight.ravel()[idx, None] * (lip_c - skin_c)[None, :]
+    # never lighter than the skin round it (a shadowed lip line would overshoot into a pale outline)
+    px_lab[:, 0] = np.minimum(px_lab[:, 0], np.maximum(before[:, 0], skin_c[0]))
+    unmixed = cv2.cvtColor(np.clip(px_lab + 0.5, 0, 255).astype(np.uint8)[None], cv2.COLOR_LAB2BGR)[0]
+    original = roi_bgr.reshape(-1, 3)[idx].astype(np.float32)
+    return idx, original, unmixed.astype(np.float32) - original

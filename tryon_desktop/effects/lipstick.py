@@ -13,7 +13,7 @@ import numpy as np
 from tryon_desktop.core.geometry import Box
 from tryon_desktop.core.light import NEUTRAL, Light, LightTracker, scene_light
 from tryon_desktop.core.looks import Shade
-from tryon_desktop.core.masks import MOUTH_CORNERS, lip_mask, mouth_width, suppress_teeth
+from tryon_desktop.core.masks import MOUTH_CORNERS, lip_mask, lip_unmix, mouth_width, suppress_teeth
 from tryon_desktop.effects.base import FACES, Effect, EffectInfo, FaceInfo, Made, Scene, source_hash
 from tryon_desktop.paths import MODELS_DIR
 
@@ -88,6 +88,28 @@ def load_lipstick_backend(model: str | Path | None = "auto", providers: list[str
 class LipItem:
     face: FaceInfo
     prepared: object
+    unmix: tuple | None = None  # core.masks.lip_unmix: the rim without the lips' own colour
+
+
+def show_unmixed(region: np.ndarray, alpha: np.ndarray, unmix: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 opacity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where the blend would show part of the original pixel round the lip line, show it with the lips'
+    own colour taken out, as far as the shade covers them (a sheer shade lets the lips show through):
+    the same picture as blending over the unmixed frame, as one (region, alpha) pair. Other pixels keep
+    their region and alpha."""
+    idx, original, change = unmix
+    a = np.clip(alpha.ravel()[idx], 0.0, 1.0)
+    keep = a < 1.0
+    if not keep.any():
+        return region, alpha
+    idx, a = idx[keep], a[keep, None]
+    under = original[keep] + min(max(float(opacity), 0.0), 1.0) * change[keep]
+    out = np.array(region, np.float32, copy=True)
+    flat = out.reshape(-1, out.shape[-1])
+    flat[idx] = a * flat[idx] + (1.0 - a) * under
+    alpha = np.array(alpha, np.float32, copy=True)
+    alpha.ravel()[idx] = 1.0
+    return out, alpha
 
 
 class LipstickEffect(Effect):
@@ -106,9 +128,11 @@ class LipstickEffect(Effect):
             if face.box.empty:
                 continue
             lm, box = face.landmarks, face.box
-            mask = suppress_teeth(lip_mask(lm, box), frame[box.slices], lm, box)
+            roi = frame[box.slices]
+            mask = suppress_teeth(lip_mask(lm, box), roi, lm, box)
             light = self.lights.update(frame, lm, lm[MOUTH_CORNERS, :2].mean(0), mouth_width(lm))
-            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask, light)))
+            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask, light),
+                                 lip_unmix(mask, roi, lm, box)))
         return items
 
     def generate(self, item: LipItem, look) -> Made | None:
@@ -116,6 +140,8 @@ class LipstickEffect(Effect):
         if made is None:
             return None
         region, alpha = made
+        if item.unmix is not None:
+            region, alpha = show_unmixed(region, alpha, item.unmix, look.lipstick.opacity)
         return Made(region, alpha, item.face.box)
 
     def reset(self) -> None:

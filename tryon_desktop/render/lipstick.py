@@ -4,10 +4,15 @@ Model: the lips' observed linear-RGB colour is (albedo x illumination x micro-te
 We keep the lips' own illumination and texture (measured from their luminance), swap the albedo for
 the shade's, and let the finish decide how much of the texture and highlights survive:
 
-* matte   - flattened shading, texture softened, highlights almost removed;
-* satin   - slightly softened shading, highlights halved;
-* gloss   - full shading, the lips' own highlights amplified plus a wet sheen on the best-lit part;
-* shimmer - satin-like base plus fine sparkle fixed to the pixel grid (steady on a still face).
+* matte   - flattened shading (most on the better-lit half), texture softened, highlights almost removed;
+* satin   - slightly softened shading, highlights halved, a soft sheen over the best-lit quarter;
+* gloss   - full shading, the lips' own highlights amplified plus a wet reflection on the best-lit few
+            percent, broken up by the lips' lines;
+* shimmer - satin-like base plus fine sparkle fixed to the lips' box (it moves with the lips).
+
+The added light (`finish_glow`, shared with the generator's runtime) sits where the lips' own smooth
+illumination is highest, set by shares of the lips' area, so every face gets it, and follows the room's
+exposure.
 
 Opacity mixes the made-up colour with the bare lips in linear light. All work happens at the frame's
 native resolution inside the lips' bounding box, so nothing is blurred.
@@ -39,15 +44,23 @@ class FinishParams:
     texture_gamma: float  # <1 softens fine texture (lines of the lips)
     highlight_knee: float  # texture ratio above which a pixel counts as specular
     spec_gain: float  # how much of the lips' own highlight is kept (0) or amplified (>1)
-    sheen: float  # added wet highlight on the best-lit part of the lips
+    sheen: float  # broad, soft glow over the best-lit part of the lips (x exposure x a typical lip's level)
+    wet: float  # sharp, bright reflection of the light on the best-lit spot (the same units)
     sparkle: float  # shimmer particles
+    lit_gamma: float = 1.0  # x illum_gamma above the lips' median light: < 1 takes the bare lips' broad sheen out
 
 
+# What a make-up artist describes, as light: matte is flat and powdery (shading flattened, texture
+# softened, no highlight at all); satin has a soft, broad, low-contrast sheen where the lips face the
+# light; gloss is a wet film: the lips' own highlights amplified plus a sharp reflection of the light on
+# the best-lit spot (the lower lip's centre in most light); shimmer is a satin base with fine reflective
+# particles. The sheen and the wet reflection are specular, so they are added in the light's colour with
+# the room's exposure, whatever the lips' own highlights were: a finish shows even on lips that had none.
 FINISH_PARAMS: dict[Finish, FinishParams] = {
-    Finish.MATTE: FinishParams(0.65, 0.55, 1.04, 0.00, 0.00, 0.0),
-    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.50, 0.05, 0.0),
-    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.60, 0.22, 0.0),
-    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.70, 0.05, 0.90),
+    Finish.MATTE: FinishParams(0.65, 0.55, 1.04, 0.00, 0.00, 0.00, 0.0, lit_gamma=0.5),
+    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.50, 0.50, 0.00, 0.0),
+    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.60, 0.30, 1.20, 0.0),
+    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.70, 0.20, 0.00, 1.30),
 }
 
 _SPARKLE_TILE = 256
@@ -64,16 +77,104 @@ def _sparkle_tile() -> np.ndarray:
 _SPARKLE = _sparkle_tile()
 
 
-def sparkle_field(box_x0: int, box_y0: int, h: int, w: int) -> np.ndarray:
-    """Sparkle pattern tied to frame pixels (a still face sparkles steadily, a moving one glints)."""
-    ys = (np.arange(box_y0, box_y0 + h) % _SPARKLE_TILE)[:, None]
-    xs = (np.arange(box_x0, box_x0 + w) % _SPARKLE_TILE)[None, :]
-    return _SPARKLE[ys, xs]
+def sparkle_field(h: int, w: int, ys: np.ndarray | None = None, xs: np.ndarray | None = None) -> np.ndarray:
+    """Sparkle pattern in the lips' box coordinates: the particles are in the lipstick, so they move
+    with the lips, not with the screen. (h, w) for the whole box, or the values at box pixels (ys, xs)."""
+    if ys is None:
+        ys = (np.arange(h) % _SPARKLE_TILE)[:, None]
+        xs = (np.arange(w) % _SPARKLE_TILE)[None, :]
+        return _SPARKLE[ys, xs]
+    return _SPARKLE[ys % _SPARKLE_TILE, xs % _SPARKLE_TILE]
+
+
+def quantiles(x: np.ndarray, qs) -> list[float]:
+    """np.percentile(x, qs) of a 1-d array (numpy's default linear method, the same values) through one
+    partition: several times faster than numpy's general machinery on the few thousand lip pixels."""
+    x = np.ravel(x)
+    n = len(x)
+    pos = [(n - 1) * (q / 100.0) for q in qs]
+    ks = sorted({min(int(v) + j, n - 1) for v in pos for j in (0, 1)})
+    part = np.partition(x, ks)
+    out = []
+    for v in pos:
+        i = min(int(v), n - 1)
+        a, b, t = float(part[i]), float(part[min(i + 1, n - 1)]), v - int(v)
+        out.append(b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t)
+    return out
 
 
 def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - e0) / max(e1 - e0, 1e-6), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+def sheen_fields(illum: np.ndarray, xs: np.ndarray, core: np.ndarray,
+                 depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where a finish's specular sheen sits, from the lips' own illumination (any array shape).
+
+    `illum`: the lips' smooth illumination over their median; `xs`: each pixel's column; `core`: well
+    inside the lips; `depth`: distance in pixels from the lip line (optional). The lit field is the
+    illumination, fading towards the mouth corners and the lip line (they turn away from the camera and
+    the light). Returns (broad, wet) in [0, 1]: `broad` rises over the best-lit quarter
+    of the lips to a soft glow on their best-lit part; `wet` is the best-lit few percent of the lips with a
+    quick edge, where a wet film mirrors the light. Both are set by shares of the lips' area, so every face
+    has them, evenly lit or not, and both are smooth and steady (no noise: nothing flickers).
+    """
+    ic = illum[core]
+    if ic.size < 12:
+        z = np.zeros(illum.shape, np.float32)
+        return z, z
+    lo, hi = quantiles(ic, [10, 97])
+    x = xs[core]
+    x0, x1 = float(x.min()), float(x.max())
+    half = max(0.5 * (x1 - x0), 1.0)
+    fall = 1.0 - 0.8 * smoothstep(0.25, 0.85, np.abs(xs - 0.5 * (x0 + x1)) / half)
+    field = np.clip((illum - lo) / max(float(hi - lo), 0.04), 0.0, 1.5) * fall
+    if depth is not None:  # the lip's edge turns away: a reflection sits on its front, not on the lip line
+        field = field * (0.2 + 0.8 * smoothstep(0.02, 0.07, depth / (2.0 * half)))
+    q75, q95, q97, q995 = quantiles(field[core], [75, 95, 97, 99.5])
+    broad = smoothstep(q75, q97, field)
+    wet = smoothstep(q95, q995, field)
+    return broad.astype(np.float32), wet.astype(np.float32)
+
+
+def lip_depth(mask: np.ndarray) -> np.ndarray:
+    """Distance (px) of each box pixel from the lip line (0 outside the lips)."""
+    return cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+
+
+def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: np.ndarray, ys: np.ndarray,
+                xs: np.ndarray, core: np.ndarray, light: Light, albedo: np.ndarray,
+                depth: np.ndarray | None = None) -> np.ndarray | None:
+    """What a finish adds on top of the lips' colour, as linear RGB (..., 3), or None (matte: nothing).
+
+    Arrays share one shape (the box, or a list of its pixels): `illum` = the bare lips' smooth
+    illumination over their median, `texture` = their luminance over it, `inner` = `lip_interior` of the
+    mask, (ys, xs) = box coordinates, `core` = well inside the lips; `albedo` = the shade as the room
+    lights it. Everything follows the room's light (its exposure and colour) and the lips' own
+    illumination, and nothing is random per frame: a still face keeps a still sheen and still sparkle.
+    """
+    if p.sheen <= 0 and p.wet <= 0 and p.sparkle <= 0:
+        return None
+    exposure = float(light.exposure)
+    out = np.zeros(illum.shape + (3,), np.float32)
+    if p.sheen > 0 or p.wet > 0:
+        broad, wet = sheen_fields(illum, xs, core, depth)
+        # specular: the room's light, brighter where the lips are lit; the wet reflection is broken up by
+        # the lips' lines like a film of gloss over them
+        level = inner * (exposure * _TYPICAL_LIP_Y) * np.clip(illum, 0.5, 1.5)
+        tex = np.clip(texture, 0.6, 1.6)
+        soft = p.sheen * broad * level
+        sharp = p.wet * wet * tex * tex * level
+        # a satin sheen is partly the pigment's own colour (light scattered just under the surface),
+        # a wet reflection is the light's
+        tint = albedo / max(float(albedo @ LUMA.astype(np.float32)), 1e-4)
+        out += soft[..., None] * (0.5 * light.rgb + 0.5 * tint) + sharp[..., None] * light.rgb
+    if p.sparkle > 0:
+        dots = sparkle_field(0, 0, ys, xs)
+        glint = p.sparkle * dots * inner * exposure * np.clip(illum, 0.3, 1.6) * 0.5
+        out += glint[..., None] * (0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4))
+    return out
 
 
 def encode_srgb8(lin_rgb: np.ndarray) -> np.ndarray:
@@ -155,8 +256,9 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     exposure = float(region.light.exposure)
     albedo = region.light.apply(shade_linear(shade))
 
-    shading = np.power(illum, p.illum_gamma, dtype=np.float32) * np.power(diffuse_tex, p.texture_gamma,
-                                                                           dtype=np.float32)
+    # matte: the bare lips' lit parts are partly their own moist sheen, which a powdery film takes out
+    gamma = np.where(illum > 1.0, p.illum_gamma * p.lit_gamma, p.illum_gamma).astype(np.float32)
+    shading = np.power(illum, gamma, dtype=np.float32) * np.power(diffuse_tex, p.texture_gamma, dtype=np.float32)
     made = albedo[None, None, :] * (exposure * shading)[..., None]
     # A bright shade in bright light would clip per channel and drift in hue (coral turning orange);
     # scale such pixels down as a whole instead, keeping their chromaticity.
@@ -167,14 +269,12 @@ def render_lips(region: LipRegion, shade: Shade) -> np.ndarray:
     light = lin / np.maximum(Y, 1e-4)[..., None]
     light = light / np.maximum(light @ LUMA.astype(np.float32), 1e-4)[..., None]
     spec = p.spec_gain * spec_excess * base
-    if p.sheen > 0:
-        lit = smoothstep(region.illum_lo + 0.6 * (region.illum_hi - region.illum_lo), region.illum_hi, illum)
-        spec = spec + p.sheen * lit * inner * exposure * _TYPICAL_LIP_Y * (0.6 + 0.4 * diffuse_tex)
-    if p.sparkle > 0:
-        h, w = Y.shape
-        dots = sparkle_field(region.box_origin[0], region.box_origin[1], h, w)
-        glint = p.sparkle * dots * inner * exposure * np.clip(illum, 0.3, 1.6) * 0.5
-        made = made + glint[..., None] * (0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4))[None, None, :]
+    h, w = Y.shape
+    ys, xs = np.indices((h, w))
+    glow = finish_glow(p, illum, texture, inner, ys, xs, region.mask > 0.9, region.light, albedo,
+                       lip_depth(region.mask))
+    if glow is not None:
+        made = made + glow
     made = made + spec[..., None] * light
     if shade.opacity < 1.0:
         made = shade.opacity * made + (1.0 - shade.opacity) * lin
