@@ -384,7 +384,7 @@ def markdown(report: dict) -> str:
         sp = report["speed"]
         lines += ["", f"Speed at {sp['frame']} on {sp['provider']} ({sp['frames']} frames, medians, p95 in brackets):", "",
                   "| | ms |", "|---|---|",
-                  f"| student: resize + network + smoothing + face cut-out + upsample | {sp['student_ms']['median']:.2f} ({sp['student_ms']['p95']:.2f}) |",
+                  f"| student: resize + network + smoothing + colour refinement + face cut-out + upsample | {sp['student_ms']['median']:.2f} ({sp['student_ms']['p95']:.2f}) |",
                   f"| engine, lipstick only | {sp['engine_lipstick_ms']['median']:.2f} ({sp['engine_lipstick_ms']['p95']:.2f}) |",
                   f"| engine, lipstick + garment mask | {sp['engine_lipstick_mask_ms']['median']:.2f} ({sp['engine_lipstick_mask_ms']['p95']:.2f}) |"]
     return "\n".join(lines) + "\n"
