@@ -237,3 +237,45 @@ def test_snapshot_metadata_describes_the_whole_look(engine):
     assert meta["shade"] == "Plum" and meta["outfit"] == "#1F3A93"
     only_lips = snapshot_meta(Look(lipstick=resolve_shade("Plum")), model_info(engine), False, (640, 480))
     assert set(only_lips["models"]) == {"lipstick"}
+
+
+def test_pattern_origin_pins_it_in_frame_coordinates(tmp_path):
+    """A box that grows or moves by a few pixels draws the same pattern where the boxes overlap, when its
+    origin says where it sits (procedural patterns and fabric photos alike)."""
+    import cv2
+
+    from tryon_desktop.render.patterns import albedo_map
+
+    fabric = tmp_path / "fabric.png"
+    rng = np.random.default_rng(1)
+    cv2.imwrite(str(fabric), cv2.GaussianBlur(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8), (0, 0), 1.5))
+    for name in ("stripes", "gingham", "floral", str(fabric)):
+        for rot in (0.0, 17.0):
+            a = albedo_map(name, 80, 90, 13.0, rot, (200, 20, 20), origin=(-40.0, -30.0))
+            b = albedo_map(name, 70, 80, 13.0, rot, (200, 20, 20), origin=(-33.0, -25.0))  # 7 right, 5 down
+            assert np.abs(a[5:75, 7:87] - b).max() < 5e-3, (name, rot)  # (OpenCV warps at 1/32 px steps)
+            c = albedo_map(name, 80, 90, 13.0, rot, (200, 20, 20))  # the box corner as origin: not the same
+            assert np.abs(a - c).max() > 0.05, (name, rot)
+
+
+def test_pattern_anchor_averages_the_mask_wobble_and_follows_a_move():
+    from tryon_desktop.effects.outfit import PatternAnchor
+
+    rng = np.random.default_rng(2)
+    anchor = PatternAnchor()
+    centres, widths = [], []
+    for k in range(60):  # a still body: the mask's centre and width wobble by a pixel or so
+        c, w = anchor((400.0 + rng.normal(0, 0.7), 300.0 + rng.normal(0, 0.7)), 300.0 + rng.normal(0, 2.0), k / 30)
+        centres.append(c)
+        widths.append(w)
+    steps = np.hypot(*np.diff(np.array(centres[10:]), axis=0).T)
+    assert steps.mean() < 0.35  # the raw centre moves ~0.9 px a frame; pinned, a fraction of that
+    assert np.std(widths[10:]) < 1.0
+    # the person moves 30 px: followed at once, not eased in
+    c, _ = anchor((430.0, 300.0), 300.0, 60 / 30)
+    assert abs(c[0] - 430.0) < 1.0
+    # a gap in time starts afresh
+    c, w = anchor((100.0, 100.0), 200.0, 60 / 30 + 2.0)
+    assert c == (100.0, 100.0) and w == 200.0
+    anchor.reset()
+    assert anchor.centre is None

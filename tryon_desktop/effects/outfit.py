@@ -3,7 +3,7 @@
 It needs the garment mask (the project's own segmenter, see vision/garment_mask.py) and the faces (their
 ovals are cut out of the mask, so a face is never painted). One item per frame: the garment's box, its
 soft mask and the pattern's repeat in pixels (the swatch's scale times the shoulder width, measured on the
-mask). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
+mask); a pattern is pinned to the garment's centre, both smoothed over frames (`PatternAnchor`). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
 reference renderer (render/outfit.py) with a notice saying so.
 """
 
@@ -34,6 +34,46 @@ class OutfitItem:
     alpha: np.ndarray  # (box h, box w) float32 garment mask
     region: np.ndarray  # (box h, box w, 3) uint8, the frame's pixels
     shoulder_px: float
+    anchor: tuple[float, float] | None = None  # frame pixel the pattern is pinned to (PatternAnchor)
+
+
+class PatternAnchor:
+    """Where a pattern is pinned on the body, and its scale, steady from frame to frame.
+
+    A pattern drawn from the garment box's corner at a repeat set by each frame's shoulder width jumps
+    whenever the mask's edge moves a pixel (on a still body the box and the width wobble with the mask):
+    stripes shimmer. The pattern is pinned instead to the garment's centre (the centroid of its mask) and
+    scaled by its shoulder width, both smoothed: a change within the mask's own wobble (under about 0.3% of
+    the shoulder width for the centre, 1% for the width) is averaged away, a larger one (the person moves)
+    is followed at once, so the pattern moves with the body without lagging it. A gap in time (over
+    `max_gap_s`, or a step back) starts afresh, as does `reset()`.
+    """
+
+    def __init__(self, max_gap_s: float = 0.5) -> None:
+        self.max_gap_s = float(max_gap_s)
+        self.reset()
+
+    def reset(self) -> None:
+        self.centre: tuple[float, float] | None = None
+        self.width: float | None = None
+        self.t: float | None = None
+
+    def __call__(self, centre: tuple[float, float], width: float, t: float) -> tuple[tuple[float, float], float]:
+        fresh = (self.centre is None or self.width is None or self.t is None
+                 or not (0.0 <= t - self.t <= self.max_gap_s))
+        self.t = float(t)
+        if fresh:
+            self.centre, self.width = (float(centre[0]), float(centre[1])), float(width)
+            return self.centre, self.width
+        scale = max(self.width, 32.0)
+        d = float(np.hypot(centre[0] - self.centre[0], centre[1] - self.centre[1])) / scale
+        a = min(max((d - 0.003) / 0.01, 0.15), 1.0)
+        self.centre = (self.centre[0] + a * (centre[0] - self.centre[0]),
+                       self.centre[1] + a * (centre[1] - self.centre[1]))
+        dw = abs(width - self.width) / max(self.width, 1.0)
+        b = min(max((dw - 0.01) / 0.03, 0.1), 1.0)
+        self.width += b * (width - self.width)
+        return self.centre, self.width
 
 
 def shoulder_width(mask: np.ndarray) -> float:
@@ -96,6 +136,7 @@ class OutfitEffect(Effect):
         if self.notice:
             log.warning(self.notice)
         self.status: str | None = None  # the last frame's per-frame message (NO_GARMENT), for the HUD
+        self.anchor = PatternAnchor()
 
     @property
     def name(self) -> str:
@@ -131,7 +172,14 @@ class OutfitEffect(Effect):
         import cv2
 
         alpha = cv2.min(cv2.max(prob * EDGE_GAIN + (0.5 - 0.5 * EDGE_GAIN), 0.0), 1.0)  # SIMD clip
-        return [OutfitItem(box, alpha, frame[box.slices], shoulder_width(alpha))]
+        width = shoulder_width(alpha)
+        anchor = None
+        outfit = getattr(look, "outfit", None)
+        if outfit is not None and outfit.is_pattern:
+            m = cv2.moments((small > 0.5).astype(np.uint8), binaryImage=True)
+            centre = ((m["m10"] / m["m00"] + 0.5) * sx - 0.5, (m["m01"] / m["m00"] + 0.5) * sy - 0.5)
+            anchor, width = self.anchor(centre, width, scene.timestamp)
+        return [OutfitItem(box, alpha, frame[box.slices], width, anchor)]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
         from tryon_desktop.render.outfit import rgb8_to_linear_bgr
@@ -140,8 +188,10 @@ class OutfitEffect(Effect):
         sw = look.outfit
         if sw.is_pattern:
             period = max(4.0, sw.scale * max(item.shoulder_px, 32.0))
+            ax, ay = item.anchor if item.anchor is not None else (0.0, 0.0)
             try:
-                albedo = albedo_map(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb)
+                albedo = albedo_map(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
+                                    origin=(item.box.x0 - ax, item.box.y0 - ay))
             except LookError as exc:
                 self.status = str(exc)
                 return None
@@ -151,6 +201,7 @@ class OutfitEffect(Effect):
 
     def reset(self) -> None:
         self.backend.reset()
+        self.anchor.reset()
 
     def describe(self) -> EffectInfo:
         d = self.backend.describe()

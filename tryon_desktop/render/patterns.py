@@ -23,9 +23,13 @@ INDIGO = (38, 56, 98)
 YELLOW = (232, 190, 60)
 
 
-def _uv(h: int, w: int, period: float, rotation: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pattern coordinates in repeats (u across, v down), rotated by `rotation` degrees."""
+def _uv(h: int, w: int, period: float, rotation: float,
+        origin: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Pattern coordinates in repeats (u across, v down), rotated by `rotation` degrees; pixel (0, 0) of the
+    map sits at `origin` (x, y) pixels from the pattern's own origin."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx += np.float32(origin[0])
+    yy += np.float32(origin[1])
     t = np.deg2rad(rotation)
     u = (np.cos(t) * xx + np.sin(t) * yy) / period
     v = (-np.sin(t) * xx + np.cos(t) * yy) / period
@@ -38,10 +42,11 @@ def _band(x: np.ndarray, duty: float, soft: float = 0.04) -> np.ndarray:
     return np.clip(np.minimum(f, duty - f) / soft + 0.5, 0.0, 1.0)
 
 
-def procedural(name: str, h: int, w: int, period: float, rotation: float, tint: tuple[int, int, int] | None) -> np.ndarray:
+def procedural(name: str, h: int, w: int, period: float, rotation: float, tint: tuple[int, int, int] | None,
+               origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     ink = rgb8_to_linear_bgr(tint or NAVY)
     ground = rgb8_to_linear_bgr(WHITE)
-    u, v = _uv(h, w, max(period, 2.0), rotation)
+    u, v = _uv(h, w, max(period, 2.0), rotation, origin)
     soft = min(0.25, 1.5 / max(period, 2.0))
     if name == "stripes":
         a = _band(v, 0.5, soft)
@@ -136,19 +141,26 @@ def _fabric(path: str) -> np.ndarray:
     return decode(img)
 
 
-def fabric_tile(path: str, h: int, w: int, period: float, rotation: float) -> np.ndarray:
-    """A fabric photo tiled over (h, w), one tile = `period` pixels wide, rotated."""
+def fabric_tile(path: str, h: int, w: int, period: float, rotation: float,
+                origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """A fabric photo tiled over (h, w), one tile = `period` pixels wide, rotated; pixel (0, 0) of the map
+    sits at `origin` (x, y) pixels from the tiling's origin."""
     tile = _fabric(str(path))
     th, tw = tile.shape[:2]
     s = max(period, 4.0) / tw
     t = np.deg2rad(rotation)
-    m = np.array([[np.cos(t) / s, np.sin(t) / s, 0.0], [-np.sin(t) / s, np.cos(t) / s, 0.0]], np.float32)
+    ox, oy = float(origin[0]), float(origin[1])
+    m = np.array([[np.cos(t) / s, np.sin(t) / s, (np.cos(t) * ox + np.sin(t) * oy) / s],
+                  [-np.sin(t) / s, np.cos(t) / s, (-np.sin(t) * ox + np.cos(t) * oy) / s]], np.float32)
     return cv2.warpAffine(tile, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_WRAP)
 
 
 def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
-               tint: tuple[int, int, int] | None) -> np.ndarray:
+               tint: tuple[int, int, int] | None, origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """The pattern's linear-BGR albedo over an (h, w) box whose top-left pixel is `origin` (x, y) pixels
+    from the pattern's own origin (the outfit effect anchors that to the body, so the pattern stays on
+    the garment when the box around it changes)."""
     if pattern in PROCEDURAL:
-        return procedural(pattern, h, w, period, rotation, tint)
-    return fabric_tile(pattern, h, w, period, rotation)
+        return procedural(pattern, h, w, period, rotation, tint, origin)
+    return fabric_tile(pattern, h, w, period, rotation, origin)
