@@ -87,11 +87,14 @@ class GarmentPerception:
     A missing or altered model leaves a notice for the user instead of failing.
     """
 
-    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
+    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
+                 video: bool = True) -> None:
         self.model, self.providers = model, providers
+        self.video = video
         self.segmenter = None
         self.notice: str | None = None
         self._loaded = False
+        self._head_finder = None  # a still-photo face tracker for small faces (find_small_face)
 
     def load(self) -> None:
         if self._loaded:
@@ -111,7 +114,45 @@ class GarmentPerception:
         if self.segmenter is None:
             return None
         polys = [f.landmarks[list(FACE_OVAL)] for f in faces]
-        return self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
+        prob = self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
+        if not polys and not self.video:
+            prob = self._cut_small_face(frame, prob)
+        return prob
+
+    def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> np.ndarray:
+        """A full-length photo: the face is too small for the tracker's pass over the whole frame, so
+        nothing cut it out of the garment mask (and long hair next to it reads as garment). Look again on
+        a crop above the garment, enlarged, and cut the face found there. Photos only: on a live stream the
+        face fills enough of a webcam's frame, and this would cost a tracker pass per frame."""
+        from tryon_desktop.vision.garment_mask import face_exclusion
+
+        box = head_region(prob, frame.shape[1], frame.shape[0])
+        if box is None:
+            return prob
+        x0, y0, x1, y1 = box
+        crop = frame[y0:y1, x0:x1]
+        k = max(1.0, 384.0 / max(crop.shape[:2]))
+        if k > 1.0:
+            crop = cv2.resize(crop, (round(crop.shape[1] * k), round(crop.shape[0] * k)), interpolation=cv2.INTER_CUBIC)
+        if self._head_finder is None:
+            from tryon_desktop.vision.face_tracker import FaceTracker
+
+            self._head_finder = FaceTracker(max_faces=1, video=False)
+        found = self._head_finder.track(crop)
+        if not found:
+            return prob
+        poly = found[0].landmarks[list(FACE_OVAL)] / k + np.array([x0, y0], np.float32)
+        cut = face_exclusion([poly], (frame.shape[1], frame.shape[0]), prob.shape)
+        if cut is None:
+            return prob
+        prob = prob.copy()
+        prob[cv2.dilate(cut, np.ones((3, 3), np.uint8)) > 0] = 0.0
+        return prob
+
+    def close(self) -> None:
+        if self._head_finder is not None:
+            self._head_finder.close()
+            self._head_finder = None
 
     def describe(self) -> dict:
         self.load()
@@ -125,6 +166,26 @@ class GarmentPerception:
     def reset(self) -> None:
         if self.segmenter is not None:
             self.segmenter.reset()
+
+
+def head_region(prob: np.ndarray, frame_w: int, frame_h: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) in frame pixels where a head above the garment would be: centred on the top of the
+    garment's mask (its neckline), as wide as the garment's shoulders, reaching up about one shoulder width;
+    None without a garment or when there is no room above it."""
+    ys, xs = np.nonzero(prob > 0.5)
+    if len(xs) < 16:
+        return None
+    sx, sy = frame_w / prob.shape[1], frame_h / prob.shape[0]
+    top = ys.min()
+    upper = ys <= top + max(2, int(0.15 * (ys.max() - top + 1)))
+    cx = float(np.median(xs[upper]) + 0.5) * sx
+    gw = float(np.percentile(xs, 95) - np.percentile(xs, 5) + 1) * sx
+    gy = float(top) * sy
+    x0, x1 = int(max(0, cx - 0.6 * gw)), int(min(frame_w, cx + 0.6 * gw))
+    y0, y1 = int(max(0, gy - 1.0 * gw)), int(min(frame_h, gy + 0.25 * gw))
+    if x1 - x0 < 24 or y1 - y0 < 24 or gy < 8:
+        return None
+    return x0, y0, x1, y1
 
 
 def draw_mask_overlay(frame: np.ndarray, mask: np.ndarray | None, strength: float = 0.45) -> None:
@@ -149,7 +210,7 @@ class TryOnEngine:
         self.tracker = tracker if tracker is not None else FaceTracker(max_faces=max_faces, video=video)
         self.video = video
         self.smoother = LandmarkSmoother() if (smoothing and video) else None
-        self.garment = GarmentPerception(garment_model, providers)
+        self.garment = GarmentPerception(garment_model, providers, video=video)
         self.effects: dict[str, Effect] = {"outfit": OutfitEffect(outfit_model, providers),
                                            "lipstick": LipstickEffect(model, providers)}
         self._t0 = time.perf_counter()
@@ -208,6 +269,9 @@ class TryOnEngine:
 
     def close(self) -> None:
         self.tracker.close()
+        close = getattr(self.garment, "close", None)  # (tests put simpler stand-ins here)
+        if close is not None:
+            close()
         for eff in self.effects.values():
             eff.close()
 

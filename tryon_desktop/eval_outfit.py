@@ -624,8 +624,13 @@ def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) 
                     else:
                         period = max(4.0, sw.scale * max(b.shoulder, 32.0))
                         box = b.box
+                        # the effect pins a pattern to the garment's centre (effects.outfit.PatternAnchor):
+                        # the same origin here, so the expected pattern is in phase with the drawn one
+                        centre = getattr(getattr(eng.effects.get("outfit"), "anchor", None), "centre", None)
+                        cx, cy = centre if centre is not None else (0.0, 0.0)
                         alb = np.zeros(b.image.shape, np.float32)
-                        alb[box.slices] = albedo_map(sw.pattern, box.height, box.width, period, sw.rotation, sw.rgb)
+                        alb[box.slices] = albedo_map(sw.pattern, box.height, box.width, period, sw.rotation, sw.rgb,
+                                                     origin=(box.x0 - cx, box.y0 - cy))
                         row["shading"] = pattern_shading_kept(b.image, out, core, sigma, alb)
                         if kind in FIDELITY:
                             row["pattern"] = pattern_fidelity(b.image, out, core, kind, period, sw.rotation, b.shoulder)
