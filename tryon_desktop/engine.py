@@ -113,22 +113,28 @@ class GarmentPerception:
         self.load()
         if self.segmenter is None:
             return None
+        from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
+
         polys = [f.landmarks[list(FACE_OVAL)] for f in faces]
         prob = self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
         if not polys and not self.video:
-            prob = self._cut_small_face(frame, prob)
+            prob, polys = self._cut_small_face(frame, prob)
+        seen = getattr(self.segmenter, "seen", None)
+        if polys and seen is not None:
+            prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape))
         return prob
 
-    def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, list]:
         """A full-length photo: the face is too small for the tracker's pass over the whole frame, so
         nothing cut it out of the garment mask (and long hair next to it reads as garment). Look again on
-        a crop above the garment, enlarged, and cut the face found there. Photos only: on a live stream the
+        a crop above the garment, enlarged, and cut the face found there (returned too, for the hair cut).
+        Photos only: on a live stream the
         face fills enough of a webcam's frame, and this would cost a tracker pass per frame."""
         from tryon_desktop.vision.garment_mask import face_exclusion
 
         box = head_region(prob, frame.shape[1], frame.shape[0])
         if box is None:
-            return prob
+            return prob, []
         x0, y0, x1, y1 = box
         crop = frame[y0:y1, x0:x1]
         k = max(1.0, 384.0 / max(crop.shape[:2]))
@@ -140,14 +146,14 @@ class GarmentPerception:
             self._head_finder = FaceTracker(max_faces=1, video=False)
         found = self._head_finder.track(crop)
         if not found:
-            return prob
+            return prob, []
         poly = found[0].landmarks[list(FACE_OVAL)] / k + np.array([x0, y0], np.float32)
         cut = face_exclusion([poly], (frame.shape[1], frame.shape[0]), prob.shape)
         if cut is None:
-            return prob
+            return prob, []
         prob = prob.copy()
         prob[cv2.dilate(cut, np.ones((3, 3), np.uint8)) > 0] = 0.0
-        return prob
+        return prob, [poly]
 
     def close(self) -> None:
         if self._head_finder is not None:

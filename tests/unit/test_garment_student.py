@@ -324,3 +324,39 @@ def cv2_ycc(img):
     import cv2
 
     return cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
+
+
+# ------------------------------------------------------------------ hair lying on the garment
+
+
+def _head_and_hair(garment_bgr):
+    """A 144 x 256 canvas: a face oval (skin) with brown hair round its top and a lock of the same hair
+    falling over the left shoulder onto a garment of the given colour; the network called the lock garment."""
+    import cv2
+
+    img = np.full((144, 256, 3), (200, 200, 200), np.uint8)  # wall
+    hair = (30, 50, 90)
+    cv2.ellipse(img, (128, 40), (24, 30), 0, 0, 360, hair, -1)  # hair round the head
+    cv2.ellipse(img, (128, 45), (17, 22), 0, 0, 360, (140, 160, 200), -1)  # the face over it
+    img[72:144, 70:186] = garment_bgr
+    img[66:120, 95:110] = hair  # a lock over the left shoulder
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([128 + 17 * np.cos(t), 45 + 22 * np.sin(t)], 1).astype(np.float32)
+    prob = np.zeros((144, 256), np.float32)
+    prob[70:144, 70:186] = 0.95
+    return img, prob, [oval]
+
+
+def test_hair_lying_on_the_garment_is_cut():
+    img, prob, heads = _head_and_hair((160, 60, 30))  # a blue top
+    out = GM.cut_hair(img, prob, heads)
+    assert float(out[75:115, 98:107].mean()) < 0.3  # the lock
+    assert float(out[75:140, 120:180].mean()) > 0.9  # the rest of the top stays
+    assert float(out[130:144, 75:90].mean()) > 0.9
+
+
+def test_hair_is_not_cut_from_a_garment_of_its_colour():
+    img, prob, heads = _head_and_hair((30, 50, 90))  # a top the hair's own brown
+    out = GM.cut_hair(img, prob, heads)
+    assert np.array_equal(out, prob)
+    assert GM.cut_hair(img, prob, []) is prob  # no face: nothing to sample hair from

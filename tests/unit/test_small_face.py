@@ -44,9 +44,10 @@ def test_a_small_face_above_the_garment_is_cut_out(grace):
     prob[mid:chin + 40, fx0 - 10:fx1 + 10] = 0.95
     perception = GarmentPerception(model=None, video=False)
     try:
-        out = perception._cut_small_face(frame, prob)
+        out, polys = perception._cut_small_face(frame, prob)
     finally:
         perception.close()
+    assert len(polys) == 1 and polys[0].shape == (len(FACE_OVAL), 2)
     inner = (slice(mid + 1, chin - 1), slice(fx0 + 2, fx1 - 1))
     assert float(prob[inner].mean()) > 0.9 and float(out[inner].mean()) < 0.1  # the face is cut out
     assert float(out[chin + 10:chin + 40, fx0 - 10:fx1 + 10].mean()) > 0.9  # the garment below it stays

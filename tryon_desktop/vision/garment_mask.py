@@ -110,6 +110,19 @@ def upsample_to_box(mask: np.ndarray, frame_size: tuple[int, int], box: tuple[in
                           borderMode=cv2.BORDER_REPLICATE)
 
 
+def scale_polygons(polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int]) -> list[np.ndarray]:
+    """Frame-pixel polygons -> the mask's pixel coordinates (pixel centres aligned); bad ones dropped."""
+    fw, fh = frame_size
+    mh, mw = mask_shape
+    scale = np.array([mw / fw, mh / fh])
+    out = []
+    for poly in polygons or []:
+        p = np.asarray(poly, np.float64).reshape(len(poly), -1)[:, :2]
+        if len(p) >= 3 and np.all(np.isfinite(p)):
+            out.append(((p + 0.5) * scale - 0.5).astype(np.float32))
+    return out
+
+
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
                    grow: float = 0.16) -> np.ndarray | None:
     """uint8 (mh, mw) map, 1 inside the face polygons (each grown by `grow` about its centroid), or None."""
@@ -260,6 +273,65 @@ class ColourRefiner:
         return out.astype(np.float32)
 
 
+def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) -> np.ndarray:
+    """Take out hair lying on the garment (long hair over the shoulders and chest), by colour.
+
+    small_bgr: the frame at prob's size; heads: face oval polygons in prob's pixel coordinates. Each head's
+    hair colours are sampled round the top of its face (a band outside the face oval, over the forehead
+    and temples: hair, or the wall where there is none); below and beside that face, a garment pixel whose
+    colour is far likelier in that sample than on the sure garment is dropped. When the garment itself
+    looks like the sample (dark hair on a dark top: more than a quarter of the sure garment would go),
+    nothing is cut: colour cannot tell them apart there, and a garment left whole is better than one with
+    holes. Returns prob, or a new array with the hair taken out."""
+    mh, mw = prob.shape
+    if small_bgr.shape[:2] != (mh, mw):
+        small_bgr = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA)
+    fg = (prob > sure).astype(np.uint8)
+    if int(fg.sum()) < 30:
+        return prob
+    ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+    bins, rng = [8, 16, 16], [0, 256, 0, 256, 0, 256]
+
+    def hist(sel: np.ndarray) -> np.ndarray:
+        h = cv2.calcHist([ycc], [0, 1, 2], sel, bins, rng)
+        for ax in range(3):
+            h = h + 0.5 * (np.roll(h, 1, ax) + np.roll(h, -1, ax))
+        return h / max(float(h.sum()), 1.0)
+
+    lut = np.stack([np.arange(256) * n // 256 for n in bins], 1).astype(np.uint8).reshape(1, 256, 3)
+    idx = cv2.transform(cv2.LUT(ycc, lut).astype(np.float32), np.array([[256, 16, 1]], np.float32)).astype(np.int32)
+    h_garment = hist(fg)
+    out = prob
+    for poly in heads:
+        p = np.asarray(poly, np.float32).reshape(-1, 2)
+        if len(p) < 3 or not np.all(np.isfinite(p)):
+            continue
+        c = p.mean(0)
+        (x0, y0), (x1, y1) = p.min(0), p.max(0)
+        fw, fh = float(x1 - x0), float(y1 - y0)
+        if fw < 3 or fh < 3:
+            continue
+
+        def grown(k: float) -> np.ndarray:
+            m = np.zeros((mh, mw), np.uint8)
+            cv2.fillPoly(m, [np.round(c + (p - c) * k).astype(np.int32).reshape(-1, 1, 2)], 1)
+            return m
+
+        band = (grown(1.45) > 0) & (grown(1.08) == 0) & (prob < 0.5)
+        band[int(max(0.0, c[1] + 0.15 * fh)):] = False  # the upper part of the head only
+        if int(band.sum()) < 30:
+            continue
+        llr = np.log((hist(band.astype(np.uint8)) + 1e-4) / (h_garment + 1e-4)).astype(np.float32).ravel()[idx]
+        if float((llr[fg > 0] > 1.0).mean()) > 0.25:
+            continue  # the garment is the hair's colour
+        zone = np.zeros((mh, mw), bool)
+        zone[int(max(0, c[1])):int(min(mh, y1 + 2.0 * fh + 1)),
+             int(max(0, c[0] - 1.6 * fw)):int(min(mw, c[0] + 1.6 * fw + 1))] = True
+        cut = np.clip((cv2.GaussianBlur(llr, (0, 0), 1.0) - 1.0) / 1.5, 0.0, 1.0)
+        out = np.where(zone, out * (1.0 - cut), out).astype(np.float32)
+    return out
+
+
 ZOOM_MIN_GAIN = 1.4  # a second, zoomed pass when it would see the garment at least this much larger
 ZOOM_MIN_GARMENT = 0.02  # ... and the first pass found a garment on at least this share of the frame (not specks)
 CANVAS = 2  # the returned mask has CANVAS x the network's output resolution over the frame (room for the zoom)
@@ -362,6 +434,11 @@ class GarmentSegmenter:
 
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "sha256": self.sha256, "provider": self.provider}
+
+    @property
+    def seen(self) -> np.ndarray:
+        """The last frame as the network's first pass saw it, at the returned mask's size (BGR uint8)."""
+        return self._seen
 
     def letterbox(self, frame_w: int, frame_h: int) -> Letterbox:
         box = self._box
