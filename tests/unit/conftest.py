@@ -18,6 +18,17 @@ def grace(grace_path) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def grace_face(grace_path) -> tuple[np.ndarray, np.ndarray]:
+    """The demo photo and its face's landmarks (float64 frame pixels), tracked once per session."""
+    from tryon_desktop.vision.face_tracker import FaceTracker
+
+    img = cv2.imread(str(grace_path))
+    with FaceTracker(max_faces=1, video=False) as tr:
+        lm = tr.track(img)[0].landmarks.astype(np.float64)
+    return img, lm
+
+
+@pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
     """skimage's astronaut: a smiling face with teeth showing (the open-mouth case)."""
     data = pytest.importorskip("skimage.data", reason="scikit-image (dev extra) ships the astronaut photo")

@@ -44,8 +44,9 @@ def _far_above_local(lin: np.ndarray, core: np.ndarray, sigma: float, ratio: flo
     return float((np.exp(lY - smooth)[core] > ratio).mean())
 
 
-def _render(roi, mask, finish, origin=(0, 0), light=Light()):
-    region = measure_lips(roi, mask, mouth_w=0.8 * roi.shape[1], box_origin=origin, light=light)
+def _render(roi, mask, finish, origin=(0, 0), light=None):
+    region = measure_lips(roi, mask, mouth_w=0.8 * roi.shape[1], box_origin=origin,
+                          light=Light() if light is None else light)
     return render_lips(region, replace(RED, finish=finish))
 
 

@@ -17,15 +17,9 @@ LOWER_INNER = LIPS_INNER[:11]  # 78 .. 308 along the lower lip
 
 
 @pytest.fixture(scope="module")
-def grace():
-    import matplotlib
-
-    from tryon_desktop.vision.face_tracker import FaceTracker
-
-    img = cv2.imread(str(matplotlib.get_data_path() + "/sample_data/grace_hopper.jpg"))
-    with FaceTracker(max_faces=1, video=False) as tr:
-        lm = tr.track(img)[0].landmarks.astype(np.float64)
-    return img, lm
+def grace(grace_face):
+    """(the demo photo, its landmarks): conftest's grace_face under this module's old name."""
+    return grace_face
 
 
 @pytest.fixture(scope="module")

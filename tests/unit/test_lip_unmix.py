@@ -12,15 +12,8 @@ from tryon_desktop.effects.lipstick import show_unmixed
 
 
 @pytest.fixture(scope="module")
-def face():
-    import matplotlib
-
-    from tryon_desktop.vision.face_tracker import FaceTracker
-
-    img = cv2.imread(str(matplotlib.get_data_path() + "/sample_data/grace_hopper.jpg"))
-    with FaceTracker(max_faces=1, video=False) as tr:
-        lm = tr.track(img)[0].landmarks.astype(np.float64)
-    return img, lm
+def face(grace_face):
+    return grace_face
 
 
 def _red_lips_past_the_line(img, lm):
@@ -36,12 +29,18 @@ def _red_lips_past_the_line(img, lm):
     return out, box, ((grown > 0) & (inside == 0))[box.slices]
 
 
-def test_unmix_takes_the_red_out_of_the_rim(face):
+@pytest.fixture(scope="module")
+def red_case(face):
+    """(photo, box, red ring, box pixels, lip mask, lip_unmix's answer) for the red-lipped photo."""
     img, lm = face
     red, box, ring = _red_lips_past_the_line(img, lm)
     roi = red[box.slices]
     mask = lip_mask(lm, box)
-    got = lip_unmix(mask, roi, lm, box)
+    return img, box, ring, roi, mask, lip_unmix(mask, roi, lm, box)
+
+
+def test_unmix_takes_the_red_out_of_the_rim(red_case):
+    img, box, ring, roi, mask, got = red_case
     assert got is not None
     idx, original, change = got
     assert original.shape == change.shape == (len(idx), 3)
@@ -63,12 +62,8 @@ def test_unmix_takes_the_red_out_of_the_rim(face):
     assert np.array_equal(r2[full], region[full]) and np.all(a2[full] == 1.0)
 
 
-def test_unmix_follows_the_opacity_and_leaves_alpha_one_pixels(face):
-    img, lm = face
-    red, box, _ = _red_lips_past_the_line(img, lm)
-    roi = red[box.slices]
-    mask = lip_mask(lm, box)
-    got = lip_unmix(mask, roi, lm, box)
+def test_unmix_follows_the_opacity_and_leaves_alpha_one_pixels(red_case):
+    _, _, _, roi, mask, got = red_case
     region = np.zeros(roi.shape, np.float32)
     zero = np.zeros_like(mask)
     r0, a0 = show_unmixed(region, zero, got, opacity=0.0)  # a fully sheer shade: the original, untouched

@@ -199,6 +199,25 @@ class TemporalSmoother:
         return out
 
 
+COLOUR_BINS = (8, 16, 16)  # Y, Cr, Cb
+
+
+def colour_hist(ycc: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Normalised YCrCb histogram (COLOUR_BINS) of the pixels where sel (uint8) is set; neighbouring bins
+    share, so near colours (a fold's shadow) count as the same."""
+    h = cv2.calcHist([ycc], [0, 1, 2], sel, list(COLOUR_BINS), [0, 256, 0, 256, 0, 256])
+    for ax in range(3):
+        h = h + 0.5 * (np.roll(h, 1, ax) + np.roll(h, -1, ax))
+    return h / max(float(h.sum()), 1.0)
+
+
+def colour_bin_index(ycc: np.ndarray) -> np.ndarray:
+    """int32 (h, w): each pixel's bin in a ravelled colour_hist."""
+    _, nr, nb = COLOUR_BINS
+    lut = np.stack([np.arange(256) * n // 256 for n in COLOUR_BINS], 1).astype(np.uint8).reshape(1, 256, 3)
+    return cv2.transform(cv2.LUT(ycc, lut).astype(np.float32), np.array([[nr * nb, nb, 1]], np.float32)).astype(np.int32)
+
+
 class ColourRefiner:
     """Settles the network's undecided pixels with the frame's own colours (one pass of the idea behind
     GrabCut, without the graph cut).
@@ -216,26 +235,18 @@ class ColourRefiner:
     costs no resize); about 0.3 ms a frame.
     """
 
-    BINS = (8, 16, 16)  # Y, Cr, Cb
-    _RANGES = [0, 256, 0, 256, 0, 256]  # calcHist's
 
     def __init__(self, weight: float = 1.0, sure: float = 0.8, clip: float = 3.0, memory: float = 0.15,
                  min_pixels: int = 30) -> None:
         self.weight, self.sure, self.clip, self.memory = float(weight), float(sure), float(clip), float(memory)
         self.min_pixels = int(min_pixels)
-        ny, nr, nb = self.BINS
-        self._bins = np.stack([np.arange(256) * n // 256 for n in self.BINS], 1).astype(np.uint8).reshape(1, 256, 3)
-        self._flat = np.array([[nr * nb, nb, 1]], np.float32)  # bin (y, r, b) -> index into the ravelled hist
         self.reset()
 
     def reset(self) -> None:
         self._hists: tuple[np.ndarray, np.ndarray] | None = None
 
     def _hist(self, ycc: np.ndarray, sel: np.ndarray) -> np.ndarray:
-        h = cv2.calcHist([ycc], [0, 1, 2], sel, list(self.BINS), self._RANGES)
-        for ax in range(3):  # neighbouring bins share: near colours (a fold's shadow) count as the same
-            h = h + 0.5 * (np.roll(h, 1, ax) + np.roll(h, -1, ax))
-        return h / max(float(h.sum()), 1.0)
+        return colour_hist(ycc, sel)
 
     def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, video: bool = False) -> np.ndarray:
         """small_bgr: uint8 (h, w, 3), the frame at prob's size (resized here if it is not)."""
@@ -261,7 +272,7 @@ class ColourRefiner:
         self._hists = (hf, hb)
         # the log-likelihood ratio of every colour bin, looked up per pixel through its bin index
         llr = np.clip(np.log((hf + 1e-4) / (hb + 1e-4)), -self.clip, self.clip).astype(np.float32).ravel()
-        idx = cv2.transform(cv2.LUT(ycc, self._bins).astype(np.float32), self._flat).astype(np.int32)
+        idx = colour_bin_index(ycc)
         llr_px = cv2.GaussianBlur(llr[idx], (0, 0), 1.0)
         ratio = np.exp(self.weight * llr_px)
         p = np.clip(prob, 1e-3, 1.0 - 1e-3)
@@ -271,6 +282,13 @@ class ColourRefiner:
         support = cv2.dilate((prob > 0.5).astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
         out = np.where(support > 0, out, np.minimum(out, prob))
         return out.astype(np.float32)
+
+
+def _grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 map of polygon p (N, 2) scaled by k about c, filled."""
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(c + (p - c) * k).astype(np.int32).reshape(-1, 1, 2)], 1)
+    return m
 
 
 def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) -> np.ndarray:
@@ -290,17 +308,8 @@ def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) 
     if int(fg.sum()) < 30:
         return prob
     ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
-    bins, rng = [8, 16, 16], [0, 256, 0, 256, 0, 256]
-
-    def hist(sel: np.ndarray) -> np.ndarray:
-        h = cv2.calcHist([ycc], [0, 1, 2], sel, bins, rng)
-        for ax in range(3):
-            h = h + 0.5 * (np.roll(h, 1, ax) + np.roll(h, -1, ax))
-        return h / max(float(h.sum()), 1.0)
-
-    lut = np.stack([np.arange(256) * n // 256 for n in bins], 1).astype(np.uint8).reshape(1, 256, 3)
-    idx = cv2.transform(cv2.LUT(ycc, lut).astype(np.float32), np.array([[256, 16, 1]], np.float32)).astype(np.int32)
-    h_garment = hist(fg)
+    idx = colour_bin_index(ycc)
+    h_garment = colour_hist(ycc, fg)
     out = prob
     for poly in heads:
         p = np.asarray(poly, np.float32).reshape(-1, 2)
@@ -312,16 +321,11 @@ def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) 
         if fw < 3 or fh < 3:
             continue
 
-        def grown(k: float) -> np.ndarray:
-            m = np.zeros((mh, mw), np.uint8)
-            cv2.fillPoly(m, [np.round(c + (p - c) * k).astype(np.int32).reshape(-1, 1, 2)], 1)
-            return m
-
-        band = (grown(1.45) > 0) & (grown(1.08) == 0) & (prob < 0.5)
+        band = (_grown_polygon(p, c, 1.45, (mh, mw)) > 0) & (_grown_polygon(p, c, 1.08, (mh, mw)) == 0) & (prob < 0.5)
         band[int(max(0.0, c[1] + 0.15 * fh)):] = False  # the upper part of the head only
         if int(band.sum()) < 30:
             continue
-        llr = np.log((hist(band.astype(np.uint8)) + 1e-4) / (h_garment + 1e-4)).astype(np.float32).ravel()[idx]
+        llr = np.log((colour_hist(ycc, band.astype(np.uint8)) + 1e-4) / (h_garment + 1e-4)).astype(np.float32).ravel()[idx]
         if float((llr[fg > 0] > 1.0).mean()) > 0.25:
             continue  # the garment is the hair's colour
         zone = np.zeros((mh, mw), bool)

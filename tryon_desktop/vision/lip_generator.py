@@ -71,19 +71,23 @@ def illumination(Y: np.ndarray, mask: np.ndarray, mouth_w: float) -> np.ndarray:
     sigma = max(1.0, 0.06 * mouth_w)
     h, w = Y.shape
     m = mask.astype(np.float32)
-    f = 4 if sigma >= 6.0 and min(h, w) >= 16 else 1
-    ym = Y * m
-    if f > 1:
-        sw, sh = max(1, w // f), max(1, h // f)
-        ym_s = cv2.resize(ym, (sw, sh), interpolation=cv2.INTER_AREA)
-        m_s = cv2.resize(m, (sw, sh), interpolation=cv2.INTER_AREA)
-        num = cv2.resize(cv2.GaussianBlur(ym_s, (0, 0), sigma * sw / w), (w, h), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(cv2.GaussianBlur(m_s, (0, 0), sigma * sw / w), (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        num = cv2.GaussianBlur(ym, (0, 0), sigma)
-        den = cv2.GaussianBlur(m, (0, 0), sigma)
+    num, den = _masked_blur(Y * m, m, sigma)
     base = np.where(den > 1e-3, num / np.maximum(den, 1e-3), Y)
     return np.maximum(base, 1e-4).astype(np.float32)
+
+
+def _masked_blur(ym: np.ndarray, m: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """(blur(Y x mask), blur(mask)) with a Gaussian of `sigma` px; a wide blur runs on a 4x smaller copy."""
+    h, w = m.shape
+    f = 4 if sigma >= 6.0 and min(h, w) >= 16 else 1
+    if f == 1:
+        return cv2.GaussianBlur(ym, (0, 0), sigma), cv2.GaussianBlur(m, (0, 0), sigma)
+    sw, sh = max(1, w // f), max(1, h // f)
+    s = sigma * sw / w
+    ym_s = cv2.resize(ym, (sw, sh), interpolation=cv2.INTER_AREA)
+    m_s = cv2.resize(m, (sw, sh), interpolation=cv2.INTER_AREA)
+    return (cv2.resize(cv2.GaussianBlur(ym_s, (0, 0), s), (w, h), interpolation=cv2.INTER_LINEAR),
+            cv2.resize(cv2.GaussianBlur(m_s, (0, 0), s), (w, h), interpolation=cv2.INTER_LINEAR))
 
 
 def basis_features(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float,
@@ -270,19 +274,9 @@ def _pixel_basis(roi_bgr: np.ndarray, mask: np.ndarray, idx: np.ndarray, weight:
     chroma = (mean / max(float(mean @ _LUMA), 1e-4)).astype(np.float32)
     # illumination(): the mask-normalised blur, read at the listed pixels (Y * mask is 0 elsewhere)
     sigma = max(1.0, 0.06 * mouth_w)
-    f = 4 if sigma >= 6.0 and min(h, w) >= 16 else 1
     ym = np.zeros(h * w, np.float32)
     ym[idx] = Y * weight
-    ym = ym.reshape(h, w)
-    if f > 1:
-        sw, sh = max(1, w // f), max(1, h // f)
-        ym_s = cv2.resize(ym, (sw, sh), interpolation=cv2.INTER_AREA)
-        m_s = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_AREA)
-        num = cv2.resize(cv2.GaussianBlur(ym_s, (0, 0), sigma * sw / w), (w, h), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(cv2.GaussianBlur(m_s, (0, 0), sigma * sw / w), (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        num = cv2.GaussianBlur(ym, (0, 0), sigma)
-        den = cv2.GaussianBlur(mask, (0, 0), sigma)
+    num, den = _masked_blur(ym.reshape(h, w), mask, sigma)
     num, den = num.reshape(-1)[idx], den.reshape(-1)[idx]
     base = np.maximum(np.where(den > 1e-3, num / np.maximum(den, 1e-3), Y), 1e-4).astype(np.float32)
     inv = 1.0 / y_med
@@ -684,7 +678,7 @@ class GanLipstick:
         target, y_t = _shade_target(shade, prepared.light)
         if y_mean <= 1e-5 or y_t <= 1e-5:
             return lin
-        gain = [min(max((tc / y_t) / max(mc / y_mean, 1e-4), 0.25), 4.0) for tc, mc in zip(target, mean)]
+        gain = [min(max((tc / y_t) / max(mc / y_mean, 1e-4), 0.25), 4.0) for tc, mc in zip(target, mean, strict=True)]
         norm = (gain[0] * mean[0] * lr + gain[1] * mean[1] * lg + gain[2] * mean[2] * lb) / y_mean
         strength = self.colour_lock * shade.opacity
         gain = [1.0 + strength * (gc / norm - 1.0) for gc in gain]  # chromaticity only so far
