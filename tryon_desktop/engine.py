@@ -26,7 +26,7 @@ from tryon_desktop.core.blend import composite_in_box
 from tryon_desktop.core.looks import Look, OutfitSwatch, Shade
 from tryon_desktop.core.masks import FACE_OVAL, lip_box, mouth_opening
 from tryon_desktop.core.smoothing import LandmarkSmoother
-from tryon_desktop.effects.base import GARMENT, Effect, FaceInfo, Scene
+from tryon_desktop.effects.base import FACES, GARMENT, Effect, FaceInfo, Scene
 from tryon_desktop.effects.lipstick import (  # noqa: F401  (re-exported: the engine's public names)
     DEFAULT_LIPSTICK_MANIFEST,
     LipstickBackend,
@@ -94,7 +94,8 @@ class GarmentPerception:
         self.segmenter = None
         self.notice: str | None = None
         self._loaded = False
-        self._head_finder = None  # a still-photo face tracker for small faces (find_small_face)
+        self._head_finder = None  # a still-photo face tracker for small faces (_cut_small_face)
+        self.small_face: np.ndarray | None = None  # (478, 2) landmarks of the last photo's small face
 
     def load(self) -> None:
         if self._loaded:
@@ -117,6 +118,7 @@ class GarmentPerception:
 
         polys = [f.landmarks[list(FACE_OVAL)] for f in faces]
         prob = self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
+        self.small_face = None
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
         seen = getattr(self.segmenter, "seen", None)
@@ -128,8 +130,8 @@ class GarmentPerception:
         """A full-length photo: the face is too small for the tracker's pass over the whole frame, so
         nothing cut it out of the garment mask (and long hair next to it reads as garment). Look again on
         a crop above the garment, enlarged, and cut the face found there (returned too, for the hair cut).
-        Photos only: on a live stream the
-        face fills enough of a webcam's frame, and this would cost a tracker pass per frame."""
+        Photos only: on a live stream the face fills enough of a webcam's frame, and this would cost a
+        tracker pass per frame. The face's landmarks are kept in `small_face` for the lipstick."""
         from tryon_desktop.vision.garment_mask import face_exclusion
 
         box = head_region(prob, frame.shape[1], frame.shape[0])
@@ -147,7 +149,9 @@ class GarmentPerception:
         found = self._head_finder.track(crop)
         if not found:
             return prob, []
-        poly = found[0].landmarks[list(FACE_OVAL)] / k + np.array([x0, y0], np.float32)
+        landmarks = found[0].landmarks / k + np.array([x0, y0], np.float32)
+        poly = landmarks[list(FACE_OVAL)]
+        self.small_face = landmarks
         cut = face_exclusion([poly], (frame.shape[1], frame.shape[0]), prob.shape)
         if cut is None:
             return prob, []
@@ -309,9 +313,16 @@ class TryOnEngine:
         timings["track"] = (t1 - t_start) * 1000.0
 
         scene = Scene(frame=frame, timestamp=t, faces=infos)
-        if GARMENT in needs or garment_mask or show_mask:
+        # A photo with no face found may be a full-length shot whose face is too small for the tracker:
+        # the garment mask shows where the head is, and the garment stage looks there again.
+        small_face_search = not infos and not self.video and FACES in needs
+        if GARMENT in needs or garment_mask or show_mask or small_face_search:
             scene.garment = self.garment(frame, t, infos)
             scene.garment_notice = self.garment.notice
+            small = getattr(self.garment, "small_face", None)
+            if not infos and small is not None:
+                infos = [FaceInfo(landmarks=small, box=lip_box(small, frame.shape), mouth_open=mouth_opening(small))]
+                scene.faces = infos
             timings["garment"] = (time.perf_counter() - t1) * 1000.0
 
         out = frame.copy()

@@ -54,3 +54,52 @@ def test_a_small_face_above_the_garment_is_cut_out(grace):
     # a live stream does not look again (one tracker pass over the whole frame is all it can afford)
     live = GarmentPerception(model=None, video=True)
     assert live.video is True and live._head_finder is None
+
+
+class _FixedSegmenter:
+    """A stand-in student: always the same garment probability, and the frame as it 'saw' it."""
+
+    def __init__(self, prob):
+        self.prob = prob
+        self.seen = None
+
+    def segment(self, frame, timestamp=None, face_polygons=None):
+        self.seen = cv2.resize(frame, self.prob.shape[::-1], interpolation=cv2.INTER_AREA)
+        return self.prob.copy()
+
+    def reset(self):
+        pass
+
+
+def test_a_photo_s_small_face_gets_its_lipstick(grace_face):
+    """A full-length photo with only a lipstick asked for: the tracker's whole-frame pass finds no face,
+    the garment mask shows where the head is, the face found there is made up."""
+    from tryon_desktop.core.looks import default_catalogue
+    from tryon_desktop.core.masks import lip_box
+    from tryon_desktop.engine import TryOnEngine
+
+    grace, lm = grace_face
+    frame = np.full((1080, 1920, 3), 200, np.uint8)
+    sx, sy = 128 / grace.shape[1], 150 / grace.shape[0]
+    frame[300:450, 900:1028] = cv2.resize(grace, (128, 150), interpolation=cv2.INTER_AREA)
+    lips = lm[[61, 291, 0, 17], :2] * np.array([sx, sy]) + np.array([900, 300])
+    prob = np.zeros((144, 256), np.float32)
+    prob[57:110, 112:145] = 0.95  # the uniform below the face (7.5 frame px a cell)
+    engine = TryOnEngine(video=False, garment_model=None, outfit_model=None)
+    perception = GarmentPerception(model=None, video=False)
+    perception._loaded, perception.segmenter = True, _FixedSegmenter(prob)
+    engine.garment = perception
+    try:
+        assert engine.tracker.track(frame) == []  # too small for the whole-frame pass
+        shade = default_catalogue()[0]
+        res = engine.process(frame, shade)
+    finally:
+        engine.close()
+    assert len(res.faces) == 1 and not res.no_face
+    found = res.faces[0].landmarks[[61, 291, 0, 17], :2]
+    assert np.abs(found - lips).max() < 6.0  # the same mouth, within a few pixels
+    box = lip_box(res.faces[0].landmarks, frame.shape)
+    assert np.abs(res.frame[box.slices].astype(int) - frame[box.slices].astype(int)).max() > 30  # painted
+    outside = res.frame.copy()
+    outside[box.slices] = frame[box.slices]
+    assert np.array_equal(outside, frame)  # and nothing else
