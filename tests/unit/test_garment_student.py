@@ -313,7 +313,7 @@ def test_refiner_histograms_are_averaged_on_a_stream_and_reset():
     other = img.copy()
     other[40:, 40:150] = (40, 160, 40)  # the garment turns green in one frame
     r(other, prob, video=True)
-    assert np.allclose(r._hists[0], 0.15 * r._hist(cv2_ycc(other), (prob > 0.8).astype(np.uint8)) + 0.85 * hf0,
+    assert np.allclose(r._hists[0], 0.15 * GM.colour_hist(cv2_ycc(other), (prob > 0.8).astype(np.uint8)) + 0.85 * hf0,
                        atol=1e-6)
     r.reset()
     assert r._hists is None
