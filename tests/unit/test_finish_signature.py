@@ -174,3 +174,17 @@ def test_quantiles_equal_numpy_percentile():
         x = rng.random(n).astype(np.float32) * 3.0
         qs = [0, 10, 50, 95, 97, 99.5, 100]
         np.testing.assert_allclose(quantiles(x, qs), np.percentile(x, qs), rtol=1e-6, atol=1e-7)
+
+
+def test_shimmer_is_finer_and_dimmer_on_a_small_mouth_and_changes_smoothly_with_size():
+    ys, xs = np.indices((96, 96))
+    big = sparkle_field(0, 0, ys, xs, mouth_w=150.0)
+    small = sparkle_field(0, 0, ys, xs, mouth_w=40.0)
+    np.testing.assert_array_equal(big, sparkle_field(96, 96))  # a large mouth: the base pattern
+    share = {k: float((f > 0.2 * f.max()).mean()) for k, f in (("big", big), ("small", small))}
+    assert share["small"] > 3.0 * share["big"]  # more particles per pixel
+    assert small.max() < 0.6 * big.max()  # each one dimmer
+    # no jump as a face moves towards the camera: neighbouring sizes give nearly the same field
+    for w in (99.0, 64.0, 41.0):
+        a, b = sparkle_field(0, 0, ys, xs, mouth_w=w), sparkle_field(0, 0, ys, xs, mouth_w=w + 2.0)
+        assert float(np.abs(a - b).max()) < 0.1

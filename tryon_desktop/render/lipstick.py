@@ -66,25 +66,41 @@ FINISH_PARAMS: dict[Finish, FinishParams] = {
 _SPARKLE_TILE = 256
 
 
-def _sparkle_tile() -> np.ndarray:
-    rng = np.random.default_rng(20261125)
+def _sparkle_tile(density: float = 0.015, seed: int = 20261125) -> np.ndarray:
+    rng = np.random.default_rng(seed)
     u = rng.random((_SPARKLE_TILE, _SPARKLE_TILE), dtype=np.float32)
-    dots = np.where(u > 0.985, (u - 0.985) / 0.015, 0.0).astype(np.float32)
+    lo = 1.0 - density
+    dots = np.where(u > lo, (u - lo) / density, 0.0).astype(np.float32)
     dots = cv2.GaussianBlur(dots, (0, 0), 0.6)
     return dots / max(float(dots.max()), 1e-6)
 
 
-_SPARKLE = _sparkle_tile()
+_SPARKLE = _sparkle_tile()  # the generator's basis uses this one: it must not change
+# Shimmer's particles have a size and a number per lip area. On a small mouth (a face far from the
+# camera) each pixel holds several of them: the sparkle is denser there and each glint dimmer. Tiles for
+# (mouth width, density, brightness); between two mouth widths the field is a blend of both.
+_SPARKLE_LEVELS = ((100.0, _SPARKLE, 1.0), (65.0, _sparkle_tile(0.04, 20261126), 0.6),
+                   (40.0, _sparkle_tile(0.08, 20261127), 0.4))
 
 
-def sparkle_field(h: int, w: int, ys: np.ndarray | None = None, xs: np.ndarray | None = None) -> np.ndarray:
+def sparkle_field(h: int, w: int, ys: np.ndarray | None = None, xs: np.ndarray | None = None,
+                  mouth_w: float | None = None) -> np.ndarray:
     """Sparkle pattern in the lips' box coordinates: the particles are in the lipstick, so they move
-    with the lips, not with the screen. (h, w) for the whole box, or the values at box pixels (ys, xs)."""
+    with the lips, not with the screen. (h, w) for the whole box, or the values at box pixels (ys, xs).
+    `mouth_w` (pixels): the finer, denser pattern of a smaller mouth; None: the base pattern."""
     if ys is None:
         ys = (np.arange(h) % _SPARKLE_TILE)[:, None]
         xs = (np.arange(w) % _SPARKLE_TILE)[None, :]
+    else:
+        ys, xs = ys % _SPARKLE_TILE, xs % _SPARKLE_TILE
+    if mouth_w is None or mouth_w >= _SPARKLE_LEVELS[0][0]:
         return _SPARKLE[ys, xs]
-    return _SPARKLE[ys % _SPARKLE_TILE, xs % _SPARKLE_TILE]
+    for (w0, t0, a0), (w1, t1, a1) in zip(_SPARKLE_LEVELS, _SPARKLE_LEVELS[1:], strict=False):
+        if mouth_w >= w1:
+            t = (w0 - mouth_w) / (w0 - w1)
+            return (1.0 - t) * a0 * t0[ys, xs] + t * a1 * t1[ys, xs]
+    _, tile, amp = _SPARKLE_LEVELS[-1]
+    return amp * tile[ys, xs]
 
 
 def quantiles(x: np.ndarray, qs) -> list[float]:
@@ -171,7 +187,8 @@ def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: 
         tint = albedo / max(float(albedo @ LUMA.astype(np.float32)), 1e-4)
         out += soft[..., None] * (0.5 * light.rgb + 0.5 * tint) + sharp[..., None] * light.rgb
     if p.sparkle > 0:
-        dots = sparkle_field(0, 0, ys, xs)
+        xc = xs[core]
+        dots = sparkle_field(0, 0, ys, xs, float(xc.max() - xc.min() + 1) if xc.size else None)
         glint = p.sparkle * dots * inner * exposure * np.clip(illum, 0.3, 1.6) * 0.5
         out += glint[..., None] * (0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4))
     return out
