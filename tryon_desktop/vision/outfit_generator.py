@@ -41,7 +41,15 @@ import numpy as np
 
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
-from tryon_desktop.render.outfit import _DEC, decode, encode, luma8, median_luma_luminance, render_garment
+from tryon_desktop.render.outfit import (
+    _DEC,
+    decode,
+    encode,
+    luma8,
+    median_luma_luminance,
+    print_free_luma,
+    render_garment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +117,15 @@ _DEC_LUT = _DEC.reshape(256, 1).astype(np.float32)
 _LUMA_BGR = np.ascontiguousarray(LUMA[::-1], np.float32).reshape(1, 3)
 
 
-def basis_maps(orig_s: np.ndarray, ref_s: np.ndarray, ymed: float) -> np.ndarray:
+def basis_maps(orig_s: np.ndarray, ref_s: np.ndarray, ymed: float, unprint: np.ndarray | None = None) -> np.ndarray:
     """(N_BASIS, IN, IN) float32: the reference's linear RGB, the original's shading (Y / Ymed, clipped to
-    SHADE_MAX), a constant."""
+    SHADE_MAX; times `unprint` when a print was taken out of it), a constant."""
     out = np.empty((N_BASIS, IN, IN), np.float32)
     b, g, r = cv2.split(cv2.LUT(ref_s, _DEC_LUT))
     out[0], out[1], out[2] = r, g, b
     y = cv2.transform(cv2.LUT(orig_s, _DEC_LUT), _LUMA_BGR)
+    if unprint is not None:
+        y = y * unprint
     np.clip(y * np.float32(1.0 / max(ymed, 1e-3)), 0.0, SHADE_MAX, out=out[3])
     out[4] = 1.0
     return out
@@ -153,23 +163,34 @@ class Inputs:
     alpha_s: np.ndarray  # IN x IN float32
     image: np.ndarray  # (1, 7, IN, IN) float32
     cond: np.ndarray  # (COND_DIM,) float32
+    unprint: np.ndarray | None = None  # IN x IN: the print-free luminance over the original's (None: no print)
 
 
 def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
     """The network's inputs for a garment box (the app and the training both call this). None when the
     box holds too little garment to measure."""
-    ymed = median_luma_luminance(luma8(region), alpha)
-    ref = render_garment(region, alpha, albedo, 1.0, ymed=ymed)
+    y8_in = luma8(region)
+    y8 = print_free_luma(region, alpha, y8_in)  # a striped shirt made plain is plain
+    ymed = median_luma_luminance(y8, alpha)
+    ref = render_garment(region, alpha, albedo, 1.0, ymed=ymed, y8=y8)
     orig_s, alpha_s = shrink(region), shrink(alpha)
+    unprint = None
+    if y8 is not y8_in:
+        # the print taken out at full resolution, as a factor on the shrunk luminance
+        unprint = (cv2.LUT(shrink(y8), _DEC_LUT) + 1e-4) / (cv2.LUT(shrink(y8_in), _DEC_LUT) + 1e-4)
     # A flat colour is a table of luma: rendering the shrunk box is the same thing, and far cheaper than
-    # shrinking the rendering. A pattern's rendering is shrunk (its stripes are finer than IN).
+    # shrinking the rendering. A pattern's rendering is shrunk (its stripes are finer than IN). With a print
+    # taken out, the shrunk print-free luma is what is rendered.
     flat = np.ndim(albedo) == 1
-    ref_s = render_garment(orig_s, alpha_s, albedo, 1.0, ymed=ymed) if flat else shrink(ref)
+    if flat:
+        ref_s = render_garment(orig_s, alpha_s, albedo, 1.0, ymed=ymed, y8=shrink(y8) if unprint is not None else luma8(orig_s))
+    else:
+        ref_s = shrink(ref)
     own = garment_colour(orig_s, alpha_s)
     if own is None:
         return None
     cond = condition_vector(albedo_mean_rgb(albedo), not flat, ymed, own)
-    return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond)
+    return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, unprint)
 
 
 class GanOutfit:
@@ -204,7 +225,7 @@ class GanOutfit:
         if x is None:
             return render_garment(region, alpha, albedo, strength)
         coef = self.coefficients(x.image, x.cond)
-        lin = apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed))
+        lin = apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed, x.unprint))
         out_s = encode(np.ascontiguousarray(lin[::-1].transpose(1, 2, 0)))  # by table, as the reference renderer
         # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
         # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
