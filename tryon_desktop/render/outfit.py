@@ -202,10 +202,19 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     # its gain: no line is left along a stripe's edge.
     rs = rel[::step, ::step]
     lo_l, hi_l = float(np.median(rs[cs & (ts == 0)])), float(np.median(rs[cs & (ts > 0)]))  # away from edges
-    gain = cv2.LUT(tone, np.array([g_low, g_high] + [g_high] * 254, np.float32).reshape(256, 1))
-    at = np.flatnonzero(edge)
-    f = np.clip((rel.ravel()[at] - lo_l) / max(hi_l - lo_l, 1e-6), 0.0, 1.0)
-    gain.ravel()[at] = 1.0 / ((1.0 - f) / g_low + f / g_high)
+    if hi_l <= lo_l:
+        return y8
+    # Both gains as one table over (edge flag, the pixel's level in 128 steps of log between the tones,
+    # with a margin): a few whole-image OpenCV passes instead of per-pixel numpy work.
+    lo_g, hi_g = np.log(lo_l) - 0.25 * (np.log(hi_l) - np.log(lo_l)), np.log(hi_l) + 0.25 * (np.log(hi_l) - np.log(lo_l))
+    a = 127.0 / max(hi_g - lo_g, 1e-6)
+    q = cv2.min(cv2.convertScaleAbs(cv2.log(cv2.max(rel, 1e-6)), alpha=a, beta=-a * lo_g), 127)
+    q = cv2.add(q, edge.astype(np.uint8) * np.uint8(128))
+    levels = np.exp(lo_g + (np.arange(128) + 0.5) / a)
+    f = np.clip((levels - lo_l) / max(hi_l - lo_l, 1e-6), 0.0, 1.0)
+    mid = float(np.exp(0.5 * (low + high)))
+    table = np.concatenate([np.where(levels > mid, g_high, g_low), 1.0 / ((1.0 - f) / g_low + f / g_high)])
+    gain = cv2.LUT(q, table.astype(np.float32).reshape(256, 1))
     if amount < 0.999:
         gain = cv2.pow(gain, amount)
     idx = cv2.multiply(Y, gain, scale=float(_ENC_N - 1))
