@@ -226,21 +226,23 @@ def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box:
     mw = mouth_width(landmarks)
     r = max(1.0, reach * mw)
     hard = (mask > 0.5).astype(np.uint8)
-    if hard.sum() < 30 or min(mask.shape) < 4 * r:
+    if cv2.countNonZero(hard) < 30 or min(mask.shape) < 4 * r:
         return None
     dist = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 3)  # 0 on the lips and their feathered edge
-    core = cv2.distanceTransform(hard, cv2.DIST_L2, 3) > 0.5 * r
-    ring = (dist > 2.0 * r) & (dist <= 3.0 * r)
-    if core.sum() < 20 or ring.sum() < 20:
+    core = np.flatnonzero(cv2.distanceTransform(hard, cv2.DIST_L2, 3) > 0.5 * r)
+    ring = np.flatnonzero((dist > 2.0 * r) & (dist <= 3.0 * r))
+    if len(core) < 20 or len(ring) < 20:
         return None
-    lab = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
-    lip_c = np.median(lab[core], axis=0)
-    skin_c = np.median(lab[ring], axis=0)
+    lab8 = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).reshape(-1, 3)
+    # np.median(lab[core], axis=0) with lab in float32, worked out on the 8-bit values (the same numbers)
+    lip_c = _channel_median(np.take(lab8, core, axis=0))
+    skin_c = _channel_median(np.take(lab8, ring, axis=0))
     w_l = np.array([0.5, 1.0, 1.0], np.float32)  # lightness counts half: shading changes it on both
     axis = (lip_c - skin_c) * w_l
     contrast = float(np.sqrt(axis @ axis)) * 100.0 / 255.0  # 8-bit Lab steps -> about CIELAB units
     if contrast < min_contrast:
         return None
+    lab = lab8.reshape(roi_bgr.shape).astype(np.float32)  # only now: most faces stop at the contrast test
     band = (dist <= r) & (mask < 0.999)
     # never inside the inner lip line: teeth next to the lips are a mix of tooth and lip too, and they
     # must stay exactly as they are
@@ -268,3 +270,15 @@ def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box:
     unmixed = cv2.cvtColor(np.clip(px_lab + 0.5, 0, 255).astype(np.uint8)[None], cv2.COLOR_LAB2BGR)[0]
     original = roi_bgr.reshape(-1, 3)[idx].astype(np.float32)
     return idx, original, unmixed.astype(np.float32) - original
+
+
+def _channel_median(px: np.ndarray) -> np.ndarray:
+    """np.median(px.astype(np.float32), axis=0) of (k, 3) uint8 rows, through one partition of (3, k): the
+    middle value, or the mean of the two middle ones (exact in float32 for 8-bit values)."""
+    x = np.ascontiguousarray(px.T)
+    k = x.shape[1]
+    h = k // 2
+    if k % 2:
+        return np.partition(x, h, axis=1)[:, h].astype(np.float32)
+    p = np.partition(x, (h - 1, h), axis=1)
+    return (p[:, h - 1].astype(np.float32) + p[:, h]) / np.float32(2)

@@ -112,6 +112,18 @@ def show_unmixed(region: np.ndarray, alpha: np.ndarray, unmix: tuple[np.ndarray,
     return out, alpha
 
 
+class _Once:
+    """A call made at most once, its result kept: f(*args) on the first call, the same object after."""
+
+    def __init__(self, f, *args) -> None:
+        self.f, self.args, self.done, self.value = f, args, False, None
+
+    def __call__(self):
+        if not self.done:
+            self.value, self.done = self.f(*self.args), True
+        return self.value
+
+
 class LipstickEffect(Effect):
     kind = "lipstick"
     needs = frozenset({FACES})
@@ -124,16 +136,27 @@ class LipstickEffect(Effect):
 
     def prepare(self, frame: np.ndarray, scene: Scene, look) -> list[LipItem]:
         items = []
+        shade = getattr(look, "lipstick", None)
+        early = shade is not None and getattr(self.backend, "starts_early", False)
         for face in scene.faces:
             if face.box.empty:
                 continue
             lm, box = face.landmarks, face.box
             roi = frame[box.slices]
             mask = suppress_teeth(lip_mask(lm, box), roi, lm, box)
-            light = self.lights.update(frame, lm, lm[MOUTH_CORNERS, :2].mean(0), mouth_width(lm))
-            items.append(LipItem(face, self.backend.prepare(frame, lm, box, mask, light),
-                                 lip_unmix(mask, roi, lm, box)))
+            if early:
+                # The generator starts its network on its helper thread as soon as its input is ready, then
+                # reads the light, and the rim is unmixed below, while the network runs (GanLipstick.prepare).
+                light = _Once(self._light, frame, lm)
+                prepared = self.backend.prepare(frame, lm, box, mask, light, shade=shade)
+                light()  # the tracker sees every face on every frame, whether the backend asked or not
+            else:
+                prepared = self.backend.prepare(frame, lm, box, mask, self._light(frame, lm))
+            items.append(LipItem(face, prepared, lip_unmix(mask, roi, lm, box)))
         return items
+
+    def _light(self, frame: np.ndarray, lm: np.ndarray) -> Light:
+        return self.lights.update(frame, lm, lm[MOUTH_CORNERS, :2].mean(0), mouth_width(lm))
 
     def generate(self, item: LipItem, look) -> Made | None:
         made = self.backend.generate(item.prepared, look.lipstick)

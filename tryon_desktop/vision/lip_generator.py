@@ -26,7 +26,11 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -37,7 +41,7 @@ from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
 from tryon_desktop.core.light import NEUTRAL, Light, scene_light
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
-from tryon_desktop.render.lipstick import lip_interior, smoothstep
+from tryon_desktop.render.lipstick import lip_interior
 from tryon_desktop.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ COND_DIM = len(COND_LAYOUT)
 
 _LIN_LUT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 _LUMA = LUMA.astype(np.float32)
+_LUMA_F = tuple(np.float32(v) for v in LUMA)  # the same weights as numpy float32 scalars
 
 
 def illumination(Y: np.ndarray, mask: np.ndarray, mouth_w: float) -> np.ndarray:
@@ -260,26 +265,54 @@ def _pixel_basis(roi_bgr: np.ndarray, mask: np.ndarray, idx: np.ndarray, weight:
                  origin: tuple[int, int]):
     """`basis_features(roi, mask, mouth_w, origin, where=mask > 0)` for the app, computed on the listed pixels
     only (idx: flat indices of mask > 0 in the box, weight: the mask there): the same numbers, without the
-    box-sized intermediates. Returns (basis (n, N_BASIS), y_med, chroma, inner (n,)) or None."""
-    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE
+    box-sized intermediates. Returns (basis (n, N_BASIS), y_med, chroma, inner (n,)) or None.
 
+    The basis is channel-planar in memory (a transposed view of an (N_BASIS, n) array): every column the
+    runtime reads (linear RGB, luminance, illumination) is one contiguous row."""
+    colour = _lip_colour(roi_bgr, idx, weight)
+    if colour is None:
+        return None
+    planes, Y, y_med, chroma = colour
+    inner = _basis_rows(planes, Y, y_med, mask, idx, weight, mouth_w, origin)
+    return planes.T, y_med, chroma, inner
+
+
+def _lip_colour(roi_bgr: np.ndarray, idx: np.ndarray, weight: np.ndarray):
+    """The first half of `_pixel_basis`, all that the network's condition needs. Returns (planes, Y, y_med,
+    chroma): the basis's planar storage (N_BASIS, n) with rows 0-2 (linear R, G, B) filled, the luminance
+    (n,), the lips' median luminance and their mean chromaticity; or None when under 12 pixels are lips."""
     core = np.flatnonzero(weight > 0.5)
     if len(core) < 12:
         return None
-    h, w = mask.shape
-    lin = np.take(cv2.LUT(roi_bgr, _LIN_LUT).reshape(-1, 3), idx, axis=0)[:, ::-1]  # (n, 3) linear RGB
-    Y = lin @ _LUMA
+    bgr = np.take(cv2.LUT(roi_bgr, _LIN_LUT).reshape(-1, 3), idx, axis=0)  # (n, 3) linear B, G, R
+    planes = np.empty((N_BASIS, len(idx)), np.float32)
+    planes[2::-1] = cv2.transpose(bgr)  # rows R, G, B
+    lr, lg, lb = _LUMA_F
+    Y = planes[0] * lr
+    Y += planes[1] * lg
+    Y += planes[2] * lb
     y_med = float(max(_median(np.take(Y, core)), 1e-4))
-    mean = np.take(lin, core, axis=0).sum(0) / len(core)  # = lin[core].mean(0)
-    chroma = (mean / max(float(mean @ _LUMA), 1e-4)).astype(np.float32)
+    # lin[core].mean(0), accumulated in float64 (a plain float32 sum drifts by ~1e-6 over thousands of pixels)
+    mean = np.take(planes[:3], core, axis=1).sum(1, dtype=np.float64) / len(core)
+    chroma = (mean / max(float(mean @ LUMA), 1e-4)).astype(np.float32)
+    return planes, Y, y_med, chroma
+
+
+def _basis_rows(planes: np.ndarray, Y: np.ndarray, y_med: float, mask: np.ndarray, idx: np.ndarray,
+                weight: np.ndarray, mouth_w: float, origin: tuple[int, int]) -> np.ndarray:
+    """The second half of `_pixel_basis`: fills rows 3-7 of `planes` (from `_lip_colour`) and returns
+    lip_interior(weight)."""
+    from tryon_desktop.render.lipstick import _SPARKLE, _SPARKLE_TILE
+
+    h, w = mask.shape
     # illumination(): the mask-normalised blur, read at the listed pixels (Y * mask is 0 elsewhere)
     sigma = max(1.0, 0.06 * mouth_w)
     ym = np.zeros(h * w, np.float32)
     ym[idx] = Y * weight
     num, den = _masked_blur(ym.reshape(h, w), mask, sigma)
-    num, den = num.reshape(-1)[idx], den.reshape(-1)[idx]
+    num, den = np.take(num.reshape(-1), idx), np.take(den.reshape(-1), idx)
     base = np.maximum(np.where(den > 1e-3, num / np.maximum(den, 1e-3), Y), 1e-4).astype(np.float32)
-    inv = 1.0 / y_med
+    inv = np.float32(1.0 / y_med)  # what `array * (1.0 / y_med)` multiplies by
     T = _SPARKLE_TILE
     oy, ox = origin[1] % T, origin[0] % T
     if oy + h <= T and ox + w <= T:  # the box's sparkle is one piece of the tile
@@ -287,15 +320,26 @@ def _pixel_basis(roi_bgr: np.ndarray, mask: np.ndarray, idx: np.ndarray, weight:
     else:
         field = _SPARKLE[np.ix_((np.arange(h) + oy) % T, (np.arange(w) + ox) % T)]
     dots = np.take(field.ravel(), idx)
-    inner = lip_interior(weight)
-    out = np.empty((len(idx), N_BASIS), np.float32)
-    out[:, 0:3] = lin
-    out[:, 3] = Y * inv
-    out[:, 4] = base * inv
-    out[:, 5] = np.maximum(Y - HIGHLIGHT_KNEE * base, 0.0) * inv * inner
-    out[:, 6] = dots * np.clip(base * inv, 0.3, 1.6) * inner
-    out[:, 7] = 1.0
-    return out, y_med, chroma, inner
+    inner = _lip_interior(weight)
+    # the same expressions as basis_features, written into the planar rows
+    np.multiply(Y, inv, out=planes[3])
+    rel = np.multiply(base, inv, out=planes[4])
+    np.multiply(np.maximum(Y - HIGHLIGHT_KNEE * base, 0.0) * inv, inner, out=planes[5])
+    np.multiply(dots * np.minimum(np.maximum(rel, 0.3), 1.6), inner, out=planes[6])  # clip(rel, 0.3, 1.6)
+    planes[7] = 1.0
+    return inner
+
+
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    """render.lipstick.smoothstep, the same float steps with np.clip's overhead left out (min / max)."""
+    t = (x - e0) / max(e1 - e0, 1e-6)
+    np.minimum(np.maximum(t, 0.0, out=t), 1.0, out=t)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _lip_interior(weight: np.ndarray) -> np.ndarray:
+    """render.lipstick.lip_interior of a float32 array, through `_smoothstep`."""
+    return _smoothstep(0.45, 0.85, weight).astype(np.float32, copy=False)
 
 
 def _warp_patch(roi: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -318,6 +362,13 @@ def _warp_patch(roi: np.ndarray, M: np.ndarray) -> np.ndarray:
     Mp = M.copy()
     Mp[:, 2] -= A @ np.array([left, top], np.float64)
     return cv2.warpAffine(padded, Mp, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _network_image(roi: np.ndarray, mask: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """The network's `image` input: the box's pixels and lip mask warped by M into the canonical patch."""
+    pmask = cv2.warpAffine(mask, M, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return network_input(_warp_patch(roi, M), pmask)
 
 
 _GRID_FROM_PATCH = grid_to_patch_matrix()
@@ -344,12 +395,12 @@ def _percentiles(x: np.ndarray, q0: float, q1: float) -> tuple[float, float]:
     one partition instead of numpy's general machinery."""
     n = len(x)
     pos = [(n - 1) * (q / 100.0) for q in (q0, q1)]
-    ks = sorted({min(int(np.floor(v)) + j, n - 1) for v in pos for j in (0, 1)})
+    ks = sorted({min(math.floor(v) + j, n - 1) for v in pos for j in (0, 1)})
     p = np.partition(x, ks)
     out = []
     for v in pos:
-        i = min(int(np.floor(v)), n - 1)
-        a, b, t = p[i], p[min(i + 1, n - 1)], v - np.floor(v)
+        i = min(math.floor(v), n - 1)
+        a, b, t = p[i], p[min(i + 1, n - 1)], v - math.floor(v)
         diff = float(b - a)  # in the array's own precision, as numpy's _lerp
         out.append(float(b) - diff * (1.0 - t) if t >= 0.5 else float(a) + diff * t)
     return out[0], out[1]
@@ -394,36 +445,72 @@ def _pixel_cache(prepared) -> _PixelCache:
         return px
     w = prepared.weight
     core_idx = np.flatnonzero(prepared.core)
-    inner = prepared.inner if prepared.inner is not None else lip_interior(w)
-    band = 1.0 - smoothstep(0.6, 0.95, w)
+    inner = prepared.inner if prepared.inner is not None else _lip_interior(w)
+    band = 1.0 - _smoothstep(0.6, 0.95, w)
     band_idx = np.flatnonzero(band > 0.0)
     basis = prepared.basis
     px = _PixelCache(core_idx=core_idx, n_core=len(core_idx), inner=inner, unband=1.0 - band, band_idx=band_idx,
                      band_s=np.take(band, band_idx), inner_s=np.take(inner, band_idx),
                      lit_rel=basis[:, 4] / prepared.illum_ref, bright=basis[:, 3] > 1.0,
-                     bare_core=np.ascontiguousarray(np.take(basis[:, :3], core_idx, axis=0).T))
+                     bare_core=np.take(basis[:, :3].T, core_idx, axis=1))
     prepared._px = px
     return px
+
+
+def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The parts of `GanLipstick._finish` that depend on the face, the finish and the shade but not on the
+    network's output: (the matte finish's per-pixel scale (n,) or None, the finish's added light
+    render.lipstick.finish_glow as (3, n) or None). Kept on `prepared` per finish, colour and light, and
+    made while the network runs when `prepare` knows the shade."""
+    from tryon_desktop.render.lipstick import FINISH_PARAMS, finish_glow, lip_depth, shade_linear
+
+    p = FINISH_PARAMS[shade.finish]
+    key = (p, tuple(shade.rgb), prepared.light)
+    hit = prepared.finish_terms.get(key)
+    if hit is not None:
+        return hit
+    px = _pixel_cache(prepared)
+    b = prepared.basis
+    matte = None
+    if p.lit_gamma < 1.0:  # matte: the lips' better-lit half loses its moist sheen, as in the reference
+        rel = np.maximum(px.lit_rel, 1.0)  # basis "illum/Ymed" / illum_ref, at least 1
+        matte = np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)
+    depth = None
+    if p.sheen > 0 or p.wet > 0:
+        flat = prepared.flat if prepared.flat is not None else np.ravel_multi_index(prepared.where, prepared.mask.shape)
+        depth = np.take(lip_depth(prepared.mask).reshape(-1), flat)  # lip_depth(mask)[where]
+    light = prepared.light
+    glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4), px.inner,
+                       prepared.where[0], prepared.where[1], prepared.core,
+                       light, light.apply(shade_linear(shade)), depth)
+    if glow is not None:
+        glow = np.ascontiguousarray(glow.T)
+    if len(prepared.finish_terms) > 8:
+        prepared.finish_terms.clear()
+    hit = prepared.finish_terms[key] = (matte, glow)
+    return hit
 
 
 def _encode_planar(L: np.ndarray, in_range: bool = False) -> np.ndarray:
     """encode_bgr8 on a (3, n) linear R, G, B array -> (3, n) uint8 in B, G, R order (in_range: L is
     known to lie in [0, 1] already, the clip is skipped)."""
-    x = L[::-1] * float(_ENC_N - 1) if in_range else np.clip(L[::-1], 0.0, 1.0) * float(_ENC_N - 1)
+    x = L[::-1] * float(_ENC_N - 1) if in_range else np.minimum(np.maximum(L[::-1], 0.0), 1.0) * float(_ENC_N - 1)
     x += 0.5
-    return _ENC_LUT[x.astype(np.int32)]
+    return _ENC_LUT[x.astype(np.intp)]  # indexing with intp: int32 indices cost numpy a conversion (3x slower)
 
 
 def _to_bgr8(L: np.ndarray) -> np.ndarray:
-    """encode_bgr8(clip_to_white(L.T)) for a (3, n) array, without a clip where nothing is out of range."""
+    """encode_bgr8(clip_to_white(L.T)) for a (3, n) array: the clip to white is worked out on the pixels
+    past white only (a few highlights), the others pass through it unchanged."""
     L = np.maximum(L, 0.0)
     peak = np.maximum(np.maximum(L[0], L[1]), L[2])
-    over = peak > 1.0
-    if not over.any():
-        return _encode_planar(L, in_range=True)
-    scaled = L / np.maximum(peak, 1.0)
-    t = np.clip(peak - 1.0, 0.0, 1.0)
-    return _encode_planar(np.where(over, scaled * (1.0 - t) + t, L))
+    over = np.flatnonzero(peak > 1.0)
+    if len(over):
+        pk = np.take(peak, over)
+        t = np.minimum(pk - 1.0, 1.0)  # clip(peak - 1, 0, 1) where peak > 1
+        # scaled * (1 - t) + t, scaled = L / max(peak, 1); then encode's clip (a rounding can pass 1)
+        L[:, over] = np.minimum(np.take(L, over, axis=1) / pk * (1.0 - t) + t, 1.0)
+    return _encode_planar(L, in_range=True)
 
 
 @dataclass
@@ -445,6 +532,52 @@ class PreparedLips:
     illum_ref: float = 1.0  # the median illumination (basis "illum/Ymed") over the core
     inner: np.ndarray | None = None  # (n,) lip_interior(weight): 0 on the feathered rim, 1 well inside
     flat: np.ndarray | None = None  # (n,) the pixels' flat indices in the box (row-major)
+    # (shade, a function waiting for the network's output): the run `prepare` started on the helper thread for
+    # the shade to be worn
+    network: tuple | None = field(default=None, repr=False)
+    finish_terms: dict = field(default_factory=dict, repr=False)  # `_finish_terms`, per finish, colour and light
+
+
+class _Helper:
+    """One background thread that runs functions in order: GanLipstick.prepare runs the network on it while
+    the calling thread measures the lips. A thread of its own (made on first use, again after a fork) and
+    plain queues: a thread pool's futures cost more to hand over than the work they would save here."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[[], object]) -> Callable[[], object]:
+        """Queue fn(); returns a function that waits for its result (raising what fn raised), as often as asked."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="lip-generator-helper", daemon=True)
+                self._thread.start()
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs.put((fn, reply))
+        got: list = []  # the reply, kept: the result can be asked for again
+
+        def result():
+            if not got:
+                got.append(reply.get())
+            ok, value = got[0]
+            if not ok:
+                raise value
+            return value
+
+        return result
+
+    def _loop(self) -> None:
+        while True:
+            fn, reply = self._jobs.get()
+            try:
+                reply.put((True, fn()))
+            except BaseException as exc:  # handed to the caller, who raises it
+                reply.put((False, exc))
+
+
+_HELPER = _Helper()
 
 
 class GanLipstick:
@@ -454,9 +587,11 @@ class GanLipstick:
     pins the lips' mean chromaticity to the shade's (see `_lock_colour`).
     `temporal` blends each face's coefficient grid with the previous frame's (in canonical-patch space,
     so it follows the face) while the shade stays the same: the colour does not shimmer with sensor noise.
+    Given the shade, `prepare` runs the network on a helper thread while it measures the rest (issue 12).
     """
 
     name = "gan"
+    starts_early = True  # prepare(..., shade=) starts the network at once (LipstickEffect passes the shade)
 
     def __init__(self, manifest_path: str | Path, providers: list[str] | None = None,
                  temporal: float = 0.5, colour_lock: float = 1.0) -> None:
@@ -485,7 +620,19 @@ class GanLipstick:
         self._gain_memory: list[tuple[tuple[float, float, float], Shade, np.ndarray]] = []
 
     def prepare(self, frame: np.ndarray, landmarks: np.ndarray, box: Box, mask: np.ndarray,
-                light: Light | None = None) -> PreparedLips | None:
+                light: Light | Callable[[], Light] | None = None, shade: Shade | None = None) -> PreparedLips | None:
+        """Measure one face's lips (the align stage).
+
+        light: the room's light on the face, a function that reads it, or None (read from this frame).
+        shade: the shade about to be worn, when known (LipstickEffect passes it). The network then runs on the
+        helper thread as soon as its input is ready (onnxruntime lets go of the GIL while it runs), while
+        this thread measures the rest (the per-pixel basis, the light, what `generate` will want for this
+        shade) and does whatever the caller does before `generate`, which waits for what is left of it.
+        The same numbers either way.
+
+        Only the network goes to the helper: work with Python between its calls (the warps, numpy) runs no
+        faster on two threads, which hand the GIL to and fro, each hand-over waking a thread.
+        """
         if box.empty:
             return None
         mw = mouth_width(landmarks)
@@ -493,22 +640,25 @@ class GanLipstick:
             return None
         roi = frame[box.slices]
         mask = np.ascontiguousarray(mask, np.float32)
-        h, w = mask.shape
         flat_mask = mask.reshape(-1)
         idx = np.flatnonzero(flat_mask > 0.0)
         weight = flat_mask[idx]
-        feats = _pixel_basis(roi, mask, idx, weight, mw, (box.x0, box.y0))
-        if feats is None:
+        colour = _lip_colour(roi, idx, weight)  # all the network's condition needs from the pixels
+        if colour is None:
             return None
-        basis, y_med, chroma, inner = feats
+        planes, Y, y_med, chroma = colour
         a, b = landmarks[MOUTH_CORNERS[0], :2], landmarks[MOUTH_CORNERS[1], :2]
         M = corner_alignment(a, b)  # frame -> patch
         # Warp only the box (its offset folded into M) into the canonical patch.
         M_roi = compose(M, np.array([[1.0, 0.0, box.x0], [0.0, 1.0, box.y0]]))
-        patch = _warp_patch(roi, M_roi)
-        pmask = cv2.warpAffine(mask, M_roi, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        ys, xs = np.divmod(idx, w)
+        image = _network_image(roi, mask, M_roi)
+        network = None
+        if shade is not None:
+            cond = condition_vector(shade, y_med, chroma)[None]
+            network = (shade, _HELPER.submit(partial(self._run, image, cond)))
+        # From here on, what the network does not need (it runs meanwhile, when started above).
+        inner = _basis_rows(planes, Y, y_med, mask, idx, weight, mw, (box.x0, box.y0))
+        ys, xs = np.divmod(idx, mask.shape[1])
         core = weight > 0.9
         Mg = compose(_GRID_FROM_PATCH, M_roi)  # box pixel -> grid cell coordinates
         gx = Mg[0, 0] * xs + Mg[0, 1] * ys + Mg[0, 2]
@@ -517,18 +667,33 @@ class GanLipstick:
         illum_ref = 1.0
         core_idx = np.flatnonzero(core)
         if len(core_idx):
-            illum_ref = max(float(_median(np.take(basis[:, 4], core_idx))), 1e-4)
-        return PreparedLips(image=network_input(patch, pmask), basis=basis, where=(ys, xs),
-                            taps=_remap_maps(gx, gy), roi=roi, mask=mask, y_med=y_med,
-                            chroma=chroma, key=(float(centre[0]), float(centre[1]), mw),
-                            light=light if light is not None else (scene_light(frame, landmarks) or NEUTRAL),
-                            weight=weight, core=core, illum_ref=illum_ref, inner=inner, flat=idx)
+            illum_ref = max(float(_median(np.take(planes[4], core_idx))), 1e-4)
+        if callable(light):
+            light = light()
+        prepared = PreparedLips(image=image, basis=planes.T, where=(ys, xs), taps=_remap_maps(gx, gy), roi=roi,
+                                mask=mask, y_med=y_med, chroma=chroma, key=(float(centre[0]), float(centre[1]), mw),
+                                light=light if light is not None else (scene_light(frame, landmarks) or NEUTRAL),
+                                weight=weight, core=core, illum_ref=illum_ref, inner=inner, flat=idx, network=network)
+        if shade is not None:  # what generate will want for this shade
+            _pixel_cache(prepared)
+            _finish_terms(prepared, shade)
+        return prepared
 
     def coefficients(self, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """The raw model output for one face: (GRID_H, GRID_W, N_COEF) float32."""
-        cond = condition_vector(shade, prepared.y_med, prepared.chroma)[None]
-        out = self.session.run(["coef"], {"image": prepared.image, "cond": cond})[0]
-        return np.ascontiguousarray(out[0].transpose(1, 2, 0))
+        return self._run(prepared.image, condition_vector(shade, prepared.y_med, prepared.chroma)[None])
+
+    def _run(self, image: np.ndarray, cond: np.ndarray) -> np.ndarray:
+        out = self.session.run(["coef"], {"image": image, "cond": cond})[0]
+        # (N_COEF, GRID_H * GRID_W) -> (GRID_H * GRID_W, N_COEF): OpenCV's transpose, twice numpy's strided copy
+        return cv2.transpose(out.reshape(N_COEF, GRID_H * GRID_W)).reshape(GRID_H, GRID_W, N_COEF)
+
+    def _network(self, prepared: PreparedLips, shade: Shade) -> np.ndarray:
+        """`coefficients`, from the run `prepare` started when it was for this shade."""
+        done = prepared.network
+        if done is not None and done[0] == shade:
+            return done[1]()  # waits for the helper thread, if it has not finished
+        return self.coefficients(prepared, shade)
 
     def _smooth(self, prepared: PreparedLips, shade: Shade, grid: np.ndarray, memory: str = "_memory") -> np.ndarray:
         """Blend `grid` with this face's previous value kept in the list attribute `memory` (same shade,
@@ -555,14 +720,15 @@ class GanLipstick:
     def generate(self, prepared: PreparedLips | None, shade: Shade) -> tuple[np.ndarray, np.ndarray] | None:
         if prepared is None:
             return None
-        grid = self._smooth(prepared, shade, self.coefficients(prepared, shade))
+        grid = self._smooth(prepared, shade, self._network(prepared, shade))
         # bilinear, edges replicated: the same as the training's upsampling (align_corners=False)
         n = len(prepared.basis)
         coef = cv2.remap(grid, prepared.taps[0], prepared.taps[1], cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE).reshape(-1, N_COEF)[:n].reshape(n, 3, N_BASIS)
-        # (n, 3) in planar memory (a transposed view of a (3, n) array): every per-channel step below runs
-        # along the pixels, not three channels at a time
-        lin = np.einsum("nck,nk->cn", coef, prepared.basis).T
+                         borderMode=cv2.BORDER_REPLICATE).reshape(-1, N_COEF)[:n]
+        # out_c = sum_k coef[c * N_BASIS + k] * basis_k, with both sides channel-planar (3, N_BASIS, n) and
+        # (N_BASIS, n): einsum then runs along the pixels. The result is (n, 3) in planar memory (a transposed
+        # view of a (3, n) array): every per-channel step below runs along the pixels too.
+        lin = np.einsum("ckn,kn->cn", cv2.transpose(coef).reshape(3, N_BASIS, n), _planar(prepared.basis)).T
         if self.colour_lock > 0.0:
             lin = self._lock_colour(lin, prepared, shade)
         lin = self._tidy(lin, prepared)
@@ -593,22 +759,26 @@ class GanLipstick:
             return lin
         L = _planar(lin)  # (3, n)
         Y = np.maximum(_LUMA @ L, 1e-5)
-        c = L / Y
-        c_mean = _median(np.take(c, px.core_idx, axis=1))
+        d = L / Y  # the chromaticity c, made into d = c - c_mean in place below
+        c_mean = _median(np.take(d, px.core_idx, axis=1))
         white = 1.0 - c_mean
-        d = c - c_mean[:, None]
-        t = np.clip((white @ d) / max(float(white @ white), 1e-6), 0.0, 1.0)
-        d -= t * white[:, None]  # the rest
-        size = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-        keep = np.minimum(1.0, CHROMA_TOLERANCE / np.maximum(size, 1e-6)) * px.unband
-        c_ok = c_mean[:, None] + (t * px.inner) * white[:, None]
+        d -= c_mean[:, None]
+        t = (white @ d) / max(float(white @ white), 1e-6)
+        np.minimum(np.maximum(t, 0.0, out=t), 1.0, out=t)  # clip(t, 0, 1)
+        d -= np.multiply.outer(white, t)  # the rest
+        size = np.sqrt(np.einsum("cn,cn->n", d, d))
+        keep = CHROMA_TOLERANCE / np.maximum(size, 1e-6)
+        np.minimum(keep, 1.0, out=keep)
+        keep *= px.unband
+        c_ok = np.multiply.outer(white, t * px.inner)
+        c_ok += c_mean[:, None]
         d *= keep
         c_ok += d
         y_med = float(_median(np.take(Y, px.core_idx)))
         lit = px.lit_rel * y_med  # the lips here
         # A pixel that was lighter than the lips' median (a highlight) never comes out much darker than the
         # lips around it: the transform can overshoot there and leave a black speck.
-        y = np.where(px.bright, np.maximum(Y, 0.6 * lit), Y)
+        y = np.maximum(Y, 0.6 * lit, out=Y, where=px.bright)
         sel = px.band_idx
         if len(sel):
             lit_s, band_s, inner_s = np.take(lit, sel), px.band_s, px.inner_s
@@ -625,31 +795,26 @@ class GanLipstick:
         level are taken out on matte, softened on satin, raised on gloss; then the finish's own light is
         added as the reference renderer adds it (render.lipstick.finish_glow: satin's soft sheen, gloss's
         wet reflection, shimmer's sparkle fixed to the lips), so a finish shows on lips without highlights."""
-        from tryon_desktop.render.lipstick import FINISH_PARAMS, finish_glow, lip_depth, shade_linear
-
         core = prepared.core
         if core is None or core.sum() < 20:
             return lin
+        L = _planar(lin)  # (3, n)
         gain = FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
         if gain != 1.0:
-            Y = np.maximum(lin @ _LUMA, 1e-5)
-            lit = prepared.basis[:, 4] / prepared.illum_ref * float(np.median(Y[core]))
+            px = _pixel_cache(prepared)
+            Y = np.maximum(_LUMA @ L, 1e-5)
+            # the lips' illumination (basis "illum/Ymed" / illum_ref) at their median luminance
+            lit = px.lit_rel * float(_median(np.take(Y, px.core_idx)))
             excess = np.maximum(Y - 1.05 * lit, 0.0)
             y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
-            lin = lin * (y / Y)[:, None]
-        b = prepared.basis
-        p = FINISH_PARAMS[shade.finish]
-        if p.lit_gamma < 1.0:  # matte: the lips' better-lit half loses its moist sheen, as in the reference
-            rel = np.maximum(b[:, 4] / prepared.illum_ref, 1.0)
-            lin = lin * np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)[:, None]
-        glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4),
-                           prepared.inner if prepared.inner is not None else lip_interior(prepared.weight),
-                           prepared.where[0], prepared.where[1], core,
-                           prepared.light, prepared.light.apply(shade_linear(shade)),
-                           lip_depth(prepared.mask)[prepared.where] if p.sheen > 0 or p.wet > 0 else None)
+            L = L * (y / Y)
+        # the matte scale and render.lipstick.finish_glow's light: see _finish_terms
+        matte, glow = _finish_terms(prepared, shade)
+        if matte is not None:
+            L = L * matte
         if glow is not None:
-            lin = lin + shade.opacity * glow
-        return lin.astype(np.float32)
+            L = L + shade.opacity * glow
+        return L.astype(np.float32, copy=False).T
 
     def _lock_colour(self, lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """Pull the made-up lips' mean colour onto the shade's as the room lights it: one gain per colour

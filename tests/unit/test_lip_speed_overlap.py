@@ -1,0 +1,270 @@
+"""Issue 12 (speed), second round: the lip stage shares its work with a helper thread (the network runs there
+while the rest is measured) and a few more steps have fast paths. Each is checked against the straightforward
+code on the demo face: the earlier code written out here, numpy's own functions, or the same backend run
+without the helper."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.core.light import Light
+from tryon_desktop.core.looks import Finish, Look, Shade
+from tryon_desktop.core.masks import (LIPS_INNER, LIPS_OUTER, _channel_median, _ellipse, _fill, _INNER_IDX, lip_box,
+                                      lip_mask, lip_unmix, mouth_width, smooth_contour, suppress_teeth)
+from tryon_desktop.effects.base import FaceInfo, Scene
+from tryon_desktop.render.lipstick import (FINISH_PARAMS, finish_glow, lip_depth, lip_interior, shade_linear,
+                                           smoothstep)
+from tryon_desktop.vision import lip_generator as G
+
+SHADES = [Shade("red", (170, 30, 50), finish=Finish.SATIN, opacity=1.0),
+          Shade("plum", (110, 44, 79), finish=Finish.MATTE, opacity=0.8),
+          Shade("nude", (205, 140, 120), finish=Finish.GLOSS, opacity=1.0),
+          Shade("berry", (150, 40, 90), finish=Finish.SHIMMER, opacity=0.6)]
+LIGHTS = [Light(), Light(0.7, (1.05, 0.98, 0.9), 0.8)]
+
+
+# ---- the earlier code, written out ------------------------------------------------------------------------
+
+def _lip_unmix_ref(mask, roi_bgr, landmarks, box, reach=0.035, min_contrast=8.0):
+    mw = mouth_width(landmarks)
+    r = max(1.0, reach * mw)
+    hard = (mask > 0.5).astype(np.uint8)
+    if hard.sum() < 30 or min(mask.shape) < 4 * r:
+        return None
+    dist = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 3)
+    core = cv2.distanceTransform(hard, cv2.DIST_L2, 3) > 0.5 * r
+    ring = (dist > 2.0 * r) & (dist <= 3.0 * r)
+    if core.sum() < 20 or ring.sum() < 20:
+        return None
+    lab = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lip_c = np.median(lab[core], axis=0)
+    skin_c = np.median(lab[ring], axis=0)
+    w_l = np.array([0.5, 1.0, 1.0], np.float32)
+    axis = (lip_c - skin_c) * w_l
+    contrast = float(np.sqrt(axis @ axis)) * 100.0 / 255.0
+    if contrast < min_contrast:
+        return None
+    band = (dist <= r) & (mask < 0.999)
+    inner = np.zeros(mask.shape, np.uint8)
+    _fill(inner, smooth_contour(landmarks[_INNER_IDX, :2] - np.array([box.x0, box.y0], np.float64)), 255)
+    band &= cv2.dilate(inner, _ellipse(3)) == 0
+    if not band.any():
+        return None
+    px = lab[band]
+    rel = (px - skin_c) * w_l
+    amount = rel @ axis / float(axis @ axis)
+    off = np.linalg.norm(rel - amount[:, None] * axis[None, :], axis=1)
+    share = np.clip(amount, 0.0, 1.0) * np.clip(1.5 - off / (0.5 * float(np.sqrt(axis @ axis))), 0.0, 1.0)
+    share *= np.clip((r - dist[band]) / max(0.25 * r, 0.5), 0.0, 1.0)
+    weight = np.zeros(mask.shape, np.float32)
+    weight[band] = share
+    weight = cv2.GaussianBlur(weight, (0, 0), 0.7)
+    idx = np.flatnonzero(weight > 0.02)
+    if not len(idx):
+        return None
+    before = lab.reshape(-1, 3)[idx]
+    px_lab = before - weight.ravel()[idx, None] * (lip_c - skin_c)[None, :]
+    px_lab[:, 0] = np.minimum(px_lab[:, 0], np.maximum(before[:, 0], skin_c[0]))
+    unmixed = cv2.cvtColor(np.clip(px_lab + 0.5, 0, 255).astype(np.uint8)[None], cv2.COLOR_LAB2BGR)[0]
+    original = roi_bgr.reshape(-1, 3)[idx].astype(np.float32)
+    return idx, original, unmixed.astype(np.float32) - original
+
+
+def _finish_ref(lin, prepared, shade):
+    core = prepared.core
+    if core is None or core.sum() < 20:
+        return lin
+    gain = G.FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
+    if gain != 1.0:
+        Y = np.maximum(lin @ G._LUMA, 1e-5)
+        lit = prepared.basis[:, 4] / prepared.illum_ref * float(np.median(Y[core]))
+        excess = np.maximum(Y - 1.05 * lit, 0.0)
+        y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
+        lin = lin * (y / Y)[:, None]
+    b = prepared.basis
+    p = FINISH_PARAMS[shade.finish]
+    if p.lit_gamma < 1.0:
+        rel = np.maximum(b[:, 4] / prepared.illum_ref, 1.0)
+        lin = lin * np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)[:, None]
+    glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4), lip_interior(prepared.weight),
+                       prepared.where[0], prepared.where[1], core, prepared.light,
+                       prepared.light.apply(shade_linear(shade)),
+                       lip_depth(prepared.mask)[prepared.where] if p.sheen > 0 or p.wet > 0 else None)
+    if glow is not None:
+        lin = lin + shade.opacity * glow
+    return lin.astype(np.float32)
+
+
+# ---- fixtures ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gan():
+    from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST
+
+    if not DEFAULT_LIPSTICK_MANIFEST.exists():
+        pytest.skip("no lipstick generator shipped")
+    return G.GanLipstick(DEFAULT_LIPSTICK_MANIFEST, providers=["CPUExecutionProvider"], temporal=0.0)
+
+
+def _opened(lm, gap=0.12):
+    """The face with its lower lip pulled down: an open mouth (teeth guard, unmixing near the teeth)."""
+    out = lm.copy()
+    out[list(LIPS_INNER[1:10]) + list(LIPS_OUTER[1:10]), 1] += gap * mouth_width(lm)
+    return out
+
+
+def _red_lips(img, lm):
+    """The photo with its lips painted red out past the lip line: lip_unmix finds a rim to take out."""
+    out = img.copy()
+    outer = np.round(smooth_contour(lm[list(LIPS_OUTER), :2])).astype(np.int32)
+    inside = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [outer], 1)
+    out[cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0] = (40, 30, 190)
+    return out
+
+
+@pytest.fixture(scope="module")
+def faces(grace_face):
+    """(image, landmarks) cases: the demo face, its mouth open, its lips painted red, and a smaller copy."""
+    img, lm = grace_face
+    lm = lm.astype(np.float64)
+    small = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    lm_small = lm.copy()
+    lm_small[:, :2] *= 0.5
+    return [(img, lm), (img, _opened(lm)), (_red_lips(img, lm), lm), (small, lm_small)]
+
+
+# ---- the tests --------------------------------------------------------------------------------------------
+
+def test_channel_median_and_smoothstep_are_numpys():
+    rng = np.random.default_rng(11)
+    for k in (21, 22, 255, 256, 1001):
+        px = rng.integers(0, 256, (k, 3), dtype=np.uint8)
+        np.testing.assert_array_equal(_channel_median(px), np.median(px.astype(np.float32), axis=0))
+    x = (rng.random(5000) * 1.4 - 0.2).astype(np.float32)
+    np.testing.assert_array_equal(G._smoothstep(0.6, 0.95, x), smoothstep(0.6, 0.95, x))
+    np.testing.assert_array_equal(G._lip_interior(x), lip_interior(x))
+
+
+def test_lip_unmix_matches_the_written_out_one(faces):
+    found = 0
+    for img, lm in faces:
+        box = lip_box(lm, img.shape)
+        roi = img[box.slices]
+        mask = suppress_teeth(lip_mask(lm, box), roi, lm, box)
+        got, ref = lip_unmix(mask, roi, lm, box), _lip_unmix_ref(mask, roi, lm, box)
+        assert (got is None) == (ref is None)
+        if ref is not None:
+            found += 1
+            for g, r in zip(got, ref, strict=True):
+                np.testing.assert_array_equal(g, r)
+    assert found  # the red lips at least have a rim to take out
+
+
+def test_finish_matches_the_written_out_one(gan, faces):
+    img, lm = faces[0]
+    box = lip_box(lm, img.shape)
+    for light in LIGHTS:
+        prepared = gan.prepare(img, lm, box, lip_mask(lm, box), light)
+        for shade in SHADES:
+            lin = gan._tidy(np.einsum("ckn,kn->cn", *_coef_and_basis(gan, prepared, shade)).T, prepared)
+            for s in (shade, replace(shade, finish=Finish.MATTE), replace(shade, finish=Finish.GLOSS)):
+                got = gan._finish(lin, prepared, s)
+                np.testing.assert_allclose(got, _finish_ref(np.ascontiguousarray(lin), prepared, s),
+                                           rtol=1e-5, atol=1e-6)
+                np.testing.assert_array_equal(gan._finish(lin, prepared, s), got)  # served from the cache
+            # a non-planar (n, 3) input gives the same
+            np.testing.assert_array_equal(gan._finish(np.ascontiguousarray(lin), prepared, shade),
+                                          gan._finish(lin, prepared, shade))
+
+
+def _coef_and_basis(gan, prepared, shade):
+    n = len(prepared.basis)
+    grid = gan.coefficients(prepared, shade)
+    coef = cv2.remap(grid, prepared.taps[0], prepared.taps[1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).reshape(-1, G.N_COEF)[:n]
+    return np.ascontiguousarray(coef.T).reshape(3, G.N_BASIS, n), np.ascontiguousarray(prepared.basis.T)
+
+
+def test_apply_coefficients_planar_equals_the_per_pixel_einsum(gan, faces):
+    img, lm = faces[0]
+    box = lip_box(lm, img.shape)
+    prepared = gan.prepare(img, lm, box, lip_mask(lm, box))
+    coef, basis = _coef_and_basis(gan, prepared, SHADES[0])
+    ref = np.einsum("nck,nk->nc", np.ascontiguousarray(coef.transpose(2, 0, 1)), np.ascontiguousarray(basis.T))
+    np.testing.assert_allclose(np.einsum("ckn,kn->cn", coef, basis).T, ref, rtol=1e-5, atol=1e-6)
+    grid = gan.coefficients(prepared, SHADES[0])
+    raw = gan.session.run(["coef"], {"image": prepared.image,
+                                     "cond": G.condition_vector(SHADES[0], prepared.y_med, prepared.chroma)[None]})
+    np.testing.assert_array_equal(grid, raw[0][0].transpose(1, 2, 0))
+
+
+def test_the_helper_thread_gives_what_one_thread_gives(gan, faces):
+    """GanLipstick.prepare with a shade (the network started on the helper thread while this one measures)
+    against prepare without one (all on this thread, the network in generate)."""
+    for img, lm in faces:
+        box = lip_box(lm, img.shape)
+        roi = img[box.slices]
+        mask = suppress_teeth(lip_mask(lm, box), roi, lm, box)
+        for light in LIGHTS:
+            plain = gan.prepare(img, lm, box, mask, light)
+            for shade in SHADES:
+                early = gan.prepare(img, lm, box, mask, lambda light=light: light, shade=shade)
+                assert early.network[0] == shade and early.light == light
+                np.testing.assert_array_equal(early.image, plain.image)
+                np.testing.assert_array_equal(early.network[1](), gan.coefficients(plain, shade))
+                np.testing.assert_array_equal(early.basis, plain.basis)
+                np.testing.assert_array_equal(early.taps[0], plain.taps[0])
+                a, b = gan.generate(early, shade), gan.generate(plain, shade)
+                np.testing.assert_array_equal(a[0], b[0])
+                np.testing.assert_array_equal(a[1], b[1])
+        # another shade than the one prepare started the network for: generate runs its own
+        other = replace(SHADES[0], rgb=(90, 20, 160))
+        early = gan.prepare(img, lm, box, mask, LIGHTS[0], shade=SHADES[0])
+        np.testing.assert_array_equal(gan.generate(early, other)[0],
+                                      gan.generate(gan.prepare(img, lm, box, mask, LIGHTS[0]), other)[0])
+    # no lips under the mask: no run, nothing left waiting on the helper
+    img, lm = faces[0]
+    box = lip_box(lm, img.shape)
+    assert gan.prepare(img, lm, box, np.zeros((box.height, box.width), np.float32), LIGHTS[0], shade=SHADES[0]) is None
+    assert G._HELPER.submit(lambda: "free")() == "free"
+
+
+def test_effect_with_the_helper_equals_the_effect_without(faces):
+    """LipstickEffect end to end (light tracker, unmixing, temporal smoothing over frames): the generator's
+    shared-work path against the same generator driven the plain way."""
+    from tryon_desktop.effects.lipstick import LipstickEffect
+
+    early, plain = LipstickEffect("auto"), LipstickEffect("auto")
+    if early.backend.name != "gan":
+        pytest.skip("no lipstick generator shipped")
+    plain.backend.starts_early = False  # the instance's own flag: prepare without a shade
+    for shade in SHADES[:2]:
+        for eff in (early, plain):
+            eff.reset()
+        for img, lm in faces * 2:  # twice: the light tracker's held readings and the temporal blend
+            scene = Scene(frame=img, timestamp=0.0, faces=[FaceInfo(landmarks=lm, box=lip_box(lm, img.shape),
+                                                                      mouth_open=0.0)])
+            look = Look(lipstick=shade)
+            a = [early.generate(item, look) for item in early.prepare(img, scene, look)]
+            b = [plain.generate(item, look) for item in plain.prepare(img, scene, look)]
+            assert len(a) == len(b) == 1
+            np.testing.assert_array_equal(a[0].region, b[0].region)
+            np.testing.assert_array_equal(a[0].alpha, b[0].alpha)
+
+
+def test_helper_hands_back_results_and_errors_in_order():
+    results = [G._HELPER.submit(lambda i=i: i * i) for i in range(20)]
+    assert [r() for r in results] == [i * i for i in range(20)]
+    assert [r() for r in results] == [i * i for i in range(20)]  # asked again: the same, without waiting
+
+    def fail():
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        G._HELPER.submit(fail)()
+    assert G._HELPER.submit(lambda: "still running")() == "still running"
