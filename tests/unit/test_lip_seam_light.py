@@ -196,7 +196,12 @@ def test_gan_finish_step_scales_the_highlights(grace, gan):
         outs[f] = out @ _LUMA
     y = outs[Finish.MATTE]
     out = GanLipstick._finish(lin, prepared, replace(Shade("t", (180, 30, 50)), finish=Finish.MATTE))
-    np.testing.assert_allclose(out[hot] / y[hot, None], lin[hot] / y0[hot, None], rtol=1e-4)  # matte: hue kept
+    # matte: the highlights' hue kept, only a little of the light's (neutral) colour in what is left of them
+    c_out, c_in = out[hot] / y[hot, None] - 1.0, lin[hot] / y0[hot, None] - 1.0
+    cos = (c_out * c_in).sum(1) / (np.linalg.norm(c_out, axis=1) * np.linalg.norm(c_in, axis=1))
+    assert cos.min() > 0.999
+    ratio = np.linalg.norm(c_out, axis=1) / np.linalg.norm(c_in, axis=1)
+    assert 0.7 < ratio.min() and ratio.max() <= 1.0 + 1e-4
     assert np.median(y[hot]) < 0.6 * np.median(y0[hot])  # matte: the highlights taken down
     assert np.median(outs[Finish.GLOSS][hot]) > np.median(y0[hot])  # gloss: raised
     # the brightest part of the lips rises from matte to satin to gloss; shimmer adds light too
@@ -205,3 +210,34 @@ def test_gan_finish_step_scales_the_highlights(grace, gan):
     assert not np.array_equal(outs[Finish.SHIMMER], y0)
     # most of the lips keeps its level on satin (a sheen, not a lighter shade)
     assert abs(float(np.median(outs[Finish.SATIN][~hot])) / float(np.median(y0[~hot])) - 1.0) < 0.1
+
+
+def test_gan_finish_step_gives_a_whitened_highlight_the_lips_hue_back(grace, gan):
+    """Where the per-pixel transform turned the input's highlights into grey-blue patches under a new shade
+    (whiter and bluer than the lips, at about their level), the finish step gives them the lips' hue: no
+    grey-blue specks on a matte nude."""
+    from tryon_desktop.core.looks import Finish, Shade
+    from tryon_desktop.vision.lip_generator import _LUMA, GanLipstick
+
+    img, lm = grace
+    box = lip_box(lm, img.shape)
+    prepared = gan.prepare(img, lm, box, lip_mask(lm, box))
+    n = len(prepared.basis)
+    illum = prepared.basis[:, 4] / prepared.illum_ref
+    nude = np.array([1.4, 0.8, 0.65], np.float32)
+    nude /= float(nude @ _LUMA)
+    lin = (0.1 * illum[:, None] * nude).astype(np.float32)
+    patch = np.arange(n) % 15 == 0
+    greyblue = np.array([0.85, 1.0, 1.25], np.float32)
+    greyblue /= float(greyblue @ _LUMA)
+    lin[patch] = 0.1 * illum[patch, None] * greyblue  # same level, the wrong hue
+    for f in (Finish.MATTE, Finish.SATIN):
+        out = GanLipstick._finish(lin, prepared, Shade("nude", (200, 140, 120), finish=f))
+        c = out / (out @ _LUMA)[:, None]
+        inside = prepared.core & patch
+        # blue over red: the patch was 1.47x bluer than red, now it is within a few % of the lips' own
+        before = float(np.median(greyblue[2] / greyblue[0]))
+        after = float(np.median(c[inside, 2] / c[inside, 0]))
+        lips = float(nude[2] / nude[0])
+        assert before > 3.0 * lips
+        assert abs(after / lips - 1.0) < 0.15, (f, after, lips)

@@ -1,7 +1,9 @@
 """Issue 12 (speed), second round: the lip stage shares its work with a helper thread (the network runs there
 while the rest is measured) and a few more steps have fast paths. Each is checked against the straightforward
-code on the demo face: the earlier code written out here, numpy's own functions, or the same backend run
-without the helper."""
+code on the demo face: numpy's own functions, the per-pixel step, or the same backend run without the
+helper. (The earlier lip_unmix and finish step, written out here at first, changed since: the rim is now
+covered, not erased, and the finish recomposes highlights; tests/unit/test_lip_unmix.py and
+test_finish_signature.py check what they do.)"""
 
 from __future__ import annotations
 
@@ -13,11 +15,10 @@ import pytest
 
 from tryon_desktop.core.light import Light
 from tryon_desktop.core.looks import Finish, Look, Shade
-from tryon_desktop.core.masks import (LIPS_INNER, LIPS_OUTER, _channel_median, _ellipse, _fill, _INNER_IDX, lip_box,
-                                      lip_mask, lip_unmix, mouth_width, smooth_contour, suppress_teeth)
+from tryon_desktop.core.masks import (LIPS_INNER, LIPS_OUTER, _channel_median, lip_box,
+                                      lip_mask, mouth_width, smooth_contour, suppress_teeth)
 from tryon_desktop.effects.base import FaceInfo, Scene
-from tryon_desktop.render.lipstick import (FINISH_PARAMS, finish_glow, lip_depth, lip_interior, shade_linear,
-                                           smoothstep)
+from tryon_desktop.render.lipstick import (lip_interior, smoothstep)
 from tryon_desktop.vision import lip_generator as G
 
 SHADES = [Shade("red", (170, 30, 50), finish=Finish.SATIN, opacity=1.0),
@@ -28,76 +29,6 @@ LIGHTS = [Light(), Light(0.7, (1.05, 0.98, 0.9), 0.8)]
 
 
 # ---- the earlier code, written out ------------------------------------------------------------------------
-
-def _lip_unmix_ref(mask, roi_bgr, landmarks, box, reach=0.035, min_contrast=8.0):
-    mw = mouth_width(landmarks)
-    r = max(1.0, reach * mw)
-    hard = (mask > 0.5).astype(np.uint8)
-    if hard.sum() < 30 or min(mask.shape) < 4 * r:
-        return None
-    dist = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 3)
-    core = cv2.distanceTransform(hard, cv2.DIST_L2, 3) > 0.5 * r
-    ring = (dist > 2.0 * r) & (dist <= 3.0 * r)
-    if core.sum() < 20 or ring.sum() < 20:
-        return None
-    lab = cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
-    lip_c = np.median(lab[core], axis=0)
-    skin_c = np.median(lab[ring], axis=0)
-    w_l = np.array([0.5, 1.0, 1.0], np.float32)
-    axis = (lip_c - skin_c) * w_l
-    contrast = float(np.sqrt(axis @ axis)) * 100.0 / 255.0
-    if contrast < min_contrast:
-        return None
-    band = (dist <= r) & (mask < 0.999)
-    inner = np.zeros(mask.shape, np.uint8)
-    _fill(inner, smooth_contour(landmarks[_INNER_IDX, :2] - np.array([box.x0, box.y0], np.float64)), 255)
-    band &= cv2.dilate(inner, _ellipse(3)) == 0
-    if not band.any():
-        return None
-    px = lab[band]
-    rel = (px - skin_c) * w_l
-    amount = rel @ axis / float(axis @ axis)
-    off = np.linalg.norm(rel - amount[:, None] * axis[None, :], axis=1)
-    share = np.clip(amount, 0.0, 1.0) * np.clip(1.5 - off / (0.5 * float(np.sqrt(axis @ axis))), 0.0, 1.0)
-    share *= np.clip((r - dist[band]) / max(0.25 * r, 0.5), 0.0, 1.0)
-    weight = np.zeros(mask.shape, np.float32)
-    weight[band] = share
-    weight = cv2.GaussianBlur(weight, (0, 0), 0.7)
-    idx = np.flatnonzero(weight > 0.02)
-    if not len(idx):
-        return None
-    before = lab.reshape(-1, 3)[idx]
-    px_lab = before - weight.ravel()[idx, None] * (lip_c - skin_c)[None, :]
-    px_lab[:, 0] = np.minimum(px_lab[:, 0], np.maximum(before[:, 0], skin_c[0]))
-    unmixed = cv2.cvtColor(np.clip(px_lab + 0.5, 0, 255).astype(np.uint8)[None], cv2.COLOR_LAB2BGR)[0]
-    original = roi_bgr.reshape(-1, 3)[idx].astype(np.float32)
-    return idx, original, unmixed.astype(np.float32) - original
-
-
-def _finish_ref(lin, prepared, shade):
-    core = prepared.core
-    if core is None or core.sum() < 20:
-        return lin
-    gain = G.FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
-    if gain != 1.0:
-        Y = np.maximum(lin @ G._LUMA, 1e-5)
-        lit = prepared.basis[:, 4] / prepared.illum_ref * float(np.median(Y[core]))
-        excess = np.maximum(Y - 1.05 * lit, 0.0)
-        y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
-        lin = lin * (y / Y)[:, None]
-    b = prepared.basis
-    p = FINISH_PARAMS[shade.finish]
-    if p.lit_gamma < 1.0:
-        rel = np.maximum(b[:, 4] / prepared.illum_ref, 1.0)
-        lin = lin * np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)[:, None]
-    glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4), lip_interior(prepared.weight),
-                       prepared.where[0], prepared.where[1], core, prepared.light,
-                       prepared.light.apply(shade_linear(shade)),
-                       lip_depth(prepared.mask)[prepared.where] if p.sheen > 0 or p.wet > 0 else None)
-    if glow is not None:
-        lin = lin + shade.opacity * glow
-    return lin.astype(np.float32)
-
 
 # ---- fixtures ---------------------------------------------------------------------------------------------
 
@@ -150,22 +81,7 @@ def test_channel_median_and_smoothstep_are_numpys():
     np.testing.assert_array_equal(G._lip_interior(x), lip_interior(x))
 
 
-def test_lip_unmix_matches_the_written_out_one(faces):
-    found = 0
-    for img, lm in faces:
-        box = lip_box(lm, img.shape)
-        roi = img[box.slices]
-        mask = suppress_teeth(lip_mask(lm, box), roi, lm, box)
-        got, ref = lip_unmix(mask, roi, lm, box), _lip_unmix_ref(mask, roi, lm, box)
-        assert (got is None) == (ref is None)
-        if ref is not None:
-            found += 1
-            for g, r in zip(got, ref, strict=True):
-                np.testing.assert_array_equal(g, r)
-    assert found  # the red lips at least have a rim to take out
-
-
-def test_finish_matches_the_written_out_one(gan, faces):
+def test_finish_is_the_same_from_its_cache_and_for_either_layout(gan, faces):
     img, lm = faces[0]
     box = lip_box(lm, img.shape)
     for light in LIGHTS:
@@ -174,8 +90,7 @@ def test_finish_matches_the_written_out_one(gan, faces):
             lin = gan._tidy(np.einsum("ckn,kn->cn", *_coef_and_basis(gan, prepared, shade)).T, prepared)
             for s in (shade, replace(shade, finish=Finish.MATTE), replace(shade, finish=Finish.GLOSS)):
                 got = gan._finish(lin, prepared, s)
-                np.testing.assert_allclose(got, _finish_ref(np.ascontiguousarray(lin), prepared, s),
-                                           rtol=1e-5, atol=1e-6)
+                assert np.all(np.isfinite(got)) and got.shape == lin.shape
                 np.testing.assert_array_equal(gan._finish(lin, prepared, s), got)  # served from the cache
             # a non-planar (n, 3) input gives the same
             np.testing.assert_array_equal(gan._finish(np.ascontiguousarray(lin), prepared, shade),

@@ -1,5 +1,6 @@
-"""The lips' own colour taken out round the lip line (core.masks.lip_unmix, effects.lipstick.show_unmixed):
-no rim of the old lip colour round a new shade."""
+"""Round the lip line (core.masks.lip_unmix, effects.lipstick.show_unmixed): the lipstick covers the lip it
+finds past the mesh's line and the rest shows without the lips' own colour: no rim of the old lip colour
+round a new shade, and no skin-coloured outline where the lips were."""
 
 from __future__ import annotations
 
@@ -42,8 +43,12 @@ def red_case(face):
 def test_unmix_takes_the_red_out_of_the_rim(red_case):
     img, box, ring, roi, mask, got = red_case
     assert got is not None
-    idx, original, change = got
-    assert original.shape == change.shape == (len(idx), 3)
+    idx, original, change, share = got
+    assert original.shape == change.shape == (len(idx), 3) and share.shape == (len(idx),)
+    assert 0.0 <= share.min() and share.max() <= 1.0
+    # the red ring past the line is found as lip: most of it
+    on_ring = ring.ravel()[idx]
+    assert float(np.median(share[on_ring])) > 0.5
     # a nude-like made-up region over the whole box, blended as the app does: first without the unmixing
     region = np.full(roi.shape, (150, 170, 215), np.float32)
     plain = mask[..., None] * region + (1 - mask[..., None]) * roi
@@ -56,7 +61,14 @@ def test_unmix_takes_the_red_out_of_the_rim(red_case):
 
     skin = cv2.cvtColor(img[box.slices], cv2.COLOR_BGR2LAB)[..., 1][ring].astype(np.float32)
     assert redness(plain) > np.median(skin) + 15  # the red rim this fixes
-    assert redness(fixed) < np.median(skin) + 6  # ... gone: the ring is close to the skin again
+    assert redness(fixed) < np.median(skin) + 6  # ... gone: no red left, the ring takes the new shade
+    # ... which covers it: the ring is now mostly the shade, not the skin (the lips keep their border)
+    shade_lab = cv2.cvtColor(np.full((1, 1, 3), (150, 170, 215), np.uint8), cv2.COLOR_BGR2LAB)[0, 0].astype(float)
+    lab_fixed = cv2.cvtColor(np.clip(fixed + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_BGR2LAB).astype(float)
+    d_shade = np.linalg.norm(lab_fixed[ring] - shade_lab, axis=1)
+    d_skin = np.linalg.norm(lab_fixed[ring] - cv2.cvtColor(img[box.slices], cv2.COLOR_BGR2LAB)[ring].astype(float),
+                            axis=1)
+    assert float(np.median(d_shade)) < float(np.median(d_skin))
     # inside the lips (alpha 1) nothing changes
     full = mask >= 1.0
     assert np.array_equal(r2[full], region[full]) and np.all(a2[full] == 1.0)
@@ -80,3 +92,17 @@ def test_no_unmixing_where_lips_and_skin_look_alike(face):
     flat = np.full((box.height, box.width, 3), (120, 140, 180), np.uint8)  # lips the skin's own colour
     assert lip_unmix(lip_mask(lm, box), flat, lm, box) is None
     assert mouth_width(lm) > 20
+
+
+def test_a_shade_like_the_lips_draws_no_pale_outline(red_case):
+    """A red over red lips that reach past the mesh's line: the ring keeps its red, it does not turn into a
+    lighter, skin-coloured line round the lips (what erasing the rim used to draw)."""
+    _, _, ring, roi, mask, got = red_case
+    region = np.full(roi.shape, (40, 30, 190), np.float32)  # the lips' own red as the shade
+    r2, a2 = show_unmixed(region, mask, got, opacity=1.0)
+    fixed = a2[..., None] * r2 + (1 - a2[..., None]) * roi
+
+    def lightness(x):
+        return cv2.cvtColor(np.clip(x + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_BGR2LAB)[..., 0][ring].astype(float)
+
+    assert float(np.median(lightness(fixed) - lightness(roi.astype(np.float32)))) < 8.0  # erasing it: +31

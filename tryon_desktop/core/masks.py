@@ -207,21 +207,26 @@ def suppress_teeth(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray,
 
 
 def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box: Box, reach: float = 0.035,
-              min_contrast: float = 8.0) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+              min_contrast: float = 8.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """The lips' own colour taken out of the pixels round the lip line, for the blend to show instead.
 
     On the lip border a pixel is a mix of lip and skin, and the face mesh's lip line often sits a pixel or
     three inside the real border. Wherever the mask is below 1 there, the blend shows part of the
     original pixel, so a band of the lips' own colour stays: a red rim round a nude, a dark line round a
     light shade. Within `reach` (x the mouth's width) of the lip line, outside it and in its feathered
-    edge (never inside the inner lip line: teeth stay untouched), each pixel's share of lip colour is read from its place on
-    the line between the skin's colour (median of a ring further out) and the lips' (median of their
-    core), in Lab; pixels far off that line (teeth, the dark mouth, shadow) count as no lip. That share
-    of (lips - skin) is subtracted, so the pixel becomes the skin it would be without the lip colour.
+    edge (never inside the inner lip line: teeth stay untouched), each pixel's share of lip colour is read
+    from its place on the line between the skin next to it (a blur of the skin just past the band: the
+    shadow under the lower lip, the philtrum's light) and the lips' colour (median of their core), in Lab;
+    pixels far off that line (teeth, the dark mouth, shadow) count as no lip. That share of (lips - skin)
+    is subtracted, so the pixel becomes the skin it would be without the lip colour, and the share itself
+    is returned: the lipstick covers that much of the pixel (`effects.lipstick.show_unmixed`), so the
+    lips keep their real border instead of shrinking to the mesh's line with a skin-coloured outline.
 
-    Returns (idx, original, change): the flat box indices of the pixels where lip colour was found, their
-    BGR values (float32 (n, 3)) and the change that takes it out (float32 (n, 3), BGR levels), or None where the lips and the skin round them are within `min_contrast` of each other (no rim can show,
-    and a colour test would only add noise) or the lips are too small to measure.
+    Returns (idx, original, change, share): the flat box indices of the pixels where lip colour was found,
+    their BGR values (float32 (n, 3)), the change that takes it out (float32 (n, 3), BGR levels) and the
+    lip share (float32 (n,) in [0, 1]), or None where the lips and the skin round them are within
+    `min_contrast` of each other (no rim can show, and a colour test would only add noise) or the lips are
+    too small to measure.
     """
     mw = mouth_width(landmarks)
     r = max(1.0, reach * mw)
@@ -251,11 +256,22 @@ def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box:
     band &= cv2.dilate(inner, _ellipse(3)) == 0
     if not band.any():
         return None
+    # the skin next to each band pixel: a normalised blur of the skin just past the band, so the unmixed
+    # pixel is the skin beside it (a shadow under the lower lip stays a shadow), not the ring's median
+    near = ((dist > 1.5 * r) & (dist <= 3.0 * r)).astype(np.float32)
+    sigma = max(1.0, 1.5 * r)
+    den = cv2.GaussianBlur(near, (0, 0), sigma)
+    num = cv2.GaussianBlur(lab * near[..., None], (0, 0), sigma)
+    skin_px = num / np.maximum(den, 1e-3)[..., None]
+    skin_px[den <= 0.02] = skin_c
     px = lab[band]
-    rel = (px - skin_c) * w_l
-    amount = rel @ axis / float(axis @ axis)
-    off = np.linalg.norm(rel - amount[:, None] * axis[None, :], axis=1)
-    share = np.clip(amount, 0.0, 1.0) * np.clip(1.5 - off / (0.5 * float(np.sqrt(axis @ axis))), 0.0, 1.0)
+    sk = skin_px[band]
+    ax = (lip_c[None, :] - sk) * w_l  # each pixel's own skin-to-lips line
+    n2 = np.maximum(np.einsum("nc,nc->n", ax, ax), 1e-3)
+    rel = (px - sk) * w_l
+    amount = np.einsum("nc,nc->n", rel, ax) / n2
+    off = np.linalg.norm(rel - amount[:, None] * ax, axis=1)
+    share = np.clip(amount, 0.0, 1.0) * np.clip(1.5 - off / (0.5 * np.sqrt(n2)), 0.0, 1.0)
     share *= np.clip((r - dist[band]) / max(0.25 * r, 0.5), 0.0, 1.0)  # fading out at the reach
     weight = np.zeros(mask.shape, np.float32)
     weight[band] = share
@@ -264,12 +280,14 @@ def lip_unmix(mask: np.ndarray, roi_bgr: np.ndarray, landmarks: np.ndarray, box:
     if not len(idx):
         return None
     before = lab.reshape(-1, 3)[idx]
-    px_lab = before - weight.ravel()[idx, None] * (lip_c - skin_c)[None, :]
-    # never lighter than the skin round it (a shadowed lip line would overshoot into a pale outline)
-    px_lab[:, 0] = np.minimum(px_lab[:, 0], np.maximum(before[:, 0], skin_c[0]))
+    skin_i = skin_px.reshape(-1, 3)[idx]
+    share_i = np.minimum(weight.ravel()[idx], 1.0)
+    px_lab = before - share_i[:, None] * (lip_c[None, :] - skin_i)
+    # never lighter than the skin beside it (a shadowed lip line would overshoot into a pale outline)
+    px_lab[:, 0] = np.minimum(px_lab[:, 0], np.maximum(before[:, 0], skin_i[:, 0]))
     unmixed = cv2.cvtColor(np.clip(px_lab + 0.5, 0, 255).astype(np.uint8)[None], cv2.COLOR_LAB2BGR)[0]
     original = roi_bgr.reshape(-1, 3)[idx].astype(np.float32)
-    return idx, original, unmixed.astype(np.float32) - original
+    return idx, original, unmixed.astype(np.float32) - original, share_i.astype(np.float32)
 
 
 def _channel_median(px: np.ndarray) -> np.ndarray:

@@ -91,22 +91,25 @@ class LipItem:
     unmix: tuple | None = None  # core.masks.lip_unmix: the rim without the lips' own colour
 
 
-def show_unmixed(region: np.ndarray, alpha: np.ndarray, unmix: tuple[np.ndarray, np.ndarray, np.ndarray],
+def show_unmixed(region: np.ndarray, alpha: np.ndarray, unmix: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                  opacity: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where the blend would show part of the original pixel round the lip line, show it with the lips'
-    own colour taken out, as far as the shade covers them (a sheer shade lets the lips show through):
-    the same picture as blending over the unmixed frame, as one (region, alpha) pair. Other pixels keep
-    their region and alpha."""
-    idx, original, change = unmix
-    a = np.clip(alpha.ravel()[idx], 0.0, 1.0)
+    """Round the lip line, where the mask stops short of the lips' real border: the lipstick covers the
+    lip it finds there (alpha raised to the pixel's lip share, times the opacity: a sheer shade lets the
+    lips show through), and the rest of the pixel shows with the lips' own colour taken out (core.masks.
+    lip_unmix). A pixel half lip, half skin becomes half shade, half skin: no rim of the old lip colour,
+    and no skin-coloured outline where the lips were. Returned as one (region, alpha) pair; other pixels
+    keep their region and alpha."""
+    idx, original, change, share = unmix
+    op = min(max(float(opacity), 0.0), 1.0)
+    a = np.maximum(np.clip(alpha.ravel()[idx], 0.0, 1.0), op * share)
     keep = a < 1.0
-    if not keep.any():
-        return region, alpha
-    idx, a = idx[keep], a[keep, None]
-    under = original[keep] + min(max(float(opacity), 0.0), 1.0) * change[keep]
+    if not keep.any() and bool(np.all(alpha.ravel()[idx] >= 1.0)):
+        return region, alpha  # the lipstick covers all of it already
     out = np.array(region, np.float32, copy=True)
     flat = out.reshape(-1, out.shape[-1])
-    flat[idx] = a * flat[idx] + (1.0 - a) * under
+    sel, a_k = idx[keep], a[keep, None]
+    under = original[keep] + op * change[keep]
+    flat[sel] = a_k * flat[sel] + (1.0 - a_k) * under
     alpha = np.array(alpha, np.float32, copy=True)
     alpha.ravel()[idx] = 1.0
     return out, alpha

@@ -56,6 +56,7 @@ N_COEF = 3 * N_BASIS
 HIGHLIGHT_KNEE = 1.06
 BORDER_LIFT = 1.05  # on the border band the made-up lips are at most this much lighter than the lips' light
 FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.7, "gloss": 1.6}  # x the highlights above the lips' lit level
+GAN_TEXTURE_SHARE = 0.5  # of the reference renderer's texture softening (FinishParams.texture_gamma), per finish
 CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
                "finish_matte", "finish_satin", "finish_gloss", "finish_shimmer", "opacity",
@@ -459,7 +460,8 @@ def _pixel_cache(prepared) -> _PixelCache:
 
 def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The parts of `GanLipstick._finish` that depend on the face, the finish and the shade but not on the
-    network's output: (the matte finish's per-pixel scale (n,) or None, the finish's added light
+    network's output: (a per-pixel scale (n,) or None: the matte finish's flattening and the finish's
+    texture softening, the finish's added light
     render.lipstick.finish_glow as (3, n) or None). Kept on `prepared` per finish, colour and light, and
     made while the network runs when `prepare` knows the shade."""
     from tryon_desktop.render.lipstick import FINISH_PARAMS, finish_glow, lip_depth, shade_linear
@@ -475,6 +477,12 @@ def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray
     if p.lit_gamma < 1.0:  # matte: the lips' better-lit half loses its moist sheen, as in the reference
         rel = np.maximum(px.lit_rel, 1.0)  # basis "illum/Ymed" / illum_ref, at least 1
         matte = np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)
+    if p.texture_gamma < 1.0:
+        # the lips' fine texture softened as the reference renderer softens it (matte most, satin and
+        # shimmer a little), by GAN_TEXTURE_SHARE of its exponent: the network softens some itself
+        tex = np.clip(b[:, 3] / np.maximum(b[:, 4], 1e-4), 1.0, 4.0)
+        soft = np.power(tex, GAN_TEXTURE_SHARE * (p.texture_gamma - 1.0), dtype=np.float32)
+        matte = soft if matte is None else matte * soft
     depth = None
     if p.sheen > 0 or p.wet > 0:
         flat = prepared.flat if prepared.flat is not None else np.ravel_multi_index(prepared.where, prepared.mask.shape)
@@ -489,6 +497,37 @@ def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray
         prepared.finish_terms.clear()
     hit = prepared.finish_terms[key] = (matte, glow)
     return hit
+
+
+def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
+    """(3, n) linear made-up lips with their highlights remade: each pixel is split into a diffuse part, at
+    most 1.05x the lips' lit level there, and the excess above it (a highlight). The diffuse part keeps
+    the pixel's hue but not its pull towards white, nor, where that pull was strong, its drift from the
+    lips' hue (a per-pixel colour transform fitted on lips turns a whitish highlight grey-blue or peach
+    under a new shade); the excess comes back times the finish's `gain` (matte 0.15: almost none), in
+    the lips' colour where it is small (texture) and the room's light colour where it is large (a
+    reflection). So a matte nude over glossy red lips has no grey patches where their
+    highlights were, and a gloss's highlights are the light's colour."""
+    px = _pixel_cache(prepared)
+    Y = np.maximum(_LUMA @ L, 1e-5)
+    lit = px.lit_rel * float(_median(np.take(Y, px.core_idx)))
+    diffuse = np.minimum(Y, 1.05 * lit)
+    excess = Y - diffuse
+    c = L / Y
+    core_c = np.take(c, px.core_idx, axis=1)
+    plain = np.take(excess, px.core_idx) <= 0.0
+    c_mean = _median(core_c[:, plain] if int(plain.sum()) >= 10 else core_c)
+    white = 1.0 - c_mean  # towards neutral (luminance 0: it moves the hue, not the brightness)
+    t = np.clip((white @ (c - c_mean[:, None])) / max(float(white @ white), 1e-6), 0.0, 1.0)
+    trust = 1.0 - np.minimum(1.0, 4.0 * t)
+    c_d = c_mean[:, None] + (c - np.multiply.outer(white, t) - c_mean[:, None]) * trust
+    out = c_d * diffuse
+    if gain > 0.0:
+        # a little excess is the lips' texture (their own colour); a lot is a reflection (the light's)
+        w = _smoothstep(0.3, 1.0, excess / np.maximum(lit, 1e-5))
+        spec = c_d * (1.0 - w) + np.multiply.outer(prepared.light.rgb.astype(np.float32), w)
+        out += spec * (gain * excess)
+    return out.astype(np.float32, copy=False)
 
 
 def _encode_planar(L: np.ndarray, in_range: bool = False) -> np.ndarray:
@@ -792,22 +831,15 @@ class GanLipstick:
     @staticmethod
     def _finish(lin: np.ndarray, prepared: PreparedLips, shade: Shade) -> np.ndarray:
         """Sharpen the finish the network only partly learned: the highlights above the lips' own lit
-        level are taken out on matte, softened on satin, raised on gloss; then the finish's own light is
-        added as the reference renderer adds it (render.lipstick.finish_glow: satin's soft sheen, gloss's
-        wet reflection, shimmer's sparkle fixed to the lips), so a finish shows on lips without highlights."""
+        level are remade in the light's colour (`_recompose_highlights`) and taken out on matte, softened
+        on satin, raised on gloss; the lips' fine texture is softened as the reference softens it; then
+        the finish's own light is added as the reference renderer adds it (render.lipstick.finish_glow:
+        satin's soft sheen, gloss's wet reflection, shimmer's sparkle fixed to the lips), so a finish
+        shows on lips without highlights."""
         core = prepared.core
         if core is None or core.sum() < 20:
             return lin
-        L = _planar(lin)  # (3, n)
-        gain = FINISH_HIGHLIGHT.get(shade.finish.value, 1.0)
-        if gain != 1.0:
-            px = _pixel_cache(prepared)
-            Y = np.maximum(_LUMA @ L, 1e-5)
-            # the lips' illumination (basis "illum/Ymed" / illum_ref) at their median luminance
-            lit = px.lit_rel * float(_median(np.take(Y, px.core_idx)))
-            excess = np.maximum(Y - 1.05 * lit, 0.0)
-            y = np.maximum(Y + (gain - 1.0) * excess, 1e-5)
-            L = L * (y / Y)
+        L = _recompose_highlights(_planar(lin), prepared, FINISH_HIGHLIGHT.get(shade.finish.value, 1.0))
         # the matte scale and render.lipstick.finish_glow's light: see _finish_terms
         matte, glow = _finish_terms(prepared, shade)
         if matte is not None:
