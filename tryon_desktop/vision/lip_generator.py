@@ -506,8 +506,9 @@ def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
     lips' hue (a per-pixel colour transform fitted on lips turns a whitish highlight grey-blue or peach
     under a new shade); the excess comes back times the finish's `gain` (matte 0.15: almost none), in
     the lips' colour where it is small (texture) and the room's light colour where it is large (a
-    reflection). So a matte nude over glossy red lips has no grey patches where their
-    highlights were, and a gloss's highlights are the light's colour."""
+    reflection). So a matte nude over glossy red lips has no grey patches where their highlights were,
+    and a gloss's highlights are the light's colour. The lips' mean colour, as the colour lock measured
+    it, is kept."""
     px = _pixel_cache(prepared)
     Y = np.maximum(_LUMA @ L, 1e-5)
     lit = px.lit_rel * float(_median(np.take(Y, px.core_idx)))
@@ -520,13 +521,26 @@ def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
     white = 1.0 - c_mean  # towards neutral (luminance 0: it moves the hue, not the brightness)
     t = np.clip((white @ (c - c_mean[:, None])) / max(float(white @ white), 1e-6), 0.0, 1.0)
     trust = 1.0 - np.minimum(1.0, 4.0 * t)
-    c_d = c_mean[:, None] + (c - np.multiply.outer(white, t) - c_mean[:, None]) * trust
+    # the pull towards white is a sheen: it stays as far as the finish keeps highlights (matte: 15%)
+    c_d = c_mean[:, None] + np.multiply.outer(white, t * min(gain, 1.0))
+    c_d += (c - np.multiply.outer(white, t) - c_mean[:, None]) * trust
     out = c_d * diffuse
     if gain > 0.0:
         # a little excess is the lips' texture (their own colour); a lot is a reflection (the light's)
-        w = _smoothstep(0.3, 1.0, excess / np.maximum(lit, 1e-5))
+        w = _smoothstep(1.0, 2.0, excess / np.maximum(lit, 1e-5))
         spec = c_d * (1.0 - w) + np.multiply.outer(prepared.light.rgb.astype(np.float32), w)
         out += spec * (gain * excess)
+    # The lips' mean colour over the band the colour lock measures (luminance p10-p85 of the core) stays
+    # where the lock put it: taking the grey-blue patches out must not move the shade.
+    y_core = np.take(Y, px.core_idx)
+    lo, hi = _percentiles(y_core, 10.0, 85.0)
+    band = px.core_idx[(y_core >= lo) & (y_core <= hi)]
+    if len(band) >= 10:
+        before = np.take(L, band, axis=1).sum(1)
+        after = np.take(out, band, axis=1).sum(1)
+        g = before / np.maximum(after, 1e-9)
+        g *= float(_LUMA @ after) / max(float(_LUMA @ (after * g)), 1e-9)  # the colour only, not the level
+        out *= g.astype(np.float32)[:, None]
     return out.astype(np.float32, copy=False)
 
 
