@@ -150,19 +150,24 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     ys, xs = np.nonzero(core)
     extent = max(int(np.ptp(ys)), int(np.ptp(xs))) + 1
     best = None
-    for frac in PRINT_SCALES:  # fine prints; a broad band (a polo's wide stripes) at the coarser scale
+    # The coarser scale first: what it does not see as two tones far apart on a good share of the garment,
+    # the finer one does not either (its residual holds less), so a plain garment stops there.
+    for frac in sorted(PRINT_SCALES, reverse=True):
         kk = 2 * int(round(2.45 * max(1.0, frac * max(sh, sw)))) + 1  # a stack blur about that wide: 6x faster
         base = cv2.stackBlur(ly * m, (kk, kk)) / np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
         r = ly - base
         thr, low, high, share, split = _two_tone_split(r[core])
-        amount = _ramp(*PRINT_SEP, high - low) * _ramp(*PRINT_SHARE, share) * _ramp(*PRINT_SPLIT, split)
+        two_tones = _ramp(*PRINT_SEP, high - low) * _ramp(*PRINT_SHARE, share)
+        if two_tones <= 0.0 and best is None:
+            return y8
+        amount = two_tones * _ramp(*PRINT_SPLIT, split)
         if amount > 0.0:
             # light from one side (a lit and a shadowed half) or a jacket over a shirt (two garments: their
             # own tones stay) is two tones too, but not mixed all over the garment as a print's are
             amount *= _ramp(*PRINT_MIXED, _mixed_share(r > thr, core, 0.12 * extent))
         # the finer scale unless the coarser sees the print clearly better (a blur narrower than a broad
         # stripe follows it and hides it)
-        if amount > 0.0 and (best is None or amount > best[0] + 0.1):
+        if amount > 0.0 and (best is None or amount >= best[0] - 0.1):
             best = (amount, base, low, high, kk)
     if best is None:
         return y8
