@@ -175,7 +175,7 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     # A blur over a print still carries some of it (a broad stripe lifts the blur over it): blur again
     # with the print taken out.
     lo_l, hi_l = float(np.exp(low)), float(np.exp(high))
-    flat = ly - np.log(np.clip(np.exp(ly - base), lo_l, hi_l) / np.sqrt(lo_l * hi_l))
+    flat = (ly - np.log(np.clip(np.exp(ly - base), lo_l, hi_l) / np.sqrt(lo_l * hi_l))).astype(np.float32)
     base = cv2.stackBlur(flat * m, (kk, kk)) / np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
     if k < 1.0:
         base = cv2.resize(base, (w, h), interpolation=cv2.INTER_LINEAR)
