@@ -88,7 +88,7 @@ def load_lipstick_backend(model: str | Path | None = "auto", providers: list[str
 class LipItem:
     face: FaceInfo
     prepared: object
-    unmix: tuple | None = None  # core.masks.lip_unmix: the rim without the lips' own colour
+    unmix: tuple | None = None  # core.masks.lip_unmix: the rim's lip share and the rim without it
 
 
 def show_unmixed(region: np.ndarray, alpha: np.ndarray, unmix: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],

@@ -154,7 +154,8 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     # the finer one does not either (its residual holds less), so a plain garment stops there.
     for frac in sorted(PRINT_SCALES, reverse=True):
         kk = 2 * int(round(2.45 * max(1.0, frac * max(sh, sw)))) + 1  # a stack blur about that wide: 6x faster
-        base = cv2.stackBlur(ly * m, (kk, kk)) / np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
+        den = np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
+        base = cv2.stackBlur(ly * m, (kk, kk)) / den
         r = ly - base
         thr, low, high, share, split = _two_tone_split(r[core])
         two_tones = _ramp(*PRINT_SEP, high - low) * _ramp(*PRINT_SHARE, share)
@@ -168,15 +169,15 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
         # the finer scale unless the coarser sees the print clearly better (a blur narrower than a broad
         # stripe follows it and hides it)
         if amount > 0.0 and (best is None or amount >= best[0] - 0.1):
-            best = (amount, base, low, high, kk)
+            best = (amount, base, low, high, kk, den)
     if best is None:
         return y8
-    amount, base, low, high, kk = best
+    amount, base, low, high, kk, den = best
     # A blur over a print still carries some of it (a broad stripe lifts the blur over it): blur again
     # with the print taken out.
     lo_l, hi_l = float(np.exp(low)), float(np.exp(high))
     flat = (ly - np.log(np.clip(np.exp(ly - base), lo_l, hi_l) / np.sqrt(lo_l * hi_l))).astype(np.float32)
-    base = cv2.stackBlur(flat * m, (kk, kk)) / np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
+    base = cv2.stackBlur(flat * m, (kk, kk)) / den
     if k < 1.0:
         base = cv2.resize(base, (w, h), interpolation=cv2.INTER_LINEAR)
     # At full resolution the local base only says which tone each pixel is. Each tone is then scaled by

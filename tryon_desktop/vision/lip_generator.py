@@ -56,7 +56,7 @@ N_COEF = 3 * N_BASIS
 HIGHLIGHT_KNEE = 1.06
 BORDER_LIFT = 1.05  # on the border band the made-up lips are at most this much lighter than the lips' light
 FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.7, "gloss": 1.6}  # x the highlights above the lips' lit level
-GAN_TEXTURE_SHARE = 0.5  # of the reference renderer's texture softening (FinishParams.texture_gamma), per finish
+GAN_TEXTURE_SHARE = 0.5  # x the reference's texture exponent (FinishParams.texture_gamma - 1), bright side only
 CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
                "finish_matte", "finish_satin", "finish_gloss", "finish_shimmer", "opacity",
@@ -478,8 +478,9 @@ def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray
         rel = np.maximum(px.lit_rel, 1.0)  # basis "illum/Ymed" / illum_ref, at least 1
         matte = np.power(rel, p.illum_gamma * (p.lit_gamma - 1.0), dtype=np.float32)
     if p.texture_gamma < 1.0:
-        # the lips' fine texture softened as the reference renderer softens it (matte most, satin and
-        # shimmer a little), by GAN_TEXTURE_SHARE of its exponent: the network softens some itself
+        # the bright side of the lips' fine texture (their sheen within the lit level; the lines stay)
+        # softened by GAN_TEXTURE_SHARE of the reference renderer's exponent for the finish (matte most,
+        # satin and shimmer a little)
         tex = np.clip(b[:, 3] / np.maximum(b[:, 4], 1e-4), 1.0, 4.0)
         soft = np.power(tex, GAN_TEXTURE_SHARE * (p.texture_gamma - 1.0), dtype=np.float32)
         matte = soft if matte is None else matte * soft
@@ -502,9 +503,10 @@ def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray
 def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
     """(3, n) linear made-up lips with their highlights remade: each pixel is split into a diffuse part, at
     most 1.05x the lips' lit level there, and the excess above it (a highlight). The diffuse part keeps
-    the pixel's hue but not its pull towards white, nor, where that pull was strong, its drift from the
-    lips' hue (a per-pixel colour transform fitted on lips turns a whitish highlight grey-blue or peach
-    under a new shade); the excess comes back times the finish's `gain` (matte 0.15: almost none), in
+    its pull towards white only as far as the finish keeps highlights (`gain`, at most 1: a whitish
+    pixel at the lips' level is a grey patch on a matte), and, where that pull was strong, not its drift
+    from the lips' hue (a per-pixel colour transform fitted on lips turns a whitish highlight grey-blue
+    or peach under a new shade); the excess comes back times `gain` (matte 0.15: almost none), in
     the lips' colour where it is small (texture) and the room's light colour where it is large (a
     reflection). So a matte nude over glossy red lips has no grey patches where their highlights were,
     and a gloss's highlights are the light's colour. The lips' mean colour, as the colour lock measured
