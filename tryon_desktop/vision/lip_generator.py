@@ -513,7 +513,8 @@ def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
     it, is kept."""
     px = _pixel_cache(prepared)
     Y = np.maximum(_LUMA @ L, 1e-5)
-    lit = px.lit_rel * float(_median(np.take(Y, px.core_idx)))
+    y_core = np.take(Y, px.core_idx)
+    lit = px.lit_rel * float(_median(y_core))
     diffuse = np.minimum(Y, 1.05 * lit)
     excess = Y - diffuse
     c = L / Y
@@ -534,7 +535,6 @@ def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
         out += spec * (gain * excess)
     # The lips' mean colour over the band the colour lock measures (luminance p10-p85 of the core) stays
     # where the lock put it: taking the grey-blue patches out must not move the shade.
-    y_core = np.take(Y, px.core_idx)
     lo, hi = _percentiles(y_core, 10.0, 85.0)
     band = px.core_idx[(y_core >= lo) & (y_core <= hi)]
     if len(band) >= 10:
