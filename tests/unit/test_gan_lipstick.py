@@ -66,8 +66,10 @@ def test_gan_makes_up_lips_only(finish):
     out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     assert shade_error(out, mask, shade) < 6.0
     # matte takes the lips' sheen out (their micro-highlights are part of what this correlation sees; the
-    # reference renderer's matte keeps 0.62 here): the lines must stay, at a lower bar
-    assert texture_kept(img[box.slices], out, mask, 100.0) > (0.5 if Finish(finish) == Finish.MATTE else 0.6)
+    # reference renderer's matte keeps 0.62 here): the lines must stay, at a lower bar; shimmer adds a fine
+    # texture of its own (its particles), which this correlation with the bare lips counts against it
+    low_bar = Finish(finish) in (Finish.MATTE, Finish.SHIMMER)
+    assert texture_kept(img[box.slices], out, mask, 100.0) > (0.5 if low_bar else 0.6)
     far = ~dilate(mask > 0.01, 1)
     assert np.abs(out[far].astype(int) - img[box.slices][far].astype(int)).max(initial=0) == 0
 

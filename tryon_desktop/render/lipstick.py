@@ -57,10 +57,10 @@ class FinishParams:
 # particles. The sheen and the wet reflection are specular, so they are added in the light's colour with
 # the room's exposure, whatever the lips' own highlights were: a finish shows even on lips that had none.
 FINISH_PARAMS: dict[Finish, FinishParams] = {
-    Finish.MATTE: FinishParams(0.65, 0.55, 1.04, 0.00, 0.00, 0.00, 0.0, lit_gamma=0.5),
-    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.50, 0.50, 0.00, 0.0),
-    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.60, 0.30, 1.20, 0.0),
-    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.70, 0.20, 0.00, 1.30),
+    Finish.MATTE: FinishParams(0.65, 0.55, 1.04, 0.00, 0.00, 0.00, 0.0, lit_gamma=0.2),
+    Finish.SATIN: FinishParams(0.90, 0.85, 1.10, 0.50, 0.65, 0.00, 0.0),
+    Finish.GLOSS: FinishParams(1.00, 1.00, 1.10, 2.60, 0.30, 1.80, 0.0),
+    Finish.SHIMMER: FinishParams(0.90, 0.90, 1.10, 0.70, 0.20, 0.00, 2.00),
 }
 
 _SPARKLE_TILE = 256

@@ -55,7 +55,9 @@ N_BASIS = len(BASIS)
 N_COEF = 3 * N_BASIS
 HIGHLIGHT_KNEE = 1.06
 BORDER_LIFT = 1.05  # on the border band the made-up lips are at most this much lighter than the lips' light
-FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.7, "gloss": 1.6}  # x the highlights above the lips' lit level
+# x the highlights above the lips' lit level: matte almost none, satin softened, gloss amplified; shimmer is a
+# satin base (its light is in its particles, not a wet film)
+FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.55, "gloss": 1.6, "shimmer": 0.6}
 GAN_TEXTURE_SHARE = 0.5  # x the reference's texture exponent (FinishParams.texture_gamma - 1), bright side only
 CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
