@@ -72,3 +72,30 @@ def test_hash_mismatch_missing_and_corrupt_models(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ModelError, match="not valid JSON"):
         rt.load_model(tmp_path / "bad.json")
+
+
+def test_cuda_libraries_preloaded_once_and_only_when_cuda_is_tried(tmp_path, monkeypatch):
+    """onnxruntime-gpu finds pip-installed CUDA/cuDNN only after preload_dlls(): the loader calls it once, when
+    CUDA is about to be tried, and a failing preload costs nothing but a log line (the model still loads)."""
+    import onnxruntime as ort
+
+    calls = []
+
+    def failing_preload(*a, **k):
+        calls.append(1)
+        raise RuntimeError("no libcudart here")
+
+    monkeypatch.setattr(ort, "preload_dlls", failing_preload, raising=False)
+    monkeypatch.setattr(rt, "_CUDA_LIBS_PRELOADED", False)
+    monkeypatch.delenv("TRYON_PROVIDERS", raising=False)
+    _identity_model(tmp_path / "m.onnx")
+    manifest = _manifest(tmp_path, rt.sha256_file(tmp_path / "m.onnx"))
+    monkeypatch.setattr(rt, "nvidia_gpu_present", lambda: False)  # CUDA not tried: no preload
+    rt.load_model(manifest)
+    assert calls == []
+    monkeypatch.setattr(rt, "nvidia_gpu_present", lambda: True)
+    monkeypatch.setattr(rt, "available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    for _ in range(2):
+        loaded = rt.load_model(manifest)
+        assert loaded.provider in loaded.session.get_providers()
+    assert calls == [1]

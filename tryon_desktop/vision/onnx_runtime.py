@@ -71,6 +71,29 @@ def plan_providers(providers: list[str] | None = None, available: list[str] | No
     return plan
 
 
+_CUDA_LIBS_PRELOADED = False
+
+
+def preload_cuda_libraries() -> None:
+    """onnxruntime-gpu 1.21+ finds the CUDA and cuDNN libraries installed as pip packages (its own [cuda,cudnn]
+    extras, or the ones PyTorch brought) only once `onnxruntime.preload_dlls()` has loaded them; without it
+    the CUDA provider fails to load and the model quietly runs on the CPU. Called once, and only when CUDA is
+    about to be tried; libraries found on the system's own paths load either way."""
+    global _CUDA_LIBS_PRELOADED
+    if _CUDA_LIBS_PRELOADED:
+        return
+    _CUDA_LIBS_PRELOADED = True
+    import onnxruntime as ort
+
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None:
+        return
+    try:
+        preload()
+    except Exception as exc:  # a missing or broken library: the session below says which provider it got
+        log.info("onnxruntime.preload_dlls failed: %s", exc)
+
+
 def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -141,6 +164,8 @@ def load_model(manifest_path: str | Path, providers: list[str] | None = None, th
     manifest = ModelManifest.load(manifest_path)
     model_path = manifest.verify()
     plan = plan_providers(providers)
+    if "CUDAExecutionProvider" in plan.requested:
+        preload_cuda_libraries()
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
