@@ -89,13 +89,18 @@ class ReferenceOutfit:
     name = "reference"
     provider = "CPU (numpy)"
 
+    def __init__(self) -> None:
+        from tryon_desktop.render.outfit import PrintRemover
+
+        self.printer = PrintRemover()  # the print found on a stream's garment, kept between frames
+
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
         from tryon_desktop.render.outfit import render_garment
 
-        return render_garment(region, alpha, albedo, strength)
+        return render_garment(region, alpha, albedo, strength, y8=self.printer(region, alpha))
 
     def reset(self) -> None:
-        pass
+        self.printer.reset()
 
     def describe(self) -> dict:
         from tryon_desktop import __version__

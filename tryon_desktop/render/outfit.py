@@ -10,6 +10,9 @@ fallback when no outfit model is installed. numpy + OpenCV only.
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
+
 import numpy as np
 
 from tryon_desktop.core.colour import LUMA
@@ -118,6 +121,289 @@ def _mixed_share(tone: np.ndarray, core: np.ndarray, window: int) -> float:
     return float(((local >= 0.4 * g) & (local <= 1.0 - 0.4 * (1.0 - g)))[core].mean())
 
 
+PRINT_REMOVAL = True  # module switch (benchmarks, A/B checks): False leaves every garment's luma as it is
+PRINT_CACHE = True  # module switch: False makes PrintRemover search every frame, as print_free_luma does
+PRINT_REFRESH = 24  # a stream's cached print is searched for again at least every this many frames
+# What may change between frames while a stream keeps its cached print (else it is searched for again at
+# once), all on the pass copy: the box's sides and the garment's area (relative), the mean of its log
+# luminance (the light: the gains are ratios, so a camera's exposure may move it a good deal), its standard
+# deviation, and for a print the standard deviation of the log luminance over its blur (relative: a
+# different garment, another print or none).
+PRINT_DRIFT = {"side": 0.1, "area": 0.15, "mean": 0.3, "std": 0.15, "rstd": 0.15}
+PRINT_SMOOTH = 0.5  # a search that finds the kept print again: the new one's weight (the rest: the kept one's)
+
+_FIX = 1024.0  # the per-pixel pass works on log luminance in int16 fixed point, 1/1024 steps
+_LOGY_FIX = np.round(_FIX * np.log(np.maximum(_DEC, 1e-6))).astype(np.int16).reshape(256, 1)
+_SQUARE5 = np.ones((5, 5), np.uint8)
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+@dataclass
+class _Small:
+    """The garment shrunk: to PRINT_SIDE where the print is looked for (`_small_copy`), by pyramid levels
+    where the per-pixel pass finds its print-free base (`_pass_copy`)."""
+
+    k: float  # the scale (1: not shrunk)
+    ly: np.ndarray  # log luminance (float32)
+    core: np.ndarray  # bool: the garment (alpha > 0.5)
+    m: np.ndarray  # the core as float32
+    n: int  # core pixels
+    shape: tuple[int, int]  # the full-resolution box (h, w)
+
+
+@dataclass
+class _Print:
+    """A print found on a garment: all the per-pixel pass needs, and what a video stream keeps."""
+
+    amount: float  # how sure (0..1): the correction's power
+    frac: float  # the blur's width, x the box's size (one of PRINT_SCALES)
+    low: float  # the two tones of the log luminance over its blur (on the small copy)
+    high: float
+    ratio: float  # the light tone over the dark one, measured between neighbours
+    lo_l: float  # each tone's level over the print-free base, away from the tones' edges
+    hi_l: float
+    table: np.ndarray | None = None  # uint8 (256, 256): output luma by (gain entry, input luma)
+    lo_g: float = 0.0  # the gain entries: 128 steps of log level from lo_g, `a` steps per unit
+    a: float = 1.0
+
+    @property
+    def mid(self) -> float:
+        return float(np.exp(0.5 * (self.low + self.high)))
+
+
+def _small_copy(y8: np.ndarray, alpha: np.ndarray) -> _Small | None:
+    """The tones are found on the garment shrunk to PRINT_SIDE pixels (a fine print is texture, not a print,
+    below that): a few hundred microseconds. None when it holds too little garment."""
+    import cv2
+
+    h, w = y8.shape
+    k = min(1.0, PRINT_SIDE / max(h, w))
+    sw, sh = max(1, int(round(w * k))), max(1, int(round(h * k)))
+    y_s = cv2.resize(y8, (sw, sh), interpolation=cv2.INTER_AREA) if k < 1.0 else y8
+    core = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_LINEAR) > 0.5 if k < 1.0 else alpha > 0.5
+    n = int(np.count_nonzero(core))
+    if n < 200:
+        return None
+    return _Small(k, cv2.LUT(y_s, _LOG_DEC.reshape(256, 1)), core, core.astype(np.float32), n, (h, w))
+
+
+def _pass_copy(y8: np.ndarray, alpha: np.ndarray) -> _Small | None:
+    """The garment halved (pyramid levels, a few tens of microseconds each) until its long side is at most
+    PRINT_SIDE: where the per-pixel pass finds the print-free base, every frame of a stream."""
+    import cv2
+
+    h, w = y8.shape
+    y = y8
+    while max(y.shape) > PRINT_SIDE:
+        y = cv2.pyrDown(y)
+    sh, sw = y.shape
+    core = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_LINEAR) > 0.5 if (sh, sw) != (h, w) else alpha > 0.5
+    n = int(np.count_nonzero(core))
+    if n < 50:
+        return None
+    return _Small(sw / w, cv2.LUT(y, _LOG_DEC.reshape(256, 1)), core, core.astype(np.float32), n, (h, w))
+
+
+def _blur_width(frac: float, sm: _Small) -> int:
+    return 2 * int(round(2.45 * max(1.0, frac * max(sm.ly.shape)))) + 1  # a stack blur about that wide: 6x faster
+
+
+def _base(sm: _Small, kk: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the masked blur of the log luminance, the mask's blur) on the small copy."""
+    import cv2
+
+    den = np.maximum(cv2.stackBlur(sm.m, (kk, kk)), 1e-3)
+    return cv2.stackBlur(sm.ly * sm.m, (kk, kk)) / den, den
+
+
+def _search(sm: _Small):
+    """(amount, low, high, blur fraction) of the print the small copy shows, or None (low, high: the tones
+    of the log luminance over its blur at the chosen scale)."""
+    ys, xs = np.nonzero(sm.core)
+    extent = max(int(np.ptp(ys)), int(np.ptp(xs))) + 1
+    best = None
+    # The coarser scale first: what it does not see as two tones far apart on a good share of the garment,
+    # the finer one does not either (its residual holds less), so a plain garment stops there.
+    for frac in sorted(PRINT_SCALES, reverse=True):
+        kk = _blur_width(frac, sm)
+        base, den = _base(sm, kk)
+        r = sm.ly - base
+        thr, low, high, share, split = _two_tone_split(r[sm.core])
+        two_tones = _ramp(*PRINT_SEP, high - low) * _ramp(*PRINT_SHARE, share)
+        if two_tones <= 0.0 and best is None:
+            return None
+        amount = two_tones * _ramp(*PRINT_SPLIT, split)
+        if amount > 0.0:
+            # light from one side (a lit and a shadowed half) or a jacket over a shirt (two garments: their
+            # own tones stay) is two tones too, but not mixed all over the garment as a print's are
+            amount *= _ramp(*PRINT_MIXED, _mixed_share(r > thr, sm.core, 0.12 * extent))
+        # the finer scale unless the coarser sees the print clearly better (a blur narrower than a broad
+        # stripe follows it and hides it)
+        if amount > 0.0 and (best is None or amount >= best[0] - 0.1):
+            best = (amount, low, high, frac)
+    return best
+
+
+def _print_free_base(sm: _Small, r: np.ndarray, den: np.ndarray, low: float, high: float, kk: int) -> np.ndarray:
+    """A blur over a print still carries some of it (a broad stripe lifts the blur over it): blur again
+    with the print taken out (each pixel's residual `r` over the first blur, clipped to the tones' range
+    and centred between them, taken off its log luminance)."""
+    import cv2
+
+    flat = cv2.subtract(sm.ly, cv2.min(cv2.max(r, float(low)), float(high)))
+    flat += np.float32(0.5 * (low + high))
+    return cv2.stackBlur(cv2.multiply(flat, sm.m), (kk, kk)) / den
+
+
+class _Scratch:
+    """The per-pixel pass's full-resolution work arrays: a stream keeps them from frame to frame (fresh
+    arrays of this size cost page faults: about a third of the pass), in buffers that fit any box up to
+    the largest seen (a box changes its size by a few pixels from frame to frame)."""
+
+    _I16 = ("up", "logy", "d", "low")
+    _U8 = ("tone", "edge", "q")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.shape: tuple[int, int] = (0, 0)
+
+    def fit(self, shape: tuple[int, int]) -> _Scratch:
+        n = shape[0] * shape[1]
+        if n > self.n:
+            self.n = int(n * 1.2)
+            self._bufs = {k: np.empty(self.n, np.int16) for k in self._I16}
+            self._bufs.update({k: np.empty(self.n, np.uint8) for k in self._U8})
+            self._bufs["at"] = np.empty(4 * self.n, np.uint8)
+            self._bufs["zero"] = np.zeros(self.n, np.uint8)
+        if shape != self.shape:
+            self.shape = shape
+            for k, b in self._bufs.items():
+                setattr(self, k, b[: 4 * n].reshape(shape + (4,)) if k == "at" else b[:n].reshape(shape))
+        return self
+
+
+def _log_rel(y8: np.ndarray, base_s: np.ndarray, sm: _Small, s: _Scratch) -> np.ndarray:
+    """int16 (h, w): each pixel's log luminance over the print-free base, x _FIX (the base upsampled from
+    the pass copy). Fixed point keeps every full-resolution pass on 16 bits."""
+    import cv2
+
+    h, w = sm.shape
+    b = np.rint(base_s * _FIX).astype(np.int16)
+    if sm.k < 1.0:
+        b = cv2.resize(b, (w, h), dst=s.up, interpolation=cv2.INTER_LINEAR)
+    return cv2.subtract(cv2.LUT(y8, _LOGY_FIX, dst=s.logy), b, dst=s.d)
+
+
+def _tones(d: np.ndarray, mid: float, s: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+    """(tone, edge), uint8 0/255: the lighter tone, and the tones' edges (anti-aliased: a linear mix of
+    both) 2 px either side."""
+    import cv2
+
+    tone = cv2.compare(d, float(np.rint(_FIX * np.log(mid))), cv2.CMP_GT, dst=s.tone)
+    return tone, cv2.morphologyEx(tone, cv2.MORPH_GRADIENT, _SQUARE5, dst=s.edge)
+
+
+def _measure(y8: np.ndarray, d: np.ndarray, tone: np.ndarray, edge: np.ndarray, alpha: np.ndarray, kk: int,
+             k: float) -> tuple[float, float, float] | None:
+    """(ratio, lo_l, hi_l): the tones' ratio, measured between neighbouring pixels of both (in the same
+    light, not against the base, which a broad stripe still lifts a little), and each tone's level over
+    the base away from the edges; None when they cannot be measured."""
+    h, w = y8.shape
+    step = max(1, int(np.sqrt(h * w / 25000.0)))  # ~25k samples: enough away from the edges of a fine print
+    got = _measure_on(y8, d, tone, edge, alpha, kk, k, step)
+    if got is None and step > 1:
+        # a grid in step with a fine print can miss every pixel of a narrow tone away from the edges
+        got = _measure_on(y8, d, tone, edge, alpha, kk, k, 1)
+    return got
+
+
+def _measure_on(y8: np.ndarray, d: np.ndarray, tone: np.ndarray, edge: np.ndarray, alpha: np.ndarray, kk: int,
+                k: float, step: int) -> tuple[float, float, float] | None:
+    import cv2
+
+    Ys, ts = _DEC[y8[::step, ::step]], tone[::step, ::step] > 0
+    cs = (alpha[::step, ::step] > 0.5) & (edge[::step, ::step] == 0)
+    win = (2 * max(1, int(round(kk / max(k * step, 1e-6) / 2))) + 1,) * 2  # the base's blur, on this grid
+    near = []
+    for sel in (~ts & cs, ts & cs):
+        n = cv2.boxFilter(sel.astype(np.float32), -1, win, normalize=False)
+        near.append((cv2.boxFilter(Ys * sel, -1, win, normalize=False) / np.maximum(n, 1.0), n))
+    both = cs & (near[0][1] >= 3) & (near[1][1] >= 3)
+    if both.sum() < 20:
+        return None
+    ratio = float(np.median(near[1][0][both] / np.maximum(near[0][0][both], 1e-5)))
+    if ratio <= 1.0:
+        return None
+    rs = np.exp(d[::step, ::step] * np.float32(1.0 / _FIX))
+    lo_l, hi_l = float(np.median(rs[cs & ~ts])), float(np.median(rs[cs & ts]))
+    if not hi_l > lo_l:
+        return None
+    return ratio, lo_l, hi_l
+
+
+def _gain_table(p: _Print) -> _Print:
+    """Each tone is scaled by one gain, so that the two tones meet at the level between them while every
+    pixel keeps its own shading; on a tone's edge the pixel's share of each tone, from where it lies
+    between the tones' levels, sets its gain (no line is left along a stripe's edge). Both gains as one
+    table over (edge flag, the pixel's level in 128 steps of log between the tones, with a margin), and
+    the output luma as a function of (gain entry, input luma): one 256 x 256 table."""
+    g_low, g_high = np.float32(np.sqrt(p.ratio)), np.float32(1.0 / np.sqrt(p.ratio))
+    span = np.log(p.hi_l) - np.log(p.lo_l)
+    p.lo_g = float(np.log(p.lo_l) - 0.25 * span)
+    p.a = 127.0 / max(1.5 * span, 1e-6)
+    levels = np.exp(p.lo_g + (np.arange(128) + 0.5) / p.a)
+    f = np.clip((levels - p.lo_l) / max(p.hi_l - p.lo_l, 1e-6), 0.0, 1.0)
+    table = np.concatenate([np.where(levels > p.mid, g_high, g_low), 1.0 / ((1.0 - f) / g_low + f / g_high)])
+    if p.amount < 0.999:
+        table = np.power(table, p.amount)
+    p.table = _ENC[np.clip(_DEC[None, :] * table[:, None] * (_ENC_N - 1) + 0.5, 0, _ENC_N - 1).astype(np.int32)]
+    return p
+
+
+def _apply(y8: np.ndarray, d: np.ndarray, edge: np.ndarray, p: _Print, s: _Scratch) -> np.ndarray:
+    """The print-free luma: one table lookup a pixel (a nearest-neighbour remap over the 256 x 256 table).
+    Overwrites `edge`."""
+    import cv2
+
+    lo = cv2.max(d, float(np.floor(_FIX * p.lo_g)), dst=s.low)
+    q = cv2.min(cv2.convertScaleAbs(lo, dst=s.q, alpha=p.a / _FIX, beta=-p.a * p.lo_g), 127, dst=s.q)
+    q = cv2.bitwise_or(q, cv2.bitwise_and(edge, 128, dst=edge), dst=s.q)
+    # (luma, entry) as the int16 (x, y) pairs remap reads: the bytes [luma, 0, entry, 0] (little-endian)
+    at = cv2.merge([y8, s.zero, q, s.zero], dst=s.at).view(np.int16)
+    if not _LITTLE_ENDIAN:
+        at = at.byteswap()
+    return cv2.remap(p.table, at, None, cv2.INTER_NEAREST)
+
+
+def _find(y8: np.ndarray, alpha: np.ndarray, sm: _Small, sp: _Small | None = None, sc: _Scratch | None = None):
+    """(print, the pass copy's residual, full-resolution log level map, edges) of the print on the garment
+    (searched for on the small copy `sm`, its base found on the pass copy `sp`; the pass copy and the work
+    arrays made here when None: a plain garment needs neither), or None."""
+    s = _search(sm)
+    if s is None:
+        return None
+    amount, low, high, frac = s
+    if sp is None and (sp := _pass_copy(y8, alpha)) is None:
+        return None
+    sc = (sc if sc is not None else _Scratch()).fit(y8.shape)
+    r, den, d = _pass(y8, sp, frac, low, high, sc)
+    _, edge = tone_edge = _tones(d, float(np.exp(0.5 * (low + high))), sc)
+    g = _measure(y8, d, *tone_edge, alpha, _blur_width(frac, sp), sp.k)
+    if g is None:
+        return None
+    return _gain_table(_Print(amount, frac, low, high, *g)), r, d, edge
+
+
+def _pass(y8: np.ndarray, sp: _Small, frac: float, low: float, high: float, sc: _Scratch):
+    """(residual, the mask's blur, the full-resolution log level map) of the per-pixel pass."""
+    import cv2
+
+    kk = _blur_width(frac, sp)
+    base, den = _base(sp, kk)
+    r = cv2.subtract(sp.ly, base)
+    return r, den, _log_rel(y8, _print_free_base(sp, r, den, low, high, kk), sp, sc)
+
+
 def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | None = None) -> np.ndarray:
     """The garment's luma (`luma8`, or `y8` when given) with an all-over two-tone print taken out:
     stripes, checks, dots, a print on a ground. Recoloured plain, a striped shirt is then plain too, with
@@ -127,106 +413,148 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     bands 10%, of the box: the light and the folds stay in the blur) is split in two tones. It is a print
     when the split is clear: the tones far apart, each on a good share of the garment, explaining most of
     the variation, and mixed all over it (a jacket over a shirt, or a lit and a shadowed half, are two
-    tones in two large regions: left alone). At full resolution each tone is then scaled by one gain
-    towards the level between them (its ratio measured between neighbouring pixels of both tones), and a
-    pixel on a tone's edge by the mix its level says. The correction ramps with the evidence, so a garment
-    near the limits does not flicker between printed and plain. A plain garment costs about a
-    millisecond at 720p; returns `y8` itself (the same object) when there is no print."""
-    import cv2
-
+    tones in two large regions: left alone). The light and the folds without the print (the log luminance
+    with each pixel's residual clipped to the tones' range, blurred again) come from a cheaper pyramid
+    copy (`_pass_copy`). At full resolution each tone is then scaled by one gain towards the level between
+    them (its ratio measured between neighbouring pixels of both tones), and a pixel on a tone's edge by
+    the mix its level says. The correction ramps with the evidence, so a garment near the limits does not
+    flicker between printed and plain. A plain garment costs about a millisecond at 720p; returns `y8`
+    itself (the same object) when there is no print. This is one photo's call: a video stream keeps what
+    the search found from frame to frame with `PrintRemover`."""
     if y8 is None:
         y8 = luma8(region_bgr)
-    h, w = y8.shape
-    # The tones are found on the garment shrunk to PRINT_SIDE pixels (a fine print is texture, not a print,
-    # below that): a few hundred microseconds, which is all a plain garment costs.
-    k = min(1.0, PRINT_SIDE / max(h, w))
-    sw, sh = max(1, int(round(w * k))), max(1, int(round(h * k)))
-    y_s = cv2.resize(y8, (sw, sh), interpolation=cv2.INTER_AREA) if k < 1.0 else y8
-    core = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_LINEAR) > 0.5 if k < 1.0 else alpha > 0.5
-    if core.sum() < 200:
+    if not PRINT_REMOVAL:
         return y8
-    ly = cv2.LUT(y_s, _LOG_DEC.reshape(256, 1))
-    m = core.astype(np.float32)
-    ys, xs = np.nonzero(core)
-    extent = max(int(np.ptp(ys)), int(np.ptp(xs))) + 1
-    best = None
-    # The coarser scale first: what it does not see as two tones far apart on a good share of the garment,
-    # the finer one does not either (its residual holds less), so a plain garment stops there.
-    for frac in sorted(PRINT_SCALES, reverse=True):
-        kk = 2 * int(round(2.45 * max(1.0, frac * max(sh, sw)))) + 1  # a stack blur about that wide: 6x faster
-        den = np.maximum(cv2.stackBlur(m, (kk, kk)), 1e-3)
-        base = cv2.stackBlur(ly * m, (kk, kk)) / den
-        r = ly - base
-        thr, low, high, share, split = _two_tone_split(r[core])
-        two_tones = _ramp(*PRINT_SEP, high - low) * _ramp(*PRINT_SHARE, share)
-        if two_tones <= 0.0 and best is None:
+    sm = _small_copy(y8, alpha)
+    sc = _Scratch()  # (fitted, that is allocated, only when there is a print)
+    found = _find(y8, alpha, sm, None, sc) if sm is not None else None
+    if found is None:
+        return y8
+    p, _, d, edge = found
+    return _apply(y8, d, edge, p, sc)
+
+
+@dataclass
+class _Kept:
+    """What a stream keeps between frames: the print found (None: none) and the garment's signatures it
+    was found on (a few: a garment mask that flips between two outlines gives two)."""
+
+    found: _Print | None
+    sigs: list[dict]
+
+
+def _same_print(a: _Print | None, b: _Print | None) -> bool:
+    """Whether two searches found the same print (or both none): same blur, tones and ratio within a bit."""
+    if a is None or b is None:
+        return a is None and b is None
+    return (a.frac == b.frac and abs(np.log(a.ratio / b.ratio)) <= 0.15 and abs(a.low - b.low) <= 0.15
+            and abs(a.high - b.high) <= 0.15 and abs(a.amount - b.amount) <= 0.25)
+
+
+class PrintRemover:
+    """`print_free_luma` for a video stream: the search (the small copy's resize, two blurs and the tones'
+    split there, the tones' gains measured between neighbours: most of a printed garment's cost) runs once
+    and is kept while the garment stays the same; only the per-pixel pass (the print-free base on the
+    pass copy, each pixel's tone and gain at full resolution) runs every frame.
+
+    The garment counts as the same while its signature stays within PRINT_DRIFT of a kept one: the box's
+    sides, the garment's area, its log luminance's mean and spread, and for a print the spread of the log
+    luminance over its blur (the print's contrast), all on the pass copy. Past that, after PRINT_REFRESH
+    frames, and after `reset()`, it is searched for again. A search that finds the same print again keeps
+    it, averaged with the new one (PRINT_SMOOTH: a still garment does not flicker), and adds the new
+    signature (up to MAX_SIGS: a mask flipping between two outlines costs one search, not one a frame); a
+    search of the same garment that misses the kept print keeps it. The first frame (a photo) is exactly
+    `print_free_luma`. `searches` and `reuses` count frames of each kind.
+    """
+
+    MAX_SIGS = 3
+
+    def __init__(self, refresh: int | None = None) -> None:
+        self.refresh = PRINT_REFRESH if refresh is None else int(refresh)
+        self.searches = 0
+        self.reuses = 0
+        self.reset()
+
+    def reset(self) -> None:
+        self._kept: _Kept | None = None
+        self._age = 0
+        self._scratch = _Scratch()
+
+    @staticmethod
+    def _signature(sm: _Small, p: _Print | None, r: np.ndarray | None) -> dict:
+        """The garment's box, area, and its log luminance's mean and spread on the pass copy; with a
+        print, the spread of its residual `r` (the log luminance over its blur at the print's scale)."""
+        import cv2
+
+        core8 = sm.core.view(np.uint8)
+        mean, std = cv2.meanStdDev(sm.ly, mask=core8)
+        sig = {"h": sm.shape[0], "w": sm.shape[1], "n": sm.n, "mean": float(mean[0, 0]), "std": float(std[0, 0])}
+        if p is not None and r is not None:
+            sig["rstd"] = float(cv2.meanStdDev(r, mask=core8)[1][0, 0])
+        return sig
+
+    @staticmethod
+    def _close(a: dict, b: dict) -> bool:
+        t = PRINT_DRIFT
+        rel = lambda x, y: abs(x - y) / max(abs(y), 1e-6)  # noqa: E731
+        return (rel(a["h"], b["h"]) <= t["side"] and rel(a["w"], b["w"]) <= t["side"]
+                and rel(a["n"], b["n"]) <= t["area"] and abs(a["mean"] - b["mean"]) <= t["mean"]
+                and rel(a["std"], b["std"]) <= t["std"] and ("rstd" not in b or rel(a["rstd"], b["rstd"]) <= t["rstd"]))
+
+    def __call__(self, region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | None = None) -> np.ndarray:
+        """As `print_free_luma` (the same arguments and result), for the next frame of a stream."""
+        if y8 is None:
+            y8 = luma8(region_bgr)
+        if not PRINT_REMOVAL:
             return y8
-        amount = two_tones * _ramp(*PRINT_SPLIT, split)
-        if amount > 0.0:
-            # light from one side (a lit and a shadowed half) or a jacket over a shirt (two garments: their
-            # own tones stay) is two tones too, but not mixed all over the garment as a print's are
-            amount *= _ramp(*PRINT_MIXED, _mixed_share(r > thr, core, 0.12 * extent))
-        # the finer scale unless the coarser sees the print clearly better (a blur narrower than a broad
-        # stripe follows it and hides it)
-        if amount > 0.0 and (best is None or amount >= best[0] - 0.1):
-            best = (amount, base, low, high, kk, den)
-    if best is None:
-        return y8
-    amount, base, low, high, kk, den = best
-    # A blur over a print still carries some of it (a broad stripe lifts the blur over it): blur again
-    # with the print taken out.
-    lo_l, hi_l = float(np.exp(low)), float(np.exp(high))
-    flat = (ly - np.log(np.clip(np.exp(ly - base), lo_l, hi_l) / np.sqrt(lo_l * hi_l))).astype(np.float32)
-    base = cv2.stackBlur(flat * m, (kk, kk)) / den
-    if k < 1.0:
-        base = cv2.resize(base, (w, h), interpolation=cv2.INTER_LINEAR)
-    # At full resolution the local base only says which tone each pixel is. Each tone is then scaled by
-    # one gain, so that the two tones meet at the level between them while every pixel keeps its own
-    # shading (a fold, a shadow). The gains come from the tones' ratio measured between neighbours (both
-    # in the same light), not against the base, which a broad stripe still lifts a little.
-    Y = cv2.LUT(y8, _DEC.reshape(256, 1))
-    rel = cv2.divide(Y, cv2.exp(base))
-    tone = cv2.compare(rel, float(np.exp(0.5 * (low + high))), cv2.CMP_GT) // 255
-    # tone edges (anti-aliased: a linear mix of both) 2 px either side; left out of the tones' levels
-    edge = cv2.morphologyEx(tone, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8)) > 0
-    step = max(1, int(np.sqrt(h * w / 25000.0)))  # ~25k samples: enough away from the edges of a fine print
-    Ys, ts = Y[::step, ::step], tone[::step, ::step]
-    cs = (alpha[::step, ::step] > 0.5) & ~edge[::step, ::step]
-    win = (2 * max(1, int(round(kk / max(k * step, 1e-6) / 2))) + 1,) * 2  # the base's blur, on this grid
-    near = []
-    for sel in ((ts == 0) & cs, (ts > 0) & cs):
-        n = cv2.boxFilter(sel.astype(np.float32), -1, win, normalize=False)
-        near.append((cv2.boxFilter(Ys * sel, -1, win, normalize=False) / np.maximum(n, 1.0), n))
-    both = cs & (near[0][1] >= 3) & (near[1][1] >= 3)
-    if both.sum() < 20:
-        return y8
-    ratio = float(np.median(near[1][0][both] / np.maximum(near[0][0][both], 1e-5)))
-    if ratio <= 1.0:
-        return y8
-    g_low, g_high = np.float32(np.sqrt(ratio)), np.float32(1.0 / np.sqrt(ratio))
-    # On a tone's edge the pixel's share of each tone, from where it lies between the tones' levels, sets
-    # its gain: no line is left along a stripe's edge.
-    rs = rel[::step, ::step]
-    lo_l, hi_l = float(np.median(rs[cs & (ts == 0)])), float(np.median(rs[cs & (ts > 0)]))  # away from edges
-    if hi_l <= lo_l:
-        return y8
-    # Both gains as one table over (edge flag, the pixel's level in 128 steps of log between the tones,
-    # with a margin): a few whole-image OpenCV passes instead of per-pixel numpy work.
-    lo_g, hi_g = np.log(lo_l) - 0.25 * (np.log(hi_l) - np.log(lo_l)), np.log(hi_l) + 0.25 * (np.log(hi_l) - np.log(lo_l))
-    a = 127.0 / max(hi_g - lo_g, 1e-6)
-    q = cv2.min(cv2.convertScaleAbs(cv2.log(cv2.max(rel, 1e-6)), alpha=a, beta=-a * lo_g), 127)
-    q = cv2.add(q, edge.astype(np.uint8) * np.uint8(128))
-    levels = np.exp(lo_g + (np.arange(128) + 0.5) / a)
-    f = np.clip((levels - lo_l) / max(hi_l - lo_l, 1e-6), 0.0, 1.0)
-    mid = float(np.exp(0.5 * (low + high)))
-    table = np.concatenate([np.where(levels > mid, g_high, g_low), 1.0 / ((1.0 - f) / g_low + f / g_high)])
-    if amount < 0.999:
-        table = np.power(table, amount)
-    # The output luma is a function of (gain entry, input luma): one 256 x 256 table, one lookup a pixel.
-    out = _ENC[np.clip(_DEC[None, :] * table[:, None] * (_ENC_N - 1) + 0.5, 0, _ENC_N - 1).astype(np.int32)]
-    idx = q.astype(np.intp) << 8
-    idx |= y8
-    return out.ravel()[idx]
+        sp = _pass_copy(y8, alpha)
+        if sp is None:
+            return y8
+        sc = self._scratch  # fitted to the box where a print is taken out
+        kept = self._kept
+        if kept is not None and PRINT_CACHE and self._age < self.refresh:
+            p = kept.found
+            r = d = None
+            if p is not None:
+                r, _, d = _pass(y8, sp, p.frac, p.low, p.high, sc.fit(y8.shape))
+            sig = self._signature(sp, p, r)
+            if any(self._close(sig, s) for s in kept.sigs):
+                self._age += 1
+                self.reuses += 1
+                return y8 if p is None else _apply(y8, d, _tones(d, p.mid, sc)[1], p, sc)
+        # a full search
+        self.searches += 1
+        self._age = 0
+        sm = _small_copy(y8, alpha)
+        found = _find(y8, alpha, sm, sp, sc) if sm is not None else None
+        p, r, d, edge = found if found is not None else (None, None, None, None)
+        old = kept.found if kept is not None else None
+        if kept is not None and PRINT_CACHE:
+            if p is None and old is not None:
+                # the kept print missed by a search of the same garment (the tones' measurement can fail
+                # on one frame of a fine print, in step with its sampling grid): kept
+                r, _, d = _pass(y8, sp, old.frac, old.low, old.high, sc.fit(y8.shape))
+                if any(self._close(self._signature(sp, old, r), s) for s in kept.sigs):
+                    return _apply(y8, d, _tones(d, old.mid, sc)[1], old, sc)
+            elif _same_print(p, old):
+                if p is not None:
+                    # the same print again: averaged with the kept one
+                    w = PRINT_SMOOTH
+
+                    def mix(x: float, y: float, log: bool = False) -> float:
+                        return float(np.exp(w * np.log(x) + (1 - w) * np.log(y))) if log else w * x + (1 - w) * y
+
+                    p = _gain_table(_Print(mix(p.amount, old.amount), p.frac, mix(p.low, old.low),
+                                           mix(p.high, old.high), mix(p.ratio, old.ratio, True),
+                                           mix(p.lo_l, old.lo_l, True), mix(p.hi_l, old.hi_l, True)))
+                    edge = _tones(d, p.mid, sc)[1]
+                sig = self._signature(sp, p, r)
+                if not any(self._close(sig, s) for s in kept.sigs):
+                    kept.sigs = (kept.sigs + [sig])[-self.MAX_SIGS:]
+                self._kept = _Kept(p, kept.sigs)
+                return y8 if p is None else _apply(y8, d, edge, p, sc)
+        self._kept = _Kept(p, [self._signature(sp, p, r)])
+        return y8 if p is None else _apply(y8, d, edge, p, sc)
 
 
 def median_luma_luminance(y8: np.ndarray, alpha: np.ndarray) -> float:

@@ -43,6 +43,7 @@ from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
 from tryon_desktop.render.outfit import (
     _DEC,
+    PrintRemover,
     decode,
     encode,
     luma8,
@@ -166,31 +167,35 @@ class Inputs:
     unprint: np.ndarray | None = None  # IN x IN: the print-free luminance over the original's (None: no print)
 
 
-def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
+def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray,
+                   printer=print_free_luma) -> Inputs | None:
     """The network's inputs for a garment box (the app and the training both call this). None when the
-    box holds too little garment to measure."""
+    box holds too little garment to measure. printer: what takes a print out of the luma
+    (`print_free_luma`, or a video stream's `PrintRemover`, which keeps what it found between frames)."""
     y8_in = luma8(region)
-    y8 = print_free_luma(region, alpha, y8_in)  # a striped shirt made plain is plain
+    y8 = printer(region, alpha, y8_in)  # a striped shirt made plain is plain
     ymed = median_luma_luminance(y8, alpha)
     ref = render_garment(region, alpha, albedo, 1.0, ymed=ymed, y8=y8)
     orig_s, alpha_s = shrink(region), shrink(alpha)
-    unprint = None
+    y8_s = luma8(orig_s)  # = the shrunk luma, up to rounding (luma is linear in the sRGB values, as shrinking is)
+    gain = None
     if y8 is not y8_in:
         # the print taken out at full resolution, as a factor on the shrunk luminance
-        unprint = (cv2.LUT(shrink(y8), _DEC_LUT) + 1e-4) / (cv2.LUT(shrink(y8_in), _DEC_LUT) + 1e-4)
+        y8_s, y8_orig_s = shrink(y8), y8_s
+        gain = (cv2.LUT(y8_s, _DEC_LUT) + 1e-4) / (cv2.LUT(y8_orig_s, _DEC_LUT) + 1e-4)
     # A flat colour is a table of luma: rendering the shrunk box is the same thing, and far cheaper than
     # shrinking the rendering. A pattern's rendering is shrunk (its stripes are finer than IN). With a print
     # taken out, the shrunk print-free luma is what is rendered.
     flat = np.ndim(albedo) == 1
     if flat:
-        ref_s = render_garment(orig_s, alpha_s, albedo, 1.0, ymed=ymed, y8=shrink(y8) if unprint is not None else luma8(orig_s))
+        ref_s = render_garment(orig_s, alpha_s, albedo, 1.0, ymed=ymed, y8=y8_s)
     else:
         ref_s = shrink(ref)
     own = garment_colour(orig_s, alpha_s)
     if own is None:
         return None
     cond = condition_vector(albedo_mean_rgb(albedo), not flat, ymed, own)
-    return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, unprint)
+    return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain)
 
 
 class GanOutfit:
@@ -206,6 +211,7 @@ class GanOutfit:
         self.manifest = loaded.manifest
         self.provider = SHORT_NAMES.get(loaded.provider, loaded.provider)
         self.notice = loaded.notice
+        self.printer = PrintRemover()  # the print found on a stream's garment, kept between frames
         want = {"image": [1, 7, IN, IN], "cond": [1, COND_DIM]}
         inputs = self.manifest.inputs
         for key, shape in want.items():
@@ -221,7 +227,7 @@ class GanOutfit:
         return self.session.run(["coef"], {"image": image, "cond": cond[None]})[0][0]
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
-        x = prepare_inputs(region, alpha, albedo)
+        x = prepare_inputs(region, alpha, albedo, self.printer)
         if x is None:
             return render_garment(region, alpha, albedo, strength)
         coef = self.coefficients(x.image, x.cond)
@@ -238,7 +244,7 @@ class GanOutfit:
         return out
 
     def reset(self) -> None:
-        pass
+        self.printer.reset()
 
     def describe(self) -> dict:
         return {"version": self.manifest.version, "sha256": self.manifest.sha256}

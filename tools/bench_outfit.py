@@ -1,0 +1,192 @@
+"""Time the outfit effect's generate + blend per call at 1280x720, print removal off / on, GAN and reference.
+
+A live stream is simulated from one photo: the photo fitted into the canvas, then per call shifted by up to
+--shift px (sub-pixel) and its brightness scaled by up to +-`--gain`, so a cache across frames is exercised
+with frames that really differ (not one frame repeated). Each call goes through the real engine
+(`TryOnEngine.process`: face tracking, the garment mask, then the outfit effect); only the outfit effect's
+`generate + blend` is timed (the engine's own `outfit.generate` and `outfit.blend` timings).
+
+Print removal modes, run side by side (interleaved call by call on one engine per renderer, each mode with
+its own print state):
+
+  off       no print removal (the garment's luma as it is)
+  <rev>     the print removal of git revision --baseline (default HEAD) of render/outfit.py, every frame
+  search    this tree's `print_free_luma` every frame (the full search, as a photo gets)
+  cached    this tree's `PrintRemover` (what the app uses): the print kept between frames
+
+Also a still photo: one cold call (after `engine.reset()`), repeated --still times, median.
+
+    OMP_NUM_THREADS=1 python tools/bench_outfit.py --frames 60
+    OMP_NUM_THREADS=1 python tools/bench_outfit.py --image my_striped.jpg --plain my_plain.jpg --baseline none
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "bodies" / "dev"
+
+
+def load_baseline(rev: str):
+    """render/outfit.py at git revision `rev`, as a module (None if git cannot give it)."""
+    try:
+        src = subprocess.run(["git", "show", f"{rev}:tryon_desktop/render/outfit.py"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"bench_outfit: no baseline ({rev}): {exc}", file=sys.stderr)
+        return None
+    mod = types.ModuleType(f"outfit_{rev}")
+    mod.__file__ = f"{rev}:tryon_desktop/render/outfit.py"
+    exec(compile(src, mod.__file__, "exec"), mod.__dict__)
+    return mod
+
+
+class Stateless:
+    """A print-removal function in the backend's `printer` slot (which `reset()` is called on)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __call__(self, region, alpha, y8=None):
+        return self.fn(region, alpha, y8)
+
+    def reset(self) -> None:
+        pass
+
+
+def printers(baseline_rev: str | None) -> dict:
+    """{mode: a factory of the callable (region, alpha, y8) -> luma the backend takes the print out with}."""
+    from tryon_desktop.render import outfit as ro
+
+    def off(region, alpha, y8=None):
+        return y8 if y8 is not None else ro.luma8(region)
+
+    modes = {"off": lambda: Stateless(off)}
+    if baseline_rev:
+        base = load_baseline(baseline_rev)
+        if base is not None:
+            modes[baseline_rev] = lambda: Stateless(base.print_free_luma)
+    modes["search"] = lambda: Stateless(ro.print_free_luma)
+    modes["cached"] = ro.PrintRemover
+    return modes
+
+
+def stream(canvas: np.ndarray, n: int, shift: float, gain: float, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    h, w = canvas.shape[:2]
+    out = []
+    for _ in range(n):
+        dx, dy = rng.uniform(-shift, shift, 2)
+        m = np.float32([[1, 0, dx], [0, 1, dy]])
+        f = cv2.warpAffine(canvas, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out.append(cv2.convertScaleAbs(f, alpha=float(rng.uniform(1.0 - gain, 1.0 + gain))))
+    return out
+
+
+def call_ms(res) -> float | None:
+    if res.status.get("outfit") or "outfit.generate" not in res.timings_ms:
+        return None
+    return res.timings_ms["outfit.generate"] + res.timings_ms["outfit.blend"]
+
+
+def stats(v: list[float]) -> str:
+    if not v:
+        return "-"
+    return f"{np.median(v):6.2f} / {np.percentile(v, 90):6.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--frames", type=int, default=60, help="stream calls per renderer and mode (default 60)")
+    p.add_argument("--image", default=str(DATA / "fitdit" / "0279.jpg"), help="a printed (striped) garment photo")
+    p.add_argument("--plain", default=str(DATA / "fitdit" / "2.jpg"), help="a plain garment photo ('' to skip)")
+    p.add_argument("--colour", default="#1F3A93", help="outfit colour (default #1F3A93)")
+    p.add_argument("--size", default="1280x720", help="canvas WxH (default 1280x720)")
+    p.add_argument("--shift", type=float, default=2.0, help="per-call shift, px (default 2)")
+    p.add_argument("--gain", type=float, default=0.03, help="per-call brightness jitter (default 0.03)")
+    p.add_argument("--still", type=int, default=5, help="cold single calls for the still-photo figure (default 5)")
+    p.add_argument("--baseline", default="HEAD", help="git revision to compare with ('none': skip)")
+    p.add_argument("--renderers", default="gan,reference", help="comma list of gan, reference")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+
+    from tryon_desktop.core.looks import Look, resolve_outfit
+    from tryon_desktop.engine import TryOnEngine
+    from tryon_desktop.evaluate import to_canvas
+
+    W, H = (int(x) for x in args.size.lower().split("x"))
+    look = Look(outfit=resolve_outfit(args.colour))
+    modes = printers(None if args.baseline.lower() == "none" else args.baseline)
+    garments = {"striped": args.image}
+    if args.plain:
+        garments["plain"] = args.plain
+    engines = {}
+    for name in args.renderers.split(","):
+        eng = TryOnEngine(model=None, video=True, outfit_model=None if name == "reference" else "auto")
+        got = eng.effects["outfit"].backend.name
+        if got != name:
+            print(f"bench_outfit: {name} not available (got {got}): skipped", file=sys.stderr)
+            eng.close()
+            continue
+        engines[name] = eng
+    print(f"generate + blend per call, ms, median / p90; {W}x{H}; {args.frames} stream calls per cell "
+          f"(shift +-{args.shift} px, brightness +-{100 * args.gain:.0f}%), colour {args.colour}; "
+          f"OMP_NUM_THREADS={__import__('os').environ.get('OMP_NUM_THREADS', 'unset')}")
+    head = f"{'garment':8s} {'renderer':9s} {'':7s}" + "".join(f" {m:>17s}" for m in modes)
+    print(head)
+    print("-" * len(head))
+    try:
+        for gname, path in garments.items():
+            img = cv2.imread(path, cv2.IMREAD_COLOR)
+            if img is None:
+                print(f"bench_outfit: cannot read {path}", file=sys.stderr)
+                continue
+            canvas = to_canvas(img, (W, H))
+            frames = stream(canvas, args.frames + 3, args.shift, args.gain, args.seed)
+            for rname, eng in engines.items():
+                backend = eng.effects["outfit"].backend
+                own = backend.printer
+                times: dict = {m: [] for m in modes}
+                still: dict = {m: [] for m in modes}
+                made = {m: f() for m, f in modes.items()}
+                try:
+                    eng.reset()
+                    for i, frame in enumerate(frames):
+                        for m in modes:
+                            backend.printer = made[m]
+                            ms = call_ms(eng.process(frame, look, timestamp=i / 30.0))
+                            if i >= 3 and ms is not None:  # the first calls warm up (and search)
+                                times[m].append(ms)
+                    for _ in range(args.still):
+                        for m, f in modes.items():
+                            eng.reset()  # a fresh stream: a photo's single cold call
+                            backend.printer = f()
+                            ms = call_ms(eng.process(canvas, look, timestamp=0.0))
+                            if ms is not None:
+                                still[m].append(ms)
+                finally:
+                    backend.printer = own
+                cached = made.get("cached")
+                note = (f"  (cached: {cached.searches} searches, {cached.reuses} reuses)"
+                        if hasattr(cached, "searches") else "")
+                print(f"{gname:8s} {rname:9s} {'stream':7s}" + "".join(f" {stats(times[m]):>17s}" for m in modes)
+                      + note)
+                print(f"{'':8s} {'':9s} {'still':7s}" + "".join(f" {stats(still[m]):>17s}" for m in modes))
+    finally:
+        for eng in engines.values():
+            eng.close()
+    print(f"(still: one cold call after engine.reset(), {args.still} repeats; {time.strftime('%Y-%m-%d %H:%M')})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
