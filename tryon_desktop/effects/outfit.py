@@ -187,16 +187,20 @@ class OutfitEffect(Effect):
         return [OutfitItem(box, alpha, frame[box.slices], width, anchor)]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
-        from tryon_desktop.render.outfit import rgb8_to_linear_bgr
-        from tryon_desktop.render.patterns import albedo_map
+        from tryon_desktop.render.outfit import luma8, rgb8_to_linear_bgr
+        from tryon_desktop.render.patterns import albedo_map, fold_offsets
 
         sw = look.outfit
         if sw.is_pattern:
             period = max(4.0, sw.scale * max(item.shoulder_px, 32.0))
             ax, ay = item.anchor if item.anchor is not None else (0.0, 0.0)
+            # the print follows the cloth: bent along the garment's folds, read from its own (print-free) shading
+            printer = getattr(self.backend, "printer", None)
+            y8 = printer(item.region, item.alpha) if printer is not None else luma8(item.region)
             try:
                 albedo = albedo_map(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
-                                    origin=(item.box.x0 - ax, item.box.y0 - ay))
+                                    origin=(item.box.x0 - ax, item.box.y0 - ay),
+                                    offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px))
             except LookError as exc:
                 self.status = str(exc)
                 return None
