@@ -33,6 +33,7 @@ so the app and the training prepare their inputs with the same functions.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +44,18 @@ from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
 from tryon_desktop.render.outfit import (
     _DEC,
+    _ENC,
+    _ENC_N,
     PrintRemover,
+    _shoulder,
+    colour_table,
+    contrast_damping,
     decode,
-    encode,
     luma8,
     median_luma_luminance,
     print_free_luma,
     render_garment,
+    shading_table,
 )
 
 log = logging.getLogger(__name__)
@@ -198,6 +204,99 @@ def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray,
     return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain)
 
 
+# ---- the app's per-frame path ----------------------------------------------------------------------------
+# GanOutfit.render makes what prepare_inputs, basis_maps, apply_coef and encode make (the training's and the
+# export's functions, above, left as they are), within one 8-bit level (tests/unit/test_outfit_speed_parity.py),
+# for a fraction of the cost: a pattern's reference is one table lookup per value (the shoulder and encode
+# fused, where render_garment evaluates tanh everywhere), the albedo map's mean is OpenCV's, the grid is
+# applied plane by plane and encoded by table, the full-resolution work arrays are kept between frames.
+
+_ENC_STEPS = np.float32(_ENC_N - 1)
+_ENC_TABLE = _ENC.reshape(1, _ENC_N)
+
+
+def _shoulder_encode_table() -> np.ndarray:
+    """uint8 (1, n): encode(_shoulder(v)) at v = i / (_ENC_N - 1), as far as the first all-white entry (all
+    lighter values are white too). Indexed by v * (_ENC_N - 1) rounded, it is encode's own table below the
+    shoulder (v <= 0.8); above, the shoulder is taken at the index's v, not at v itself: within one level."""
+    n = int(1.5 * (_ENC_N - 1)) + 2
+    v = (np.arange(n) / (_ENC_N - 1)).astype(np.float32)
+    t = _ENC[np.clip(_shoulder(v) * _ENC_STEPS + np.float32(0.5), 0, _ENC_N - 1).astype(np.int32)]
+    if t[-1] != 255:
+        raise AssertionError("the shoulder's table must end white")
+    return t.reshape(1, n)
+
+
+_SHOULDER_ENC = _shoulder_encode_table()
+
+
+class _Work:
+    """Work arrays a stream keeps from frame to frame (a fresh full-resolution array costs its page faults),
+    each in a buffer that fits the largest box seen (a box changes its size by a few pixels per frame)."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=np.uint8, zero: bool = False) -> np.ndarray:
+        n = math.prod(shape)
+        b = self._bufs.get(name)
+        if b is None or b.size < n or b.dtype != dtype:
+            b = self._bufs[name] = (np.zeros if zero else np.empty)(int(n * 1.2) + 16, dtype)
+        return b[:n].reshape(shape)
+
+
+_REMAP_COLS = 16384  # remap's maps must be under 32767 (SHRT_MAX) pixels wide: wider ones go in column strips
+
+
+def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str) -> np.ndarray:
+    """table[round(index)] per value (index: float32, 2-D; below 0: entry 0, past the end: the last), uint8,
+    as OpenCV's nearest-neighbour remap along a one-row table (rounding half to even: encode's own rounding
+    half up differs only on exact halves, by one entry)."""
+    rows, cols = index.shape
+    zeros = work("zeros", (rows, min(cols, _REMAP_COLS)), np.float32, zero=True)
+    out = work(name, index.shape)
+    for c0 in range(0, cols, _REMAP_COLS):
+        c1 = min(cols, c0 + _REMAP_COLS)
+        cv2.remap(table, index[:, c0:c1], zeros[:, : c1 - c0], cv2.INTER_NEAREST, dst=out[:, c0:c1],
+                  borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr: np.ndarray,
+                       work: _Work) -> np.ndarray:
+    """render_garment(region, alpha, albedo map, 1.0, ymed, y8), within one level: the albedo times the
+    shading (the table of each luma level, times encode's steps) indexes the shoulder's and encode's fused
+    table. mean_bgr: the map's mean, for the damping (the mean of the map's luminance is its mean's)."""
+    h, w = y8.shape
+    ymed = max(float(ymed), 1e-3)
+    table = shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS
+    t = cv2.LUT(cv2.merge([y8, y8, y8], dst=work("y3", (h, w, 3))), table, dst=work("t", (h, w, 3), np.float32))
+    cv2.multiply(t, albedo, dst=t)
+    return _table_lookup(_SHOULDER_ENC, t.reshape(h, 3 * w), work, "ref").reshape(h, w, 3)
+
+
+def _small_output(coef: np.ndarray, x: Inputs, work: _Work) -> np.ndarray:
+    """encode(apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed, x.unprint))) as IN x IN BGR uint8,
+    within one level: per output channel, the grid's five planes upsampled one by one (the same bilinear
+    interpolation), multiplied into the basis planes (the constant one added), encoded by table (the grid
+    scaled by encode's steps beforehand)."""
+    b, g, r = cv2.split(cv2.LUT(x.ref_s, _DEC_LUT))
+    y = cv2.transform(cv2.LUT(x.orig_s, _DEC_LUT), _LUMA_BGR)
+    if x.unprint is not None:
+        y = y * x.unprint
+    basis = (r, g, b, np.clip(y * np.float32(1.0 / max(x.ymed, 1e-3)), 0.0, SHADE_MAX))
+    c = np.asarray(coef, np.float32) * _ENC_STEPS
+    planes = []
+    for ch in (2, 1, 0):  # B, G, R of the output (coef is R, G, B)
+        up = [cv2.resize(c[ch * N_BASIS + k], (IN, IN), interpolation=cv2.INTER_LINEAR) for k in range(N_BASIS)]
+        acc = cv2.multiply(up[0], basis[0])
+        for k in range(1, N_BASIS - 1):
+            cv2.accumulateProduct(up[k], basis[k], acc)
+        cv2.add(acc, up[N_BASIS - 1], dst=acc)  # the constant
+        planes.append(_table_lookup(_ENC_TABLE, acc, work, f"enc{ch}"))
+    return cv2.merge(planes)
+
+
 class GanOutfit:
     """The ONNX outfit generator as an outfit backend (see the module docstring)."""
 
@@ -212,6 +311,7 @@ class GanOutfit:
         self.provider = SHORT_NAMES.get(loaded.provider, loaded.provider)
         self.notice = loaded.notice
         self.printer = PrintRemover()  # the print found on a stream's garment, kept between frames
+        self._work = _Work()
         want = {"image": [1, 7, IN, IN], "cond": [1, COND_DIM]}
         inputs = self.manifest.inputs
         for key, shape in want.items():
@@ -226,19 +326,51 @@ class GanOutfit:
     def coefficients(self, image: np.ndarray, cond: np.ndarray) -> np.ndarray:
         return self.session.run(["coef"], {"image": image, "cond": cond[None]})[0][0]
 
+    def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
+        """prepare_inputs(region, alpha, albedo, self.printer), the app's way (see "the app's per-frame path"):
+        the same but for a pattern's reference (within one level) and the albedo map's mean (within float
+        rounding). `ref` is a work array, overwritten by the next call."""
+        y8_in = luma8(region)
+        y8 = self.printer(region, alpha, y8_in)
+        orig_s, alpha_s = shrink(region), shrink(alpha)
+        own = garment_colour(orig_s, alpha_s)
+        if own is None:
+            return None
+        ymed = median_luma_luminance(y8, alpha)
+        y8_s = luma8(orig_s)
+        gain = None
+        if y8 is not y8_in:
+            y8_s, y8_orig_s = shrink(y8), y8_s
+            gain = (cv2.LUT(y8_s, _DEC_LUT) + 1e-4) / (cv2.LUT(y8_orig_s, _DEC_LUT) + 1e-4)
+        h, w = y8.shape
+        flat = np.ndim(albedo) == 1
+        if flat:  # render_garment's table, for both sizes
+            albedo = np.asarray(albedo, np.float32)
+            ym = max(float(ymed), 1e-3)
+            table = colour_table(albedo, ym, contrast_damping(albedo, ym))
+            ref = cv2.LUT(cv2.merge([y8, y8, y8], dst=self._work("y3", (h, w, 3))), table,
+                          dst=self._work("ref", (h, w, 3)))
+            ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table)
+            mean_bgr = albedo
+        else:
+            albedo = np.ascontiguousarray(albedo, np.float32)
+            mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
+            ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
+            ref_s = shrink(ref)
+        cond = condition_vector(mean_bgr[::-1], not flat, ymed, own)
+        return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain)
+
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
-        x = prepare_inputs(region, alpha, albedo, self.printer)
+        x = self.inputs(region, alpha, albedo)
         if x is None:
             return render_garment(region, alpha, albedo, strength)
-        coef = self.coefficients(x.image, x.cond)
-        lin = apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed, x.unprint))
-        out_s = encode(np.ascontiguousarray(lin[::-1].transpose(1, 2, 0)))  # by table, as the reference renderer
+        out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
         # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
         # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
         h, w = region.shape[:2]
-        up = cv2.subtract(out_s, x.ref_s), cv2.subtract(x.ref_s, out_s)
-        up = [cv2.resize(d, (w, h), interpolation=cv2.INTER_LINEAR) for d in up]
-        out = cv2.subtract(cv2.add(x.ref, up[0]), up[1])
+        ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)), interpolation=cv2.INTER_LINEAR)
+               for a, b, name in ((out_s, x.ref_s, "up"), (x.ref_s, out_s, "down"))]
+        out = cv2.subtract(cv2.add(x.ref, ups[0], dst=x.ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
         return out
