@@ -218,3 +218,25 @@ def test_the_outfit_gan_backend_resets_its_print():
     gan.reset()
     gan.render(frames[0], ALPHA, navy, 1.0)
     assert gan.printer.searches == 2
+
+
+def test_asked_twice_for_one_frame_it_answers_from_the_last_call():
+    """The pattern's fold warp asks first, the renderer second (with its own luma): one search, and a plain
+    garment's answer is the caller's own luma, so the caller sees that no print was taken out."""
+    import cv2
+
+    from tryon_desktop.render.outfit import PrintRemover, luma8
+
+    rng = np.random.default_rng(3)
+    plain = cv2.GaussianBlur(rng.integers(90, 140, (120, 160, 3), dtype=np.uint8), (0, 0), 6)
+    alpha = np.ones((120, 160), np.float32)
+    pr = PrintRemover()
+    first = pr(plain, alpha)
+    n = pr.searches + pr.reuses
+    own = luma8(plain)
+    assert pr(plain, alpha, own) is own
+    assert pr(plain, alpha) is first
+    assert pr.searches + pr.reuses == n  # answered from the last call
+    other = plain.copy()
+    pr(other, alpha)
+    assert pr.searches + pr.reuses == n + 1  # a new frame is a new call

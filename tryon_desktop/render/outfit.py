@@ -479,7 +479,7 @@ class PrintRemover:
         self._kept: _Kept | None = None
         self._age = 0
         self._scratch = _Scratch()
-        self._last: tuple | None = None  # (region, alpha, result) of the last call
+        self._last: tuple | None = None  # (region, alpha, result, nothing taken out) of the last call
 
     def __call__(self, region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | None = None) -> np.ndarray:
         """As `print_free_luma` (the same arguments and result), for the next frame of a stream. Asked again
@@ -487,9 +487,11 @@ class PrintRemover:
         it answers from the last call."""
         last = self._last
         if last is not None and last[0] is region_bgr and last[1] is alpha:
-            return last[2]
-        out = self._next(region_bgr, alpha, y8)
-        self._last = (region_bgr, alpha, out)
+            # no print taken out: the caller's own luma, so it sees that nothing changed (`y8 is` its input)
+            return y8 if (last[3] and y8 is not None) else last[2]
+        y8_in = luma8(region_bgr) if y8 is None else y8
+        out = self._next(region_bgr, alpha, y8_in)
+        self._last = (region_bgr, alpha, out, out is y8_in)
         return out
 
     @staticmethod
