@@ -238,12 +238,15 @@ def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: 
     if h < 8 or w < 8 or float(alpha.sum()) < 64:
         return None
     s = max(1.5, FOLD_SIGMA * max(shoulder_px, 32.0))
-    # worked out on a copy shrunk so the blur is 2 px there (the field is smooth), then scaled back up
-    f = max(1.0, s / 2.0)
-    sw, sh = max(4, int(round(w / f))), max(4, int(round(h / f)))
-    if f > 1.0:
-        y8 = cv2.resize(y8, (sw, sh), interpolation=cv2.INTER_AREA)
-        m = cv2.resize(alpha.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+    # worked out on a copy shrunk a whole number of times (OpenCV's fast area average) so that the blur is
+    # 2-4 px there (the field is smooth), then scaled back up; the last f - 1 rows and columns are left out
+    f = max(1, int(s // 2.0))
+    sw, sh = w // f, h // f
+    if sw < 4 or sh < 4:
+        return None
+    if f > 1:
+        y8 = cv2.resize(y8[:sh * f, :sw * f], (sw, sh), interpolation=cv2.INTER_AREA)
+        m = cv2.resize(alpha[:sh * f, :sw * f].astype(np.float32, copy=False), (sw, sh), interpolation=cv2.INTER_AREA)
         s, period = s / f, period / f
     else:
         m = alpha.astype(np.float32)
@@ -272,9 +275,9 @@ def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: 
     scale = min(1.0, FOLD_SHIFT * period / max(big, 1e-6), FOLD_STRETCH / max(steep, 1e-6))
     dx *= scale
     dy *= scale
-    if f > 1.0:  # back to the box's pixels: the shifts scaled first (on the small copy), then resized
-        return (cv2.resize((dx * (w / sw)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR),
-                cv2.resize((dy * (h / sh)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
+    if f > 1:  # back to the box's pixels: the shifts scaled first (on the small copy), then resized
+        return (cv2.resize((dx * f).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR),
+                cv2.resize((dy * f).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
     return dx.astype(np.float32), dy.astype(np.float32)
 
 
