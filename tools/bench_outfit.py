@@ -117,18 +117,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with ('none': skip)")
     p.add_argument("--renderers", default="gan,reference", help="comma list of gan, reference")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pattern", default="", help="a procedural pattern (e.g. gingham), tinted --colour, instead of "
+                   "a plain colour; the columns are then the pattern laid flat and bent along the folds "
+                   "(render.patterns.fold_offsets), print search cached in both")
     args = p.parse_args(argv)
+
+    from dataclasses import replace
 
     from tryon_desktop.core.looks import Look, resolve_outfit
     from tryon_desktop.engine import TryOnEngine
     from tryon_desktop.evaluate import to_canvas
+    from tryon_desktop.render import patterns
 
     W, H = (int(x) for x in args.size.lower().split("x"))
-    look = Look(outfit=resolve_outfit(args.colour))
+    swatch = resolve_outfit(args.colour)
+    if args.pattern:
+        swatch = replace(swatch, pattern=args.pattern)
+    look = Look(outfit=swatch)
     modes = printers(None if args.baseline.lower() == "none" else args.baseline)
+    folds = {m: True for m in modes}
+    if args.pattern:
+        modes = {"flat": modes["cached"], "folds": modes["cached"]}
+        folds = {"flat": False, "folds": True}
+    bend = patterns.fold_offsets
+
+    def set_folds(on: bool) -> None:
+        patterns.fold_offsets = bend if on else (lambda *a, **k: None)
     garments = {"striped": args.image}
     if args.plain:
         garments["plain"] = args.plain
+    if args.pattern:  # a pattern over both garments: named by their files
+        garments = {Path(v).stem[:8]: v for v in garments.values()}
     engines = {}
     for name in args.renderers.split(","):
         eng = TryOnEngine(model=None, video=True, outfit_model=None if name == "reference" else "auto")
@@ -139,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         engines[name] = eng
     print(f"generate + blend per call, ms, median / p90; {W}x{H}; {args.frames} stream calls per cell "
-          f"(shift +-{args.shift} px, brightness +-{100 * args.gain:.0f}%), colour {args.colour}; "
+          f"(shift +-{args.shift} px, brightness +-{100 * args.gain:.0f}%), colour {args.colour}"
+          f"{' pattern ' + args.pattern if args.pattern else ''}; "
           f"OMP_NUM_THREADS={__import__('os').environ.get('OMP_NUM_THREADS', 'unset')}")
     head = f"{'garment':8s} {'renderer':9s} {'':7s}" + "".join(f" {m:>17s}" for m in modes)
     print(head)
@@ -163,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                     for i, frame in enumerate(frames):
                         for m in modes:
                             backend.printer = made[m]
+                            set_folds(folds[m])
                             ms = call_ms(eng.process(frame, look, timestamp=i / 30.0))
                             if i >= 3 and ms is not None:  # the first calls warm up (and search)
                                 times[m].append(ms)
@@ -170,11 +191,13 @@ def main(argv: list[str] | None = None) -> int:
                         for m, f in modes.items():
                             eng.reset()  # a fresh stream: a photo's single cold call
                             backend.printer = f()
+                            set_folds(folds[m])
                             ms = call_ms(eng.process(canvas, look, timestamp=0.0))
                             if ms is not None:
                                 still[m].append(ms)
                 finally:
                     backend.printer = own
+                    set_folds(True)
                 cached = made.get("cached")
                 note = (f"  (cached: {cached.searches} searches, {cached.reuses} reuses)"
                         if hasattr(cached, "searches") else "")
