@@ -102,12 +102,15 @@ class Effect:
         pass
 
 
-def source_hash(module) -> str:
-    """sha256 of a module's source: identifies a renderer that has no model file."""
+def source_hash(*modules) -> str:
+    """sha256 of the modules' sources (one after the other): identifies a renderer that has no model file."""
     import hashlib
     from pathlib import Path
 
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+        for module in modules:
+            h.update(Path(module.__file__).read_bytes())
     except (OSError, TypeError, AttributeError):
         return ""
+    return h.hexdigest()

@@ -93,11 +93,21 @@ class ReferenceOutfit:
         from tryon_desktop.render.outfit import PrintRemover
 
         self.printer = PrintRemover()  # the print found on a stream's garment, kept between frames
+        self._work = None  # a pattern's work arrays, kept between frames
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
         from tryon_desktop.render.outfit import render_garment
 
-        return render_garment(region, alpha, albedo, strength, y8=self.printer(region, alpha))
+        y8 = self.printer(region, alpha)
+        if strength >= 1.0 and np.ndim(albedo) == 3:
+            # a pattern at full strength: the same per-pixel shading, shoulder and encode by table lookups
+            # (the outfit generator's, within one level), not evaluated pixel by pixel
+            from tryon_desktop.vision.outfit_generator import _Work, render_pattern
+
+            if self._work is None:
+                self._work = _Work()
+            return render_pattern(y8, alpha, albedo, self._work)
+        return render_garment(region, alpha, albedo, strength, y8=y8)
 
     def reset(self) -> None:
         self.printer.reset()
@@ -105,8 +115,9 @@ class ReferenceOutfit:
     def describe(self) -> dict:
         from tryon_desktop import __version__
         from tryon_desktop.render import outfit as ref
+        from tryon_desktop.vision import outfit_generator as tables  # a pattern's table lookups (render_pattern)
 
-        return {"version": f"reference-renderer {__version__}", "sha256": source_hash(ref)}
+        return {"version": f"reference-renderer {__version__}", "sha256": source_hash(ref, tables)}
 
 
 def load_outfit_backend(model: str | Path | None = "auto", providers: list[str] | None = None):
@@ -196,11 +207,13 @@ class OutfitEffect(Effect):
             ax, ay = item.anchor if item.anchor is not None else (0.0, 0.0)
             # the print follows the cloth: bent along the garment's folds, read from its own (print-free) shading
             printer = getattr(self.backend, "printer", None)
-            y8 = printer(item.region, item.alpha) if printer is not None else luma8(item.region)
+            y8 = getattr(self.backend, "luma", luma8)(item.region)  # (the generator measures it once a frame)
+            if printer is not None:
+                y8 = printer(item.region, item.alpha, y8)
             try:
                 albedo = albedo_map(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
                                     origin=(item.box.x0 - ax, item.box.y0 - ay),
-                                    offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px))
+                                    offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px, full=False))
             except LookError as exc:
                 self.status = str(exc)
                 return None

@@ -7,6 +7,8 @@ follows the cloth's own shading), and the shading multiplies it afterwards.
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -163,11 +165,12 @@ def _procedural_tile(name: str, tint: tuple[int, int, int] | None, n: int) -> np
 
 def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
                tint: tuple[int, int, int] | None, origin: tuple[float, float] = (0.0, 0.0),
-               offsets: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+               offsets: tuple[np.ndarray, np.ndarray] | FoldField | None = None) -> np.ndarray:
     """The pattern's linear-BGR albedo over an (h, w) box whose top-left pixel is `origin` (x, y) pixels
     from the pattern's own origin (the outfit effect anchors that to the body, so the pattern stays on
     the garment when the box around it changes), each pixel shifted by `offsets` (`fold_offsets`: the print
-    bent along the folds).
+    bent along the folds; its `FoldField`, `full=False`, is the same shifts before they are resized to the
+    box, and costs less here).
 
     One repeat of the pattern is drawn once (procedural: at about `period` pixels a repeat, kept while the
     repeat's size does not change by a whole pixel; a fabric photo as it is) and every pixel samples it where
@@ -185,23 +188,77 @@ def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
         shift = 0.0
     t = np.deg2rad(rotation)
     a, b = np.float32(np.cos(t) * per_px), np.float32(np.sin(t) * per_px)
-    xx, yy = _grid(h, w)
-    # each pixel's place from the pattern's origin first, so a box that moved by whole pixels computes the
-    # same numbers for the same place (and draws the same pattern there, to the last bit)
-    xx, yy = xx + np.float32(origin[0]), yy + np.float32(origin[1])
-    if offsets is not None:
-        xx, yy = cv2.add(xx, offsets[0]), cv2.add(yy, offsets[1])
-    map_x = xx * a + yy * b + np.float32(shift)
-    map_y = yy * a - xx * b + np.float32(shift)
-    # sampled from enough repeats side by side to hold the whole box: moved there by whole repeats (which
-    # changes nothing), no pixel needs the remap's slow wrap-round
     th, tw = tile.shape[:2]
-    (x0, x1), (y0, y1) = cv2.minMaxLoc(map_x)[:2], cv2.minMaxLoc(map_y)[:2]
-    kx, ky = np.floor(x0 / tw), np.floor(y0 / th)
-    map_x -= np.float32(kx * tw)
-    map_y -= np.float32(ky * th)
-    return cv2.remap(_repeats(key, _reps(x1 / tw - kx), _reps(y1 / th - ky)), map_x, map_y, cv2.INTER_LINEAR,
+    # The maps (each pixel's place in the tile) are affine in the pixel's place, so each is the sum of a row
+    # and a column (X a + Y b, Y a - X b), added up over the box without a grid of places. Each pixel's
+    # place from the pattern's origin first, so a box that moved by whole pixels computes the same numbers
+    # for the same place (and draws the same pattern there, to the last bit).
+    xs = _ramp(w) + np.float32(origin[0])
+    ys = _ramp(h) + np.float32(origin[1])
+    xa, xb, ya, yb = xs * a, xs * b, (ys * a)[:, None], (ys * b)[:, None]
+    if offsets is not None:
+        # bent, the numbers are the box's own anyway: the row's and the column's parts are taken a whole
+        # number of repeats back (which changes nothing) to within one, so the box samples a few repeats of
+        # the tile (they stay in the cache) and the maps hold small, precise numbers
+        xa, yb = xa - np.floor(xa / tw) * tw, yb - np.floor(yb / tw) * tw
+        ya, xb = ya - np.floor(ya / th) * th, xb - np.floor(xb / th) * th
+        # the shifts in the tile's pixels (rotated and scaled as the places are), on the small copy the fold
+        # field was worked out on when it is one, resized to the box (linear interpolation is linear: the
+        # same as resizing the shifts first, to float rounding)
+        dx, dy = (offsets.dx, offsets.dy) if isinstance(offsets, FoldField) else offsets
+        ox = cv2.addWeighted(dx, float(a), dy, float(b), 0.0)
+        oy = cv2.addWeighted(dy, float(a), dx, -float(b), 0.0)
+        (o0, o1), (p0, p1) = cv2.minMaxLoc(ox)[:2], cv2.minMaxLoc(oy)[:2]  # resized, they stay within these
+    else:
+        o0 = o1 = p0 = p1 = 0.0
+    lo_x, hi_x = float(xa.min()) + float(yb.min()) + o0 + shift, float(xa.max()) + float(yb.max()) + o1 + shift
+    lo_y, hi_y = float(ya.min()) - float(xb.max()) + p0 + shift, float(ya.max()) - float(xb.min()) + p1 + shift
+    # sampled from enough repeats side by side to hold the whole box: moved there by whole repeats (which
+    # changes nothing), no pixel needs the remap's slow wrap-round (a bound a hair off, by float rounding,
+    # only sends a pixel there)
+    kx, ky = np.floor(lo_x / tw), np.floor(lo_y / th)
+    map_x, map_y = _work("map_x", (h, w)), _work("map_y", (h, w))
+    if offsets is None:  # the sums in the order of the straightforward code: its numbers, to the last bit
+        np.add(xa, yb, out=map_x)
+        np.subtract(ya, xb, out=map_y)
+        map_x += np.float32(shift)
+        map_y += np.float32(shift)
+        if kx:
+            map_x -= np.float32(kx * tw)
+        if ky:
+            map_y -= np.float32(ky * th)
+    else:  # the shifts (resized to the box), plus the row, then the column and the constants
+        if ox.shape != (h, w):
+            ox = cv2.resize(ox, (w, h), dst=map_x, interpolation=cv2.INTER_LINEAR)
+            oy = cv2.resize(oy, (w, h), dst=map_y, interpolation=cv2.INTER_LINEAR)
+        np.add(ox, xa, out=map_x)
+        np.add(oy, ya, out=map_y)
+        map_x += yb + np.float32(shift - kx * tw)
+        map_y -= xb - np.float32(shift - ky * th)
+    return cv2.remap(_repeats(key, _reps(hi_x / tw - kx), _reps(hi_y / th - ky)), map_x, map_y, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_WRAP)
+
+
+@lru_cache(maxsize=8)
+def _ramp(n: int) -> np.ndarray:
+    """0, 1, ..., n - 1 as float32 (read-only, shared)."""
+    r = np.arange(n, dtype=np.float32)
+    r.flags.writeable = False
+    return r
+
+
+_local = threading.local()
+
+
+def _work(name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A float32 work array of `shape`, kept between calls (one set per thread), in a buffer that fits the
+    largest box seen. Overwritten by the next call that asks for `name`."""
+    bufs = _local.__dict__.setdefault("bufs", {})
+    n = shape[0] * shape[1]
+    b = bufs.get(name)
+    if b is None or b.size < n:
+        b = bufs[name] = np.empty(int(n * 1.2) + 16, np.float32)
+    return b[:n].reshape(shape)
 
 
 def _reps(span: float) -> int:
@@ -222,7 +279,8 @@ FOLD_SHIFT = 0.25  # the largest shift of the pattern, in repeats
 FOLD_STRETCH = 0.35  # the most the shift may change per pixel (past 1 the print would fold over itself)
 
 
-def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: float) -> tuple[np.ndarray, np.ndarray] | None:
+def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: float,
+                 full: bool = True) -> tuple[np.ndarray, np.ndarray] | FoldField | None:
     """How far (dx, dy pixels, float32 (h, w)) the pattern moves at each pixel so that it bends along the
     garment's folds instead of lying flat on the box, or None when the garment has no folds to speak of.
 
@@ -233,9 +291,12 @@ def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: 
     changes (a fold's flanks) and stay put on its ridges, valleys and flat parts, the way a designer bends a
     print over a photo with the photo's own grey as a displacement map. The shift is at most FOLD_SHIFT of a
     repeat, changes by at most FOLD_STRETCH of a pixel per pixel (the print never folds over itself or
-    smears), and eases off towards the garment's edge; on flat, evenly lit cloth nothing moves."""
+    smears), and eases off towards the garment's edge; on flat, evenly lit cloth nothing moves.
+
+    full=False: the shifts as a `FoldField`, on the small copy they are worked out on (`albedo_map` takes
+    either; its `full()` is this function's full=True result)."""
     h, w = y8.shape
-    if h < 8 or w < 8 or float(alpha.sum()) < 64:
+    if h < 8 or w < 8:
         return None
     s = max(1.5, FOLD_SIGMA * max(shoulder_px, 32.0))
     # worked out on a copy shrunk a whole number of times (OpenCV's fast area average) so that the blur is
@@ -250,14 +311,19 @@ def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: 
         s, period = s / f, period / f
     else:
         m = alpha.astype(np.float32)
+    # too little garment (under 64 px): the small copy's sum (the box's but for the rows and columns left
+    # out) is enough to tell it is not, most of the time
+    if float(m.sum()) * f * f < 64 and float(alpha.sum()) < 64:
+        return None
     ly = np.log(y8.astype(np.float32) + 8.0)
     sm = cv2.GaussianBlur(m, (0, 0), s)
     shade = cv2.GaussianBlur(ly * m, (0, 0), s) / np.maximum(sm, 1e-3)
     inside = m > 0.5
     if int(inside.sum()) < 64:
         return None
-    dev = shade - float(np.median(shade[inside]))
-    if float(np.percentile(np.abs(dev[inside]), 95)) < 0.03:  # flat, evenly lit cloth: no folds to follow
+    core = shade[inside]
+    core -= np.float32(np.median(core))  # (each pixel's departure from the garment's median)
+    if float(np.percentile(np.abs(core, out=core), 95)) < 0.03:  # flat, evenly lit cloth: no folds to follow
         return None
     gy, gx = np.gradient(shade)
     # the shift: the shading's slope (log luminance per pixel, times the fold scale: how much the cloth's
@@ -275,13 +341,27 @@ def fold_offsets(y8: np.ndarray, alpha: np.ndarray, period: float, shoulder_px: 
     scale = min(1.0, FOLD_SHIFT * period / max(big, 1e-6), FOLD_STRETCH / max(steep, 1e-6))
     dx *= scale
     dy *= scale
-    if f > 1:  # back to the box's pixels: the shifts scaled first (on the small copy), then resized
-        return (cv2.resize((dx * f).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR),
-                cv2.resize((dy * f).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
-    return dx.astype(np.float32), dy.astype(np.float32)
+    if f > 1:  # in the box's pixels: the shifts scaled (on the small copy), to be resized to the box
+        dx, dy = dx * f, dy * f
+    field = FoldField(dx.astype(np.float32), dy.astype(np.float32), (h, w))
+    return field.full() if full else field
 
 
-@lru_cache(maxsize=4)
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return xx, yy
+@dataclass(frozen=True)
+class FoldField:
+    """`fold_offsets`' shifts (x, y, in the box's pixels) on the small copy of the box they were worked out
+    on: float32 (h // f, w // f), f a whole number (the box's last f - 1 rows and columns left out), or the
+    box's own size (f = 1)."""
+
+    dx: np.ndarray
+    dy: np.ndarray
+    shape: tuple[int, int]  # the box's (h, w)
+
+    def full(self) -> tuple[np.ndarray, np.ndarray]:
+        """The shifts at each pixel of the box, float32 (h, w): resized, linearly."""
+        h, w = self.shape
+        if self.dx.shape == (h, w):
+            return self.dx, self.dy
+        return (cv2.resize(self.dx, (w, h), interpolation=cv2.INTER_LINEAR),
+                cv2.resize(self.dy, (w, h), interpolation=cv2.INTER_LINEAR))
+

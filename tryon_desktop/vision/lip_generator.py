@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -39,6 +37,7 @@ import numpy as np
 from tryon_desktop.core.colour import LUMA, srgb_to_lab, srgb_to_linear
 from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
 from tryon_desktop.core.light import NEUTRAL, Light, scene_light
+from tryon_desktop.core.background import HELPER as _HELPER  # the network runs on it while prepare measures the lips
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
 from tryon_desktop.render.lipstick import lip_interior
@@ -595,46 +594,6 @@ class PreparedLips:
     finish_terms: dict = field(default_factory=dict, repr=False)  # `_finish_terms`, per finish, colour and light
 
 
-class _Helper:
-    """One background thread that runs functions in order: GanLipstick.prepare runs the network on it while
-    the calling thread measures the lips. A thread of its own (made on first use, again after a fork) and
-    plain queues: a thread pool's futures cost more to hand over than the work they would save here."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[[], object]) -> Callable[[], object]:
-        """Queue fn(); returns a function that waits for its result (raising what fn raised), as often as asked."""
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="lip-generator-helper", daemon=True)
-                self._thread.start()
-        reply: queue.SimpleQueue = queue.SimpleQueue()
-        self._jobs.put((fn, reply))
-        got: list = []  # the reply, kept: the result can be asked for again
-
-        def result():
-            if not got:
-                got.append(reply.get())
-            ok, value = got[0]
-            if not ok:
-                raise value
-            return value
-
-        return result
-
-    def _loop(self) -> None:
-        while True:
-            fn, reply = self._jobs.get()
-            try:
-                reply.put((True, fn()))
-            except BaseException as exc:  # handed to the caller, who raises it
-                reply.put((False, exc))
-
-
-_HELPER = _Helper()
 
 
 class GanLipstick:

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
 from tryon_desktop.render.outfit import (
@@ -209,7 +212,9 @@ def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray,
 # export's functions, above, left as they are), within one 8-bit level (tests/unit/test_outfit_speed_parity.py),
 # for a fraction of the cost: a pattern's reference is one table lookup per value (the shoulder and encode
 # fused, where render_garment evaluates tanh everywhere), the albedo map's mean is OpenCV's, the grid is
-# applied plane by plane and encoded by table, the full-resolution work arrays are kept between frames.
+# applied a basis plane at a time (all three output channels at once) and encoded by table, the
+# full-resolution work arrays are kept between frames, and the box's shrinks to IN x IN (OpenCV's area average:
+# one core's work) run on a helper thread beside the full-resolution work (tests/unit/test_outfit_pattern_speed.py).
 
 _ENC_STEPS = np.float32(_ENC_N - 1)
 _ENC_TABLE = _ENC.reshape(1, _ENC_N)
@@ -245,16 +250,52 @@ class _Work:
         return b[:n].reshape(shape)
 
 
+SHRINK_THREAD = True  # module switch: GanOutfit.inputs shrinks the box to IN x IN on the helper thread (False: inline)
+
+
+def _in_background(fn, *args) -> Callable[[], object]:
+    """fn(*args) on the effects' shared helper thread (core.background.HELPER); returns a function that waits
+    for its result (raising what fn raised). Run at once when SHRINK_THREAD is off. OpenCV lets go of Python's
+    lock while it works, so the helper's area averages (a small output: one core's work) run beside the
+    caller's full-resolution work."""
+    if SHRINK_THREAD:
+        return HELPER.submit(partial(fn, *args))
+    try:
+        value, ok = fn(*args), True
+    except Exception as exc:  # raised where the result is asked for, as from the helper
+        value, ok = exc, False
+
+    def result():
+        if not ok:
+            raise value
+        return value
+
+    return result
+
+
+def _settle(wait: Callable[[], object]) -> None:
+    """Wait for a helper's job without raising (its error, if any, is raised where its result is used)."""
+    try:
+        wait()
+    except Exception:
+        pass
+
+
+def _shrink_all(region: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return shrink(region), shrink(alpha)
+
+
 _REMAP_COLS = 16384  # remap's maps must be under 32767 (SHRT_MAX) pixels wide: wider ones go in column strips
 
 
-def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str) -> np.ndarray:
+def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """table[round(index)] per value (index: float32, 2-D; below 0: entry 0, past the end: the last), uint8,
     as OpenCV's nearest-neighbour remap along a one-row table (rounding half to even: encode's own rounding
-    half up differs only on exact halves, by one entry)."""
+    half up differs only on exact halves, by one entry). Into the work array `name`, or `out`."""
     rows, cols = index.shape
     zeros = work("zeros", (rows, min(cols, _REMAP_COLS)), np.float32, zero=True)
-    out = work(name, index.shape)
+    out = work(name, index.shape) if out is None else out
     for c0 in range(0, cols, _REMAP_COLS):
         c1 = min(cols, c0 + _REMAP_COLS)
         cv2.remap(table, index[:, c0:c1], zeros[:, : c1 - c0], cv2.INTER_NEAREST, dst=out[:, c0:c1],
@@ -263,38 +304,52 @@ def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str) 
 
 
 def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr: np.ndarray,
-                       work: _Work) -> np.ndarray:
+                       work: _Work, fresh: bool = False) -> np.ndarray:
     """render_garment(region, alpha, albedo map, 1.0, ymed, y8), within one level: the albedo times the
     shading (the table of each luma level, times encode's steps) indexes the shoulder's and encode's fused
-    table. mean_bgr: the map's mean, for the damping (the mean of the map's luminance is its mean's)."""
+    table. mean_bgr: the map's mean, for the damping (the mean of the map's luminance is its mean's).
+    In the work array "ref" (overwritten by the next call), or a new array when `fresh`."""
     h, w = y8.shape
     ymed = max(float(ymed), 1e-3)
     table = shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS
     t = cv2.LUT(cv2.merge([y8, y8, y8], dst=work("y3", (h, w, 3))), table, dst=work("t", (h, w, 3), np.float32))
     cv2.multiply(t, albedo, dst=t)
-    return _table_lookup(_SHOULDER_ENC, t.reshape(h, 3 * w), work, "ref").reshape(h, w, 3)
+    out = np.empty((h, 3 * w), np.uint8) if fresh else None
+    return _table_lookup(_SHOULDER_ENC, t.reshape(h, 3 * w), work, "ref", out).reshape(h, w, 3)
+
+
+def render_pattern(y8: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, work: _Work | None = None) -> np.ndarray:
+    """render_garment(region, alpha, albedo, 1.0, y8=y8) for an albedo map (a pattern), within one level, by
+    table lookups (`_pattern_reference`): a new uint8 BGR array. work: work arrays kept between calls."""
+    albedo = np.ascontiguousarray(albedo, np.float32)
+    mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
+    return _pattern_reference(y8, albedo, median_luma_luminance(y8, alpha), mean_bgr,
+                              work if work is not None else _Work(), fresh=True)
 
 
 def _small_output(coef: np.ndarray, x: Inputs, work: _Work) -> np.ndarray:
     """encode(apply_coef(coef, basis_maps(x.orig_s, x.ref_s, x.ymed, x.unprint))) as IN x IN BGR uint8,
-    within one level: per output channel, the grid's five planes upsampled one by one (the same bilinear
-    interpolation), multiplied into the basis planes (the constant one added), encoded by table (the grid
-    scaled by encode's steps beforehand)."""
+    within one level: per basis plane, its grid for the output's B, G and R upsampled at once (a 3-channel
+    image: the same bilinear interpolation), multiplied into the plane (the constant one added), the sum
+    encoded by table (the grid scaled by encode's steps beforehand). A work array: overwritten by the next
+    call."""
     b, g, r = cv2.split(cv2.LUT(x.ref_s, _DEC_LUT))
     y = cv2.transform(cv2.LUT(x.orig_s, _DEC_LUT), _LUMA_BGR)
     if x.unprint is not None:
         y = y * x.unprint
     basis = (r, g, b, np.clip(y * np.float32(1.0 / max(x.ymed, 1e-3)), 0.0, SHADE_MAX))
-    c = np.asarray(coef, np.float32) * _ENC_STEPS
-    planes = []
-    for ch in (2, 1, 0):  # B, G, R of the output (coef is R, G, B)
-        up = [cv2.resize(c[ch * N_BASIS + k], (IN, IN), interpolation=cv2.INTER_LINEAR) for k in range(N_BASIS)]
-        acc = cv2.multiply(up[0], basis[0])
-        for k in range(1, N_BASIS - 1):
-            cv2.accumulateProduct(up[k], basis[k], acc)
-        cv2.add(acc, up[N_BASIS - 1], dst=acc)  # the constant
-        planes.append(_table_lookup(_ENC_TABLE, acc, work, f"enc{ch}"))
-    return cv2.merge(planes)
+    # (basis, GRID, GRID, output B G R): coef is (output R G B, basis)
+    c = (np.asarray(coef, np.float32) * _ENC_STEPS).reshape(3, N_BASIS, GRID, GRID)[::-1].transpose(1, 2, 3, 0)
+    acc = None
+    for k in range(N_BASIS):
+        up = cv2.resize(np.ascontiguousarray(c[k]), (IN, IN), interpolation=cv2.INTER_LINEAR)
+        if k == N_BASIS - 1:
+            cv2.add(acc, up, dst=acc)  # the constant
+        elif acc is None:
+            acc = cv2.multiply(up, cv2.merge([basis[k]] * 3))
+        else:
+            cv2.accumulateProduct(up, cv2.merge([basis[k]] * 3), acc)
+    return _table_lookup(_ENC_TABLE, acc.reshape(IN, 3 * IN), work, "enc").reshape(IN, IN, 3)
 
 
 class GanOutfit:
@@ -312,6 +367,7 @@ class GanOutfit:
         self.notice = loaded.notice
         self.printer = PrintRemover()  # the print found on a stream's garment, kept between frames
         self._work = _Work()
+        self._luma: tuple[np.ndarray, np.ndarray] | None = None  # (region, its luma8) until the next render
         want = {"image": [1, 7, IN, IN], "cond": [1, COND_DIM]}
         inputs = self.manifest.inputs
         for key, shape in want.items():
@@ -326,38 +382,62 @@ class GanOutfit:
     def coefficients(self, image: np.ndarray, cond: np.ndarray) -> np.ndarray:
         return self.session.run(["coef"], {"image": image, "cond": cond[None]})[0][0]
 
+    def luma(self, region: np.ndarray) -> np.ndarray:
+        """luma8(region), worked out once for a frame: the outfit effect asks for it (for the printer, before
+        the pattern's fold warp), and the render that follows for the same region array gets the same one
+        (so the printer answers from its last call)."""
+        kept = self._luma
+        if kept is not None and kept[0] is region:
+            return kept[1]
+        y8 = luma8(region)
+        self._luma = (region, y8)
+        return y8
+
     def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
         """prepare_inputs(region, alpha, albedo, self.printer), the app's way (see "the app's per-frame path"):
         the same but for a pattern's reference (within one level) and the albedo map's mean (within float
-        rounding). `ref` is a work array, overwritten by the next call."""
-        y8_in = luma8(region)
-        y8 = self.printer(region, alpha, y8_in)
-        orig_s, alpha_s = shrink(region), shrink(alpha)
-        own = garment_colour(orig_s, alpha_s)
-        if own is None:
-            return None
-        ymed = median_luma_luminance(y8, alpha)
-        y8_s = luma8(orig_s)
-        gain = None
-        if y8 is not y8_in:
-            y8_s, y8_orig_s = shrink(y8), y8_s
-            gain = (cv2.LUT(y8_s, _DEC_LUT) + 1e-4) / (cv2.LUT(y8_orig_s, _DEC_LUT) + 1e-4)
-        h, w = y8.shape
-        flat = np.ndim(albedo) == 1
-        if flat:  # render_garment's table, for both sizes
-            albedo = np.asarray(albedo, np.float32)
-            ym = max(float(ymed), 1e-3)
-            table = colour_table(albedo, ym, contrast_damping(albedo, ym))
-            ref = cv2.LUT(cv2.merge([y8, y8, y8], dst=self._work("y3", (h, w, 3))), table,
-                          dst=self._work("ref", (h, w, 3)))
-            ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table)
-            mean_bgr = albedo
-        else:
-            albedo = np.ascontiguousarray(albedo, np.float32)
-            mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
-            ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
-            ref_s = shrink(ref)
-        cond = condition_vector(mean_bgr[::-1], not flat, ymed, own)
+        rounding). `ref` is a work array, overwritten by the next call.
+
+        The box's shrinks to IN x IN (OpenCV's area average, one core's work whatever the size) run on the
+        helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them."""
+        y8_in = self.luma(region)
+        self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
+        small = _in_background(_shrink_all, region, alpha)
+        pending = [small]
+        try:
+            y8 = self.printer(region, alpha, y8_in)
+            printed = y8 is not y8_in
+            if printed:  # the print taken out at full resolution, as a factor on the shrunk luminance
+                pending.append(small_pf := _in_background(shrink, y8))
+            ymed = median_luma_luminance(y8, alpha)
+            h, w = y8.shape
+            flat = np.ndim(albedo) == 1
+            if flat:  # render_garment's table, for both sizes
+                albedo = np.asarray(albedo, np.float32)
+                ym = max(float(ymed), 1e-3)
+                table = colour_table(albedo, ym, contrast_damping(albedo, ym))
+                ref = cv2.LUT(cv2.merge([y8, y8, y8], dst=self._work("y3", (h, w, 3))), table,
+                              dst=self._work("ref", (h, w, 3)))
+                mean_bgr = albedo
+            else:
+                albedo = np.ascontiguousarray(albedo, np.float32)
+                mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
+                ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
+                pending.append(small_ref := _in_background(shrink, ref))
+            orig_s, alpha_s = small()
+            own = garment_colour(orig_s, alpha_s)
+            if own is None:
+                return None
+            y8_s = luma8(orig_s)
+            gain = None
+            if printed:
+                y8_s, y8_orig_s = small_pf(), y8_s
+                gain = (cv2.LUT(y8_s, _DEC_LUT) + 1e-4) / (cv2.LUT(y8_orig_s, _DEC_LUT) + 1e-4)
+            cond = condition_vector(mean_bgr[::-1], not flat, ymed, own)
+            ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table) if flat else small_ref()
+        finally:
+            for wait in pending:  # none left reading the work arrays (or the caller's) when this returns
+                _settle(wait)
         return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain)
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
@@ -377,6 +457,7 @@ class GanOutfit:
 
     def reset(self) -> None:
         self.printer.reset()
+        self._luma = None
 
     def describe(self) -> dict:
         return {"version": self.manifest.version, "sha256": self.manifest.sha256}
