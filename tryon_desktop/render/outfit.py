@@ -10,6 +10,7 @@ fallback when no outfit model is installed. numpy + OpenCV only.
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 
@@ -568,6 +569,21 @@ class PrintRemover:
                 return y8 if p is None else _apply(y8, d, edge, p, sc)
         self._kept = _Kept(p, [self._signature(sp, p, r)])
         return y8 if p is None else _apply(y8, d, edge, p, sc)
+
+
+class WorkArrays:
+    """Work arrays a stream keeps from frame to frame (a fresh full-resolution array costs its page faults),
+    each in a buffer that fits the largest box seen (a box changes its size by a few pixels per frame)."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=np.uint8, zero: bool = False) -> np.ndarray:
+        n = math.prod(shape)
+        b = self._bufs.get(name)
+        if b is None or b.size < n or b.dtype != dtype:
+            b = self._bufs[name] = (np.zeros if zero else np.empty)(int(n * 1.2) + 16, dtype)
+        return b[:n].reshape(shape)
 
 
 def median_luma_luminance(y8: np.ndarray, alpha: np.ndarray) -> float:

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.errors import LookError
-from tryon_desktop.render.outfit import decode, rgb8_to_linear_bgr
+from tryon_desktop.render.outfit import WorkArrays, decode, rgb8_to_linear_bgr
 
 WHITE = (236, 234, 228)
 NAVY = (28, 38, 74)
@@ -247,18 +247,16 @@ def _ramp(n: int) -> np.ndarray:
     return r
 
 
-_local = threading.local()
+_local = threading.local()  # one set of work arrays per thread (render.outfit.WorkArrays)
 
 
 def _work(name: str, shape: tuple[int, int]) -> np.ndarray:
-    """A float32 work array of `shape`, kept between calls (one set per thread), in a buffer that fits the
-    largest box seen. Overwritten by the next call that asks for `name`."""
-    bufs = _local.__dict__.setdefault("bufs", {})
-    n = shape[0] * shape[1]
-    b = bufs.get(name)
-    if b is None or b.size < n:
-        b = bufs[name] = np.empty(int(n * 1.2) + 16, np.float32)
-    return b[:n].reshape(shape)
+    """A float32 work array of `shape`, kept between calls (one set per thread). Overwritten by the next call
+    that asks for `name`."""
+    work = _local.__dict__.get("work")
+    if work is None:
+        work = _local.work = WorkArrays()
+    return work(name, shape, np.float32)
 
 
 def _reps(span: float) -> int:
@@ -274,7 +272,7 @@ def _repeats(key: tuple, rx: int, ry: int) -> np.ndarray:
 
 
 FOLD_SIGMA = 0.035  # the fold scale: the shading is smoothed over this share of the shoulder width
-FOLD_GAIN = 1.0  # repeats of shift per unit of log luminance the shading departs from the garment's median
+FOLD_GAIN = 1.0  # repeats of shift per unit of log luminance the shading changes across the fold scale
 FOLD_SHIFT = 0.25  # the largest shift of the pattern, in repeats
 FOLD_STRETCH = 0.35  # the most the shift may change per pixel (past 1 the print would fold over itself)
 

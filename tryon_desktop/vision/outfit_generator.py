@@ -33,7 +33,6 @@ so the app and the training prepare their inputs with the same functions.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -46,6 +45,7 @@ from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
 from tryon_desktop.render.outfit import (
+    WorkArrays as _Work,
     _DEC,
     _ENC,
     _ENC_N,
@@ -233,21 +233,6 @@ def _shoulder_encode_table() -> np.ndarray:
 
 
 _SHOULDER_ENC = _shoulder_encode_table()
-
-
-class _Work:
-    """Work arrays a stream keeps from frame to frame (a fresh full-resolution array costs its page faults),
-    each in a buffer that fits the largest box seen (a box changes its size by a few pixels per frame)."""
-
-    def __init__(self) -> None:
-        self._bufs: dict[str, np.ndarray] = {}
-
-    def __call__(self, name: str, shape: tuple[int, ...], dtype=np.uint8, zero: bool = False) -> np.ndarray:
-        n = math.prod(shape)
-        b = self._bufs.get(name)
-        if b is None or b.size < n or b.dtype != dtype:
-            b = self._bufs[name] = (np.zeros if zero else np.empty)(int(n * 1.2) + 16, dtype)
-        return b[:n].reshape(shape)
 
 
 SHRINK_THREAD = True  # module switch: GanOutfit.inputs shrinks the box to IN x IN on the helper thread (False: inline)
