@@ -19,10 +19,19 @@ ITA              individual typology angle atan2(L* - 50, b*) in degrees of the 
                  percentile of L* dropped, per-channel median Lab. Groups: very light > 55, light 41-55,
                  intermediate 28-41, tan 10-28, brown -30-10, dark < -30. Cheeks with a hue angle outside
                  15-85 degrees or chroma < 5 (colour casts, grey-scale photos) get no ITA.
-painted          a pixel's CIEDE2000 change from the input >= half the median change over the core. Cases
-                 whose median core change is < 2 ΔE00 (shade ~ bare lips) say nothing about coverage and
-                 are skipped for the seam and bare-core metrics. Capped variant: threshold min(half the
-                 median, 5 ΔE00).
+painted          a pixel's CIEDE2000 change from the input >= half of the smaller of the median change over
+                 the core and the pixel's own distance to the made-up lips (CIEDE2000 between its input
+                 and the made-up core's per-channel median Lab: how far it had to go to look like the
+                 lipstick). Cases whose median core change is < 2 ΔE00 (shade ~ bare lips) say nothing
+                 about coverage and are skipped for the seam and bare-core metrics. Capped variant:
+                 threshold also at most 5 ΔE00.
+                 Why the pixel's own distance: with the median alone, a pixel whose bare colour was
+                 already the lipstick's (a pink lower lip under Rose Nude or Dusty Rose, red lips under
+                 Classic Red, a dark upper lip under Black Cherry) cannot change by half as much as the
+                 rest of the lips and was called bare while it showed the shade like its neighbours. An
+                 untouched pixel (change ~0) is bare under either rule, wherever its colour is, and a
+                 pixel left near its bare colour far from the lipstick's (a pale patch in a brown lip)
+                 still is.
 seam coverage    on mouths with opening < 0.04: share of seam pixels painted vs share of core painted.
 bare core        share of core pixels not painted.
 halo             ring = outer polygon dilated by 2 + round(5% mouth width) px minus it dilated by 2 px;
@@ -235,30 +244,46 @@ def change_map(lab_before: np.ndarray, lab_after: np.ndarray) -> np.ndarray:
     return ciede2000(lab_before, lab_after)
 
 
-def painted(de: np.ndarray, core: np.ndarray, frac: float = 0.5, cap: float | None = None) -> tuple[np.ndarray, float]:
+def made_up_distance(lab_before: np.ndarray, lab_after: np.ndarray, core: np.ndarray) -> np.ndarray | None:
+    """Per pixel, CIEDE2000 between its input colour and the made-up core's per-channel median Lab: the
+    change it needs to look like the lipstick on these lips (small where the bare lips already have the
+    shade's colour)."""
+    if not core.any():
+        return None
+    target = np.median(lab_after[core], axis=0)
+    return ciede2000(lab_before, np.broadcast_to(target, lab_before.shape))
+
+
+def painted(de: np.ndarray, core: np.ndarray, frac: float = 0.5, cap: float | None = None,
+            need: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """(painted map, median core change): painted = change >= frac x the median change over the core
     (or >= `cap` ΔE00 when that is lower: the variant that does not call a dark shade's shadowed half bare
-    because the lit half changed twice as much)."""
+    because the lit half changed twice as much). With `need` (`made_up_distance`), a pixel's threshold is
+    at most frac x its own distance to the made-up lips: one whose bare colour was already close to the
+    lipstick's cannot change by half the median and is not bare for it; an untouched pixel stays bare."""
     med = float(np.median(de[core])) if core.any() else 0.0
     thr = frac * med if cap is None else min(frac * med, cap)
+    if need is not None:
+        thr = np.minimum(thr, frac * need)
     return de >= thr, med
 
 
 def seam_coverage(de: np.ndarray, core: np.ndarray, seam: np.ndarray,
-                  cap: float | None = None) -> tuple[float, float] | None:
+                  cap: float | None = None, need: np.ndarray | None = None) -> tuple[float, float] | None:
     """(seam painted share, core painted share); None when the case is uninformative."""
     if not seam.any() or core.sum() < 10:
         return None
-    p, med = painted(de, core, cap=cap)
+    p, med = painted(de, core, cap=cap, need=need)
     if med < MIN_CHANGE:
         return None
     return float(p[seam].mean()), float(p[core].mean())
 
 
-def bare_core(de: np.ndarray, core: np.ndarray, cap: float | None = None) -> float | None:
+def bare_core(de: np.ndarray, core: np.ndarray, cap: float | None = None,
+              need: np.ndarray | None = None) -> float | None:
     if core.sum() < 10:
         return None
-    p, med = painted(de, core, cap=cap)
+    p, med = painted(de, core, cap=cap, need=need)
     if med < MIN_CHANGE:
         return None
     return float(1.0 - p[core].mean())
@@ -321,15 +346,17 @@ def measure_case(before: np.ndarray, after: np.ndarray, landmarks: np.ndarray, s
         out["de00"], out["dL"] = ce
     de = change_map(lb, la)
     out["core_change_median"] = float(np.median(de[reg.core]))
-    bc = bare_core(de, reg.core)
+    need = made_up_distance(lb, la, reg.core)
+    bc = bare_core(de, reg.core, need=need)
     if bc is not None:
         out["bare_core"] = bc
-        out["bare_core_cap"] = bare_core(de, reg.core, cap=PAINT_CAP)
+        out["bare_core_cap"] = bare_core(de, reg.core, cap=PAINT_CAP, need=need)
     if reg.opening < CLOSED_MAX:
-        sc = seam_coverage(de, reg.core, reg.seam)
+        sc = seam_coverage(de, reg.core, reg.seam, need=need)
         if sc is not None:
             out["seam_painted"], out["core_painted"] = sc
-            out["seam_painted_cap"], out["core_painted_cap"] = seam_coverage(de, reg.core, reg.seam, cap=PAINT_CAP)
+            out["seam_painted_cap"], out["core_painted_cap"] = seam_coverage(de, reg.core, reg.seam, cap=PAINT_CAP,
+                                                                             need=need)
     h = halo(b, a, reg.ring, lb, la)
     if h is not None:
         out["halo_levels"], out["halo_dL"] = h
@@ -754,8 +781,11 @@ DEFINITIONS = """\
   split of the training folder, round robin over the groups (darkest first) up to the cap. Colour error per
   group over (dev faces + tone faces) x one shade per family; spread = worst minus best group median (groups
   with >= 2 faces). Web photos' ITA also follows their exposure: a dim photo reads darker.
-- **painted**: a pixel's CIEDE2000 change from the input >= half the median change over the core. Cases whose
-  median core change is < 2 ΔE00 (shade ~ the bare lips) are left out of the seam and bare-core rows.
+- **painted**: a pixel's CIEDE2000 change from the input >= half of the smaller of the median change over the
+  core and the pixel's own distance to the made-up lips (ΔE00 between its input and the made-up core's median
+  Lab): a pixel whose bare colour already was the lipstick's cannot change by half the median, while an
+  untouched pixel (change ~0) is bare either way. Cases whose median core change is < 2 ΔE00 (shade ~ the
+  bare lips) are left out of the seam and bare-core rows.
 - **painted, capped variant**: the same with the threshold min(half the median, 5 ΔE00): a dark shade changes a
   shadowed upper lip less than a lit lower one, and a kept dark crease changes less than the lip body, so the
   plain criterion can call painted pixels bare; a truly bare pixel changes by ~0 under both.

@@ -185,6 +185,23 @@ def test_capped_painted_criterion():
     assert q.bare_core(de, core, cap=q.PAINT_CAP) == pytest.approx(4 / 200)  # capped: only the truly bare ones
 
 
+def test_painted_counts_pixels_already_the_lipstick_colour():
+    # 10 x 20 core: the lipstick turns pale pink lips (L 70) into a brown (L 40); the left quarter of the
+    # lips was already brown-ish (L 45) and changed little, four pixels on the right were left untouched
+    core = np.ones((10, 20), bool)
+    before = np.zeros((10, 20, 3))
+    before[...] = (70.0, 20.0, 8.0)
+    before[:, :5] = (45.0, 22.0, 18.0)
+    after = np.zeros_like(before)
+    after[...] = (40.0, 20.0, 20.0)
+    after[9, 16:] = before[9, 16:]
+    de = q.change_map(before, after)
+    need = q.made_up_distance(before, after, core)
+    assert q.bare_core(de, core) == pytest.approx(54 / 200)  # median only: the already-brown quarter "bare"
+    assert q.bare_core(de, core, need=need) == pytest.approx(4 / 200)  # only the untouched ones
+    assert q.bare_core(de, core, cap=q.PAINT_CAP, need=need) == pytest.approx(4 / 200)
+
+
 def test_halo(closed):
     lm, reg, img = closed
     b = img[reg.win.slices]

@@ -121,6 +121,27 @@ def test_finish_glow_matte_adds_nothing_and_others_add_light():
         assert g.shape == (n, 3) and float(g.min()) >= 0.0 and float(g.max()) > 0.0
 
 
+def test_satin_sheen_is_low_contrast_on_a_dark_shade():
+    # a dark shade's satin sheen adds at most SHEEN_CONTRAST x its own luminance (x the lips' light), so it
+    # is no pale patch that reads as bare lip; a light shade's sheen is not limited
+    from tryon_desktop.core.colour import LUMA
+    from tryon_desktop.render.lipstick import SHEEN_CONTRAST
+
+    n = 400
+    illum = (1.0 + 0.1 * np.sin(np.linspace(0, 3, n))).astype(np.float32)
+    ys, xs = np.divmod(np.arange(n), 40)
+    for albedo, limited in ((np.array([0.06, 0.02, 0.012], np.float32), True),
+                            (np.array([0.8, 0.35, 0.42], np.float32), False)):
+        args = (illum, np.ones(n, np.float32), np.ones(n, np.float32), ys, xs, np.ones(n, bool), Light(), albedo)
+        g = finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
+        y_glow = float((g @ LUMA.astype(np.float32)).max())
+        y_shade = float(albedo @ LUMA.astype(np.float32))
+        if limited:
+            assert y_glow <= SHEEN_CONTRAST * y_shade * 1.5 + 1e-6
+        else:
+            assert y_glow > SHEEN_CONTRAST * y_shade * 0.25
+
+
 # ---------------------------------------------------------------- the shipped generator on the demo face
 
 

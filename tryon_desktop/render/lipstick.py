@@ -36,6 +36,15 @@ _LIN_LUT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 _LIN_LUT_BGR = _LIN_LUT  # same curve for every channel
 # A lip's typical relative luminance in a well exposed photo; sets how bright a shade is shown.
 _TYPICAL_LIP_Y = 0.16
+# A satin or shimmer sheen is a soft, low-contrast glow: at its peak it adds at most this share of the
+# shade's own luminance (as the room lights it). The sheen's level is set for a typical lip, so without the
+# limit a mid or dark shade (cinnamon, coral, a brick red) got up to 1.5-3x its own light over the lips'
+# best-lit quarter: a pale patch of the bare lips' colour in the lower lip's middle, which reads as
+# lipstick missing there (issue 12, bare core). Light shades are not limited (their sheen is already a
+# small part of their level); gloss's sharp wet reflection is not either (a wet film mirrors the light
+# whatever the pigment under it).
+SHEEN_CONTRAST = 0.6
+_LUMA32 = LUMA.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,8 @@ def quantiles(x: np.ndarray, qs) -> list[float]:
 
 
 def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / max(e1 - e0, 1e-6), 0.0, 1.0)
+    t = (x - e0) / max(e1 - e0, 1e-6)
+    np.minimum(np.maximum(t, 0.0, out=t), 1.0, out=t)  # np.clip(t, 0, 1) without its overhead (the lips' hot path)
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -144,14 +154,23 @@ def sheen_fields(illum: np.ndarray, xs: np.ndarray, core: np.ndarray,
     x = xs[core]
     x0, x1 = float(x.min()), float(x.max())
     half = max(0.5 * (x1 - x0), 1.0)
-    fall = 1.0 - 0.8 * smoothstep(0.25, 0.85, np.abs(xs - 0.5 * (x0 + x1)) / half)
-    field = np.clip((illum - lo) / max(float(hi - lo), 0.04), 0.0, 1.5) * fall
+    # in place where it can be: this runs per frame on the lips' pixels (min / max = np.clip, cheaper)
+    d = np.abs(xs - 0.5 * (x0 + x1))
+    d /= half
+    fall = smoothstep(0.25, 0.85, d)
+    fall *= 0.8
+    np.subtract(1.0, fall, out=fall)
+    field = (illum - lo) / max(float(hi - lo), 0.04)
+    np.minimum(np.maximum(field, 0.0, out=field), 1.5, out=field)
+    field = field * fall
     if depth is not None:  # the lip's edge turns away: a reflection sits on its front, not on the lip line
-        field = field * (0.2 + 0.8 * smoothstep(0.02, 0.07, depth / (2.0 * half)))
+        edge = smoothstep(0.02, 0.07, depth / (2.0 * half))
+        edge *= 0.8
+        edge += 0.2
+        field *= edge
     q75, q95, q97, q995 = quantiles(field[core], [75, 95, 97, 99.5])
-    broad = smoothstep(q75, q97, field)
-    wet = smoothstep(q95, q995, field)
-    return broad.astype(np.float32), wet.astype(np.float32)
+    return (smoothstep(q75, q97, field).astype(np.float32, copy=False),
+            smoothstep(q95, q995, field).astype(np.float32, copy=False))
 
 
 def lip_depth(mask: np.ndarray) -> np.ndarray:
@@ -161,7 +180,7 @@ def lip_depth(mask: np.ndarray) -> np.ndarray:
 
 def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: np.ndarray, ys: np.ndarray,
                 xs: np.ndarray, core: np.ndarray, light: Light, albedo: np.ndarray,
-                depth: np.ndarray | None = None) -> np.ndarray | None:
+                depth: np.ndarray | None = None, planar: bool = False) -> np.ndarray | None:
     """What a finish adds on top of the lips' colour, as linear RGB (..., 3), or None (matte: nothing).
 
     Arrays share one shape (the box, or a list of its pixels): `illum` = the bare lips' smooth
@@ -169,28 +188,44 @@ def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: 
     mask, (ys, xs) = box coordinates, `core` = well inside the lips; `albedo` = the shade as the room
     lights it. Everything follows the room's light (its exposure and colour) and the lips' own
     illumination, and nothing is random per frame: a still face keeps a still sheen and still sparkle.
+    planar: for a list of n pixels, the result as (3, n) (the generator's layout) instead of (n, 3).
     """
     if p.sheen <= 0 and p.wet <= 0 and p.sparkle <= 0:
         return None
     exposure = float(light.exposure)
-    out = np.zeros(illum.shape + (3,), np.float32)
+    terms = []  # (weight per pixel, colour (3,)): the glow is their sum
     if p.sheen > 0 or p.wet > 0:
         broad, wet = sheen_fields(illum, xs, core, depth)
         # specular: the room's light, brighter where the lips are lit; the wet reflection is broken up by
         # the lips' lines like a film of gloss over them
-        level = inner * (exposure * _TYPICAL_LIP_Y) * np.clip(illum, 0.5, 1.5)
-        tex = np.clip(texture, 0.6, 1.6)
-        soft = p.sheen * broad * level
-        sharp = p.wet * wet * tex * tex * level
+        level = inner * (exposure * _TYPICAL_LIP_Y)
+        level *= np.minimum(np.maximum(illum, 0.5), 1.5)
+        tex = np.minimum(np.maximum(texture, 0.6), 1.6)
+        # low contrast on every shade: at most SHEEN_CONTRAST x the shade's own level
+        y_shade = float(albedo @ _LUMA32)
+        soft = min(p.sheen, SHEEN_CONTRAST * y_shade / _TYPICAL_LIP_Y) * broad
+        soft *= level
+        sharp = p.wet * wet
+        sharp *= tex
+        sharp *= tex
+        sharp *= level
         # a satin sheen is partly the pigment's own colour (light scattered just under the surface),
         # a wet reflection is the light's
-        tint = albedo / max(float(albedo @ LUMA.astype(np.float32)), 1e-4)
-        out += soft[..., None] * (0.5 * light.rgb + 0.5 * tint) + sharp[..., None] * light.rgb
+        tint = albedo / max(y_shade, 1e-4)
+        terms += [(soft, 0.5 * light.rgb + 0.5 * tint), (sharp, light.rgb)]
     if p.sparkle > 0:
         xc = xs[core]
         dots = sparkle_field(0, 0, ys, xs, float(xc.max() - xc.min() + 1) if xc.size else None)
         glint = p.sparkle * dots * inner * exposure * np.clip(illum, 0.3, 1.6) * 0.5
-        out += glint[..., None] * (0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4))
+        terms.append((glint, 0.5 + 0.5 * albedo / max(float(albedo.max()), 1e-4)))
+    if planar:
+        out = np.multiply.outer(np.asarray(terms[0][1], np.float32), terms[0][0])
+        for w, c in terms[1:]:
+            out += np.multiply.outer(np.asarray(c, np.float32), w)
+        return out
+    out = np.zeros(illum.shape + (3,), np.float32)
+    for w, c in terms:
+        out += w[..., None] * c
     return out
 
 

@@ -67,6 +67,7 @@ COND_DIM = len(COND_LAYOUT)
 _LIN_LUT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 _LUMA = LUMA.astype(np.float32)
 _LUMA_F = tuple(np.float32(v) for v in LUMA)  # the same weights as numpy float32 scalars
+_LUMA_PY = tuple(float(v) for v in _LUMA_F)  # and as Python floats (float32 values)
 
 
 def illumination(Y: np.ndarray, mask: np.ndarray, mouth_w: float) -> np.ndarray:
@@ -438,6 +439,7 @@ class _PixelCache:
     inner_s: np.ndarray  # inner there
     lit_rel: np.ndarray  # basis "illum/Ymed" / illum_ref
     bright: np.ndarray  # bool: basis "Y/Ymed" > 1 (lighter than the lips' median)
+    bright_idx: np.ndarray  # where bright
     bare_core: np.ndarray  # (3, k) the bare lips' linear RGB at the core pixels
 
 
@@ -451,9 +453,10 @@ def _pixel_cache(prepared) -> _PixelCache:
     band = 1.0 - _smoothstep(0.6, 0.95, w)
     band_idx = np.flatnonzero(band > 0.0)
     basis = prepared.basis
+    bright = basis[:, 3] > 1.0
     px = _PixelCache(core_idx=core_idx, n_core=len(core_idx), inner=inner, unband=1.0 - band, band_idx=band_idx,
                      band_s=np.take(band, band_idx), inner_s=np.take(inner, band_idx),
-                     lit_rel=basis[:, 4] / prepared.illum_ref, bright=basis[:, 3] > 1.0,
+                     lit_rel=basis[:, 4] / prepared.illum_ref, bright=bright, bright_idx=np.flatnonzero(bright),
                      bare_core=np.take(basis[:, :3].T, core_idx, axis=1))
     prepared._px = px
     return px
@@ -490,11 +493,8 @@ def _finish_terms(prepared, shade: Shade) -> tuple[np.ndarray | None, np.ndarray
         flat = prepared.flat if prepared.flat is not None else np.ravel_multi_index(prepared.where, prepared.mask.shape)
         depth = np.take(lip_depth(prepared.mask).reshape(-1), flat)  # lip_depth(mask)[where]
     light = prepared.light
-    glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4), px.inner,
-                       prepared.where[0], prepared.where[1], prepared.core,
-                       light, light.apply(shade_linear(shade)), depth)
-    if glow is not None:
-        glow = np.ascontiguousarray(glow.T)
+    glow = finish_glow(p, b[:, 4], b[:, 3] / np.maximum(b[:, 4], 1e-4), px.inner, prepared.where[0],
+                       prepared.where[1], prepared.core, light, light.apply(shade_linear(shade)), depth, planar=True)
     if len(prepared.finish_terms) > 8:
         prepared.finish_terms.clear()
     hit = prepared.finish_terms[key] = (matte, glow)
@@ -519,21 +519,31 @@ def _recompose_highlights(L: np.ndarray, prepared, gain: float) -> np.ndarray:
     diffuse = np.minimum(Y, 1.05 * lit)
     excess = Y - diffuse
     c = L / Y
-    core_c = np.take(c, px.core_idx, axis=1)
-    plain = np.take(excess, px.core_idx) <= 0.0
-    c_mean = _median(core_c[:, plain] if int(plain.sum()) >= 10 else core_c)
+    plain = px.core_idx[np.take(excess, px.core_idx) <= 0.0]  # core pixels without excess
+    c_mean = _median(np.take(c, plain if len(plain) >= 10 else px.core_idx, axis=1))
     white = 1.0 - c_mean  # towards neutral (luminance 0: it moves the hue, not the brightness)
-    t = np.clip((white @ (c - c_mean[:, None])) / max(float(white @ white), 1e-6), 0.0, 1.0)
-    trust = 1.0 - np.minimum(1.0, 4.0 * t)
+    c_mean_col = c_mean[:, None]
+    t = white @ (c - c_mean_col)
+    t /= max(float(white @ white), 1e-6)
+    np.minimum(np.maximum(t, 0.0, out=t), 1.0, out=t)  # clip(t, 0, 1)
+    trust = np.minimum(4.0 * t, 1.0)
+    np.subtract(1.0, trust, out=trust)
     # the pull towards white is a sheen: it stays as far as the finish keeps highlights (matte: 15%)
-    c_d = c_mean[:, None] + np.multiply.outer(white, t * min(gain, 1.0))
-    c_d += (c - np.multiply.outer(white, t) - c_mean[:, None]) * trust
+    c_d = np.multiply.outer(white, t * min(gain, 1.0))
+    np.add(c_mean_col, c_d, out=c_d)
+    drift = np.subtract(c, np.multiply.outer(white, t), out=c)  # c is not needed after this
+    drift -= c_mean_col
+    drift *= trust
+    c_d += drift
     out = c_d * diffuse
     if gain > 0.0:
         # a little excess is the lips' texture (their own colour); a lot is a reflection (the light's)
         w = _smoothstep(1.0, 2.0, excess / np.maximum(lit, 1e-5))
-        spec = c_d * (1.0 - w) + np.multiply.outer(prepared.light.rgb.astype(np.float32), w)
-        out += spec * (gain * excess)
+        spec = np.multiply(c_d, 1.0 - w, out=drift)
+        spec += np.multiply.outer(prepared.light.rgb.astype(np.float32), w)
+        excess *= gain
+        spec *= excess
+        out += spec
     # The lips' mean colour over the band the colour lock measures (luminance p10-p85 of the core) stays
     # where the lock put it: taking the grey-blue patches out must not move the shade.
     lo, hi = _percentiles(y_core, 10.0, 85.0)
@@ -794,7 +804,9 @@ class GanLipstick:
         lit = px.lit_rel * y_med  # the lips here
         # A pixel that was lighter than the lips' median (a highlight) never comes out much darker than the
         # lips around it: the transform can overshoot there and leave a black speck.
-        y = np.maximum(Y, 0.6 * lit, out=Y, where=px.bright)
+        bi = px.bright_idx
+        y = Y
+        y[bi] = np.maximum(np.take(Y, bi), 0.6 * np.take(lit, bi))
         sel = px.band_idx
         if len(sel):
             lit_s, band_s, inner_s = np.take(lit, sel), px.band_s, px.inner_s
@@ -847,7 +859,7 @@ class GanLipstick:
         # The 3-vector arithmetic in plain floats: a few dozen numpy calls on 3 numbers cost more than the
         # pixel work.
         mean = (np.take(lips, keep, axis=1).sum(1) / k).tolist()
-        lr, lg, lb = (float(v) for v in _LUMA)
+        lr, lg, lb = _LUMA_PY
         y_mean = mean[0] * lr + mean[1] * lg + mean[2] * lb
         target, y_t = _shade_target(shade, prepared.light)
         if y_mean <= 1e-5 or y_t <= 1e-5:
