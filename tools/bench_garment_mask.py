@@ -2,7 +2,8 @@
 
     python tools/bench_garment_mask.py [--model assets/models/garment_mask.json] [--frames 300] [--threads 1]
 
-Parts: resize (frame -> 256x144, INTER_AREA), convert (uint8 BGR -> float32 RGB CHW), onnx (the network),
+Parts: resize (frame -> 256x144, INTER_AREA), convert (uint8 BGR -> float32 RGB CHW), prior (the face prior
+drawn from a face outline, for models that take it; 0 otherwise), onnx (the network),
 smooth (temporal EMA + face exclusion), upsample (72x128 -> 1280x720 float32), and total (all of them, timed
 around the whole frame). Frames: real video frames from ../shared/data/video/dev scaled to 1280x720 when the
 folder is there, else a synthetic frame (a figure on a background, with noise per frame).
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     got = real_frames()
     frames, what = got if got else synthetic_frames()
     face = [np.array([[W / 2 + 110 * np.cos(t), 250 + 140 * np.sin(t)] for t in np.linspace(0, 2 * np.pi, 36)])]
-    parts: dict[str, list[float]] = {k: [] for k in ("resize", "convert", "onnx", "smooth", "upsample", "total")}
+    parts: dict[str, list[float]] = {k: [] for k in ("resize", "convert", "prior", "onnx", "smooth", "upsample", "total")}
+    prior = np.zeros((1, 1, GM.IN_H, GM.IN_W), np.float32)
     small = np.empty((GM.IN_H, GM.IN_W, 3), np.uint8)
     x = np.empty((1, 3, GM.IN_H, GM.IN_W), np.float32)
     box = GM.Letterbox.fit(W, H)
@@ -89,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         t1 = time.perf_counter()
         GM.bgr_to_input(small, x)
         t2 = time.perf_counter()
-        prob = seg.session.run(None, {"image": x})[0][0, 0][ys, xs]
+        feed = {"image": x}
+        if seg.uses_prior:
+            feed["prior"] = prior
+            GM.face_prior(face, box.affine(), out=prior[0, 0])
+        tp = time.perf_counter()
+        prob = seg.session.run(None, feed)[0][0, 0][ys, xs]
         t3 = time.perf_counter()
         prob = seg.smoother(prob, k / 30.0)
         keep_out = GM.face_exclusion(face, (W, H), prob.shape)
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         full = GM.upsample(prob, (W, H))
         t5 = time.perf_counter()
         if k >= n_warm:
-            for name, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0), strict=True):
+            for name, dt in zip(parts, (t1 - t0, t2 - t1, tp - t2, t3 - tp, t4 - t3, t5 - t4, t5 - t0), strict=True):
                 parts[name].append(dt * 1000.0)
     assert full.shape == (H, W)
     # and the public call, end to end (segment + upsample), as the engine makes it

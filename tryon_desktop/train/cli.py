@@ -11,6 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from tryon_desktop.errors import TryOnError
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "faces" / "train"
@@ -39,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("export-garment", help="export a garment-mask run to ONNX + manifest (see its --help)")
     sub.add_parser("outfit", help="train the outfit GAN on the garment cache (see its --help)")
     sub.add_parser("export-outfit", help="export an outfit-GAN run to ONNX + manifest (see its --help)")
-    m = sub.add_parser("metrics", help="copy tryon-eval's results (lipstick or outfit) into a model manifest")
+    m = sub.add_parser("metrics", help="copy tryon-eval's results (lipstick, outfit or garment-mask) into a model manifest")
     m.add_argument("manifest")
     m.add_argument("eval_json")
     return p
@@ -54,6 +56,23 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
         ev = json.loads(Path(eval_json).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read {exc}") from None
+    if "refs" in ev and "per_ref" in ev:  # tryon-eval garment-mask: the student's figures, the export's kept
+        old = man.get("metrics") or {}
+        s = (ev["refs"] or {}).get("student") or {}
+        flick = [v["student"]["mean_iou"] for v in (ev.get("flicker") or {}).values()
+                 if isinstance(v, dict) and isinstance(v.get("student"), dict) and v["student"].get("mean_iou") is not None]
+        keep = {k: old[k] for k in ("val_vs_teacher", "note") if k in old}
+        keep["reference_masks"] = {
+            **{part: {"n": s[part]["n"], "iou_median": s[part]["iou"]["median"],
+                      "boundary_f_median": s[part]["boundary_f"]["median"],
+                      "skin_hair_share_median": s[part]["skin_hair_share"]["median"],
+                      "face_px_total": s[part]["face_px_total"]} for part in ("all", "real", "synthetic") if part in s},
+            "flicker_mean_iou_over_clips": float(np.mean(flick)) if flick else None,
+            "flicker_clips": len(flick), "lag": ev.get("lag"), "bad_input": ev.get("bad_input"),
+            "command": ev.get("command") or "tryon-eval garment-mask (see docs/eval_garment_mask.md)"}
+        man["metrics"] = keep
+        atomic_write_text(manifest, json.dumps(man, indent=2))
+        return keep
     if "summary" in ev and "realism" in ev and "gan_installed" in ev:  # tryon-eval outfit
         keep = {k: ev.get(k) for k in ("summary", "realism", "speed", "n_bodies", "n_colours", "patterns",
                                        "n_clips", "max_frames")}

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.errors import InputError
-from tryon_desktop.vision.garment_mask import IN_H, IN_W, PAD_VALUE, Letterbox
+from tryon_desktop.vision.garment_mask import IN_H, IN_W, PAD_VALUE, Letterbox, face_prior
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class CacheItem:
     person_box: tuple[int, int, int, int] | None = None
     weight: float = 1.0  # loss weight (teacher confidence)
     ignore_below: float = 1.0  # rows below this fraction of the height carry no loss (collars under a face crop)
+    faces: list[np.ndarray] | None = None  # face-oval outlines (N, 2) in image pixels, as the app's tracker finds them
 
     @property
     def group(self) -> str:
@@ -158,8 +159,51 @@ def person_masks(images: list[np.ndarray], progress: bool = False) -> list[np.nd
     return out
 
 
+def face_outlines(images: list[np.ndarray], progress: bool = False) -> list[list[np.ndarray]] | None:
+    """The app's face tracker (still-photo mode, up to 4 faces) on each image: face-oval outlines per image,
+    float32 (N, 2) pixels; None without mediapipe."""
+    try:
+        from tryon_desktop.core.masks import FACE_OVAL
+        from tryon_desktop.vision.face_tracker import FaceTracker
+        tracker = FaceTracker(max_faces=4, video=False)
+    except Exception as exc:  # noqa: BLE001 (mediapipe missing or unusable: train without priors)
+        log.warning("face outlines need the face tracker (%s): training without face priors", exc)
+        return None
+    out = []
+    try:
+        for k, img in enumerate(images):
+            out.append([np.asarray(f.landmarks[list(FACE_OVAL)], np.float32) for f in tracker.track(img)])
+            if progress and k % 200 == 199:
+                log.info("face outlines: %d / %d", k + 1, len(images))
+    finally:
+        tracker.close()
+    return out
+
+
+def _load_faces(items: list[CacheItem], face_cache: Path, progress: bool) -> None:
+    """Fill items' faces from face_cache (JSON {id: [[[x, y], ...], ...]}), computing what is missing."""
+    known: dict = {}
+    if face_cache.exists():
+        try:
+            known = json.loads(face_cache.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            known = {}
+    todo = [it for it in items if it.id not in known]
+    if todo:
+        found = face_outlines([it.image for it in todo], progress)
+        if found is None:
+            return
+        for it, polys in zip(todo, found, strict=True):
+            known[it.id] = [np.round(p, 2).tolist() for p in polys]
+        tmp = face_cache.with_name(face_cache.name + ".tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        tmp.replace(face_cache)
+    for it in items:
+        it.faces = [np.asarray(p, np.float32).reshape(-1, 2) for p in known.get(it.id, [])]
+
+
 def load_cache(root: str | Path, with_person: bool = True, person_cache: str | Path | None = None,
-               progress: bool = False) -> GarmentCache:
+               progress: bool = False, face_cache: str | Path | None = None) -> GarmentCache:
     """Read the whole cache into memory (it is small: hundreds to a few thousand images <= 640 px)."""
     root = Path(root)
     if not root.is_dir():
@@ -200,6 +244,8 @@ def load_cache(root: str | Path, with_person: bool = True, person_cache: str | P
         for it, p in zip(items, persons, strict=True):
             it.person = p
             it.person_box = _box(p)
+    if face_cache is not None:
+        _load_faces(items, Path(face_cache), progress)
     for it in items:
         it.weight, it.ignore_below = label_policy(it)
     abstained = sum(it.weight == 0 for it in items)
@@ -475,19 +521,44 @@ def _care_map(it: CacheItem) -> np.ndarray | None:
     return care
 
 
+PRIOR_DROP = 0.15  # share of samples whose faces the tracker "lost": the network must work without a prior
+PRIOR_INSIDE = 0.75  # a face less inside the window than this is one the tracker would not find
+
+
+def sample_prior(it: CacheItem, M: np.ndarray, rng: np.random.Generator | None = None, aug: float = 1.0) -> np.ndarray:
+    """The face prior (vision.garment_mask.face_prior) of an item seen through the 2x3 map M (image -> input
+    pixels). With rng: dropped now and then, faces cut by the window edge left out, and each outline moved
+    and scaled a little as the tracker's outline wobbles."""
+    faces = it.faces or []
+    if not faces or (rng is not None and rng.random() < PRIOR_DROP * aug):
+        return face_prior([], M)
+    keep = []
+    for p in faces:
+        q = p @ M[:, :2].T.astype(np.float32) + M[:, 2].astype(np.float32)
+        inside = float(((q[:, 0] >= 0) & (q[:, 0] < IN_W) & (q[:, 1] >= 0) & (q[:, 1] < IN_H)).mean())
+        if inside < PRIOR_INSIDE:
+            continue
+        if rng is not None and aug > 0:
+            c = p.mean(0)
+            fw = float(p[:, 0].max() - p[:, 0].min())
+            p = (p - c) * np.float32(1.0 + rng.normal(0, 0.03 * aug)) + c + rng.normal(0, 0.03 * aug * fw, 2).astype(np.float32)
+        keep.append(p)
+    return face_prior(keep, M)
+
+
 def augmented_sample(cache: GarmentCache, idx: int, rng: np.random.Generator, aug: float = 1.0
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(image uint8 (IN_H, IN_W, 3) BGR, target float32 (IN_H, IN_W) in [0, 1], per-pixel loss weight
-    float32 (IN_H, IN_W))."""
+    float32 (IN_H, IN_W), face prior float32 (IN_H, IN_W): all 0 when the item's faces are unknown)."""
     it = cache.items[idx]
     care = _care_map(it)
     if aug <= 0:
-        img, tgt = letterboxed(it)
+        img, tgt, prior = letterboxed(it)
         wmap = np.full(tgt.shape, it.weight, np.float32)
         if care is not None:
             box = Letterbox.fit(it.image.shape[1], it.image.shape[0])
             wmap[box.y0:box.y0 + box.h_in, box.x0:box.x0 + box.w_in] *= cv2.resize(care, (box.w_in, box.h_in))
-        return img, tgt, wmap
+        return img, tgt, wmap, prior
     cx, cy, hgt = choose_window(it, rng)
     M = window_affine(cx, cy, hgt, rng.normal(0, 4.0) if rng.random() < 0.5 else 0.0, rng.random() < 0.5)
     # the photo and its mask warp onto the 2x canvas and shrink with INTER_AREA (as the app shrinks frames);
@@ -530,18 +601,18 @@ def augmented_sample(cache: GarmentCache, idx: int, rng: np.random.Generator, au
     if rng.random() < 0.08 * aug:
         paste_object(img, tgt, rng)
     img = camera(img, rng, aug)
-    return img, np.clip(tgt, 0.0, 1.0), wmap
+    return img, np.clip(tgt, 0.0, 1.0), wmap, sample_prior(it, M1, rng, aug)
 
 
-def letterboxed(it: CacheItem) -> tuple[np.ndarray, np.ndarray]:
-    """The whole image as the app would feed it (Letterbox, the run-time code) and its target."""
+def letterboxed(it: CacheItem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The whole image as the app would feed it (Letterbox, the run-time code), its target and face prior."""
     ih, iw = it.image.shape[:2]
     box = Letterbox.fit(iw, ih)
     img = box.place(it.image)
     m = np.zeros((IN_H, IN_W), np.float32)
     m[box.y0:box.y0 + box.h_in, box.x0:box.x0 + box.w_in] = cv2.resize(
         it.mask.astype(np.float32) * (1.0 / 255.0), (box.w_in, box.h_in), interpolation=cv2.INTER_AREA)
-    return img, m
+    return img, m, sample_prior(it, box.affine())
 
 
 def to_chw01(bgr: np.ndarray) -> np.ndarray:

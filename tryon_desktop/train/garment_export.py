@@ -75,7 +75,7 @@ def load_net(run_dir: str | Path, weights: str = "auto") -> tuple[GarmentNet, di
     if not isinstance(ck, dict) or "config" not in ck or "model" not in ck:
         raise InputError(f"{run_dir}/{CKPT} is not a garment-mask checkpoint")
     cfg = GarmentTrainConfig.from_dict(ck["config"])
-    net = GarmentNet(cfg.width)
+    net = GarmentNet(cfg.width, cfg.prior)
     key = {"ema": "model_ema", "raw": "model"}.get(weights) or ck.get("export_weights", "model_ema")
     if key not in ck:
         key = "model"
@@ -88,7 +88,27 @@ def load_net(run_dir: str | Path, weights: str = "auto") -> tuple[GarmentNet, di
 
 
 def export_onnx(net: GarmentNet, path: Path) -> None:
-    export_static_onnx(ExportWrapper(net).eval(), (torch.zeros(1, 3, IN_H, IN_W),), ["image"], ["prob"], path)
+    if net.prior:
+        export_static_onnx(ExportWrapper(net).eval(), (torch.zeros(1, 3, IN_H, IN_W), torch.zeros(1, 1, IN_H, IN_W)),
+                           ["image", "prior"], ["prob"], path)
+    else:
+        export_static_onnx(ExportWrapper(net).eval(), (torch.zeros(1, 3, IN_H, IN_W),), ["image"], ["prob"], path)
+
+
+def parity_priors(imgs: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Face outlines for the parity images: the app's tracker where mediapipe is here, else an oval drawn in
+    the upper middle of each image (the check compares torch and onnxruntime on the same input)."""
+    from tryon_desktop.train import garment_data as GD
+
+    found = GD.face_outlines(imgs)
+    if found is not None and any(found):
+        return found
+    out = []
+    for img in imgs:
+        h, w = img.shape[:2]
+        t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+        out.append([np.stack([w * (0.5 + 0.12 * np.cos(t)), h * (0.3 + 0.16 * np.sin(t))], 1).astype(np.float32)])
+    return out
 
 
 def parity_images(cache_dir: str | Path | None, n: int = 8) -> tuple[list[np.ndarray], str]:
@@ -127,19 +147,23 @@ def parity_check(net: GarmentNet, onnx_path: Path, cache_dir: str | Path | None,
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     wrapper = ExportWrapper(net).eval()
     imgs, where = parity_images(cache_dir, n)
+    faces = parity_priors(imgs) if net.prior else [None] * len(imgs)
     worst, flips = 0.0, 0
-    for img in imgs:
+    for img, polys in zip(imgs, faces, strict=True):
         box = RT.Letterbox.fit(img.shape[1], img.shape[0])
         x = RT.bgr_to_input(box.place(img))
+        feed = {"image": x}
+        if net.prior:
+            feed["prior"] = RT.face_prior(polys, box.affine())[None, None]
         with torch.no_grad():
-            ref = wrapper(torch.from_numpy(x)).numpy()
-        got = sess.run(["prob"], {"image": x})[0]
+            ref = wrapper(*(torch.from_numpy(v) for v in feed.values())).numpy()
+        got = sess.run(["prob"], feed)[0]
         worst = max(worst, float(np.abs(ref - got).max()))
         flips += int(((ref > 0.5) != (got > 0.5)).sum())
     return {"cases": len(imgs), "inputs": where, "max_abs_prob": worst, "pixels_flipped_at_0.5": flips}
 
 
-def held_out_scores(net: GarmentNet, cache_dir: str | Path | None) -> dict | None:
+def held_out_scores(net: GarmentNet, cache_dir: str | Path | None, face_cache: Path | None = None) -> dict | None:
     """The exported weights' IoU against the teacher on the run's held-out cache images (if still there)."""
     from tryon_desktop.train import garment_data as GD
     from tryon_desktop.train.garment_train import evaluate
@@ -147,14 +171,17 @@ def held_out_scores(net: GarmentNet, cache_dir: str | Path | None) -> dict | Non
     if not cache_dir or not (Path(cache_dir) / "index.json").exists():
         return None
     try:
-        cache = GD.load_cache(cache_dir, with_person=False)
+        cache = GD.load_cache(cache_dir, with_person=False,
+                              face_cache=face_cache if net.prior else None)
     except InputError:
         return None
     return {**evaluate(net, cache, cache.val_indices()), "measured_at_export": True}
 
 
-def onnx_latency_ms(path: Path, runs: int = 300, threads: int = 1) -> dict:
+def onnx_latency_ms(path: Path, runs: int = 300, threads: int = 1, prior: bool = False) -> dict:
     feed = {"image": np.random.default_rng(0).random((1, 3, IN_H, IN_W), dtype=np.float32)}
+    if prior:
+        feed["prior"] = np.zeros((1, 1, IN_H, IN_W), np.float32)
     ts = time_onnx_ms(path, feed, threads=threads, runs=runs)
     return {"median_ms": round(float(np.median(ts)), 3), "p95_ms": round(float(np.percentile(ts, 95)), 3),
             "threads": threads, "provider": "CPU", "note": "ONNX call only; tools/bench_garment_mask.py times the whole frame"}
@@ -177,17 +204,22 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, weights: 
     groups = data.get("groups", {})
     sources = {g: source_of(g) or "unknown source (not in ../shared/data/README.md)" for g in sorted(groups)}
     val = ck.get("val") or []
-    val_now = held_out_scores(net, cfg.data)
+    val_now = held_out_scores(net, cfg.data, run_dir / "faces.json")
     if val_now is None:  # the cache is gone: what the run measured on these weights, if it did
         val_now = val[-1] if key == "model_ema" and val else ck.get("val_raw") if key == "model" else None
     manifest = {
         **model_file_fields(MODEL_NAME, onnx_path, ck["step"]),
         "design": "MobileNet-like encoder (depthwise-separable inverted residuals to 1/16, dilated context, "
                   "global-pool gate) + LR-ASPP-like decoder with skips from 1/8, 1/4, 1/2; sigmoid output at half "
-                  "the input size (train/garment_nets.py; run time: vision/garment_mask.py)",
+                  "the input size (train/garment_nets.py; run time: vision/garment_mask.py)"
+                  + ("; a 4th input channel: the face prior" if net.prior else ""),
         "inputs": {"image": {"shape": [1, 3, IN_H, IN_W], "dtype": "float32",
                              "meaning": "the frame shrunk (INTER_AREA) to fit 256x144, centred on mid grey (128) when not 16:9; "
-                                        "sRGB R,G,B in [0,1]"}},
+                                        "sRGB R,G,B in [0,1]"},
+                   **({"prior": {"shape": [1, 1, IN_H, IN_W], "dtype": "float32",
+                                 "meaning": "the faces the app's tracker found, drawn on the same canvas by "
+                                            "vision.garment_mask.face_prior: face oval 1, the body expected below "
+                                            "each chin 0.5, else 0 (all 0: no face known)"}} if net.prior else {})},
         "outputs": {"prob": {"shape": [1, 1, OUT_H, OUT_W], "dtype": "float32",
                              "meaning": "probability in [0,1] that the pixel is the upper-body garment "
                                         "(not face, hair, skin, background, trousers); half the input's resolution"}},
@@ -203,7 +235,7 @@ def export_run(run_dir: str | Path, out_dir: str | Path | None = None, weights: 
         },
         "licence_note": LICENCE_NOTE,
         "parity": parity,
-        "latency_cpu": onnx_latency_ms(onnx_path),
+        "latency_cpu": onnx_latency_ms(onnx_path, prior=net.prior),
         "metrics": metrics or {"val_vs_teacher": val_now,
                                "note": "IoU at 0.5 against the teacher's masks on held-out cache images "
                                        "(photos, or 1.5 s chunks of video), letterboxed as the app feeds frames"},

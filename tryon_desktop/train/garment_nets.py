@@ -1,7 +1,9 @@
 """The live garment-mask student: a small MobileNet-like segmenter sized for a CPU frame budget.
 
-GarmentNet(image) -> logits
+GarmentNet(image[, prior]) -> logits
     image   float32 (B, 3, IN_H, IN_W) = (B, 3, 144, 256), sRGB R, G, B in [0, 1] (a 16:9 frame shrunk)
+    prior   float32 (B, 1, IN_H, IN_W), only when built with prior=True: the faces the tracker found, drawn
+            by vision.garment_mask.face_prior (face oval 1, body expected below the chin 0.5, else 0)
     logits  float32 (B, 1, OUT_H, OUT_W) = (B, 1, 72, 128), half the input size; sigmoid -> probability
             that the pixel is the upper-body garment
 
@@ -73,14 +75,15 @@ def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 class GarmentNet(nn.Module):
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 16, prior: bool = False) -> None:
         super().__init__()
         w = width
+        self.prior = prior
         c1, c2, c3, c4 = w, int(1.5 * w), int(2.5 * w), 4 * w  # 16, 24, 40, 64 at width 16
         d = 2 * w  # decoder channels
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
-        self.stem = conv_bn(3, c1, 3, 2)  # 1/2
+        self.stem = conv_bn(4 if prior else 3, c1, 3, 2)  # 1/2
         self.s1 = InvertedResidual(c1, c1, 1, expand=1)
         self.s2 = nn.Sequential(InvertedResidual(c1, c2, 2, expand=3), InvertedResidual(c2, c2, 1, expand=3))  # 1/4
         self.s3 = nn.Sequential(InvertedResidual(c2, c3, 2, expand=3), InvertedResidual(c3, c3, 1, expand=3))  # 1/8
@@ -101,8 +104,10 @@ class GarmentNet(nn.Module):
         self.head = nn.Conv2d(w, 1, 1)
         nn.init.constant_(self.head.bias, -1.0)  # most pixels are not garment
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def forward(self, image: torch.Tensor, prior: torch.Tensor | None = None) -> torch.Tensor:
         x = (image - self.mean) / self.std
+        if self.prior:
+            x = torch.cat([x, prior if prior is not None else torch.zeros_like(image[:, :1])], 1)
         x1 = self.s1(self.stem(x))  # 1/2
         x2 = self.s2(x1)  # 1/4
         x3 = self.s3(x2)  # 1/8
@@ -115,14 +120,26 @@ class GarmentNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """What ships: image (1, 3, 144, 256) RGB [0, 1] -> prob (1, 1, 72, 128) in [0, 1]."""
+    """What ships: image (1, 3, 144, 256) RGB [0, 1] [+ prior (1, 1, 144, 256)] -> prob (1, 1, 72, 128) in [0, 1]."""
 
     def __init__(self, net: GarmentNet) -> None:
         super().__init__()
         self.net = net
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.net(image))
+    def forward(self, image: torch.Tensor, prior: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.sigmoid(self.net(image, prior))
+
+
+def widen_stem(state: dict, prior: bool) -> dict:
+    """A checkpoint's weights for a net with (prior=True) or without the prior channel: a 3-channel stem
+    gains a zero-weighted 4th input (the start behaves exactly like the old net), a 4-channel one loses it."""
+    state = dict(state)
+    w = state.get("stem.0.weight")
+    if w is not None and prior and w.shape[1] == 3:
+        state["stem.0.weight"] = torch.cat([w, torch.zeros_like(w[:, :1])], 1)
+    elif w is not None and not prior and w.shape[1] == 4:
+        state["stem.0.weight"] = w[:, :3].contiguous()
+    return state
 
 
 def count_params(m: nn.Module) -> int:
@@ -142,7 +159,7 @@ def count_macs(m: nn.Module, shape: tuple[int, ...] = (1, 3, IN_H, IN_W)) -> int
     was_training = m.training
     m.eval()
     with torch.no_grad():
-        m(torch.zeros(*shape))
+        m(torch.zeros(*shape), torch.zeros(shape[0], 1, *shape[2:]))
     m.train(was_training)
     for h in hooks:
         h.remove()

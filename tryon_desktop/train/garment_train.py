@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from tryon_desktop.errors import InputError
 from tryon_desktop.train import garment_data as GD
 from tryon_desktop.train.config import RunConfig
-from tryon_desktop.train.garment_nets import GarmentNet, count_macs, count_params
+from tryon_desktop.train.garment_nets import GarmentNet, count_macs, count_params, widen_stem
 from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ class GarmentTrainConfig(RunConfig):
     threads: int = 1  # measured here: 2 threads on 2 shared cores ran a step 3-4x SLOWER than 1 thread
     max_minutes: float = 40.0
     preview: list[str] = field(default_factory=list)  # video files whose frames go into the samples
+    prior: bool = False  # a 4th input: the face prior (vision.garment_mask.face_prior); faces found once per image
+    init: str = ""  # a checkpoint to start from (a new run only): its weights, the stem widened for the prior
 
-    ARCH_KEYS = ("width",)
+    ARCH_KEYS = ("width", "prior")
 
 
 # ---------------------------------------------------------------- batches
@@ -87,11 +89,13 @@ class BatchStream(torch.utils.data.IterableDataset):
             imgs = np.empty((b, 3, GD.IN_H, GD.IN_W), np.float32)
             tgts = np.empty((b, 1, GD.IN_H, GD.IN_W), np.float32)
             wts = np.empty((b, 1, GD.IN_H, GD.IN_W), np.float32)
+            priors = np.empty((b, 1, GD.IN_H, GD.IN_W), np.float32)
             for k in range(b):
                 idx = int(rng.choice(self.train, p=self.p))
-                img, tgt, w = GD.augmented_sample(self.cache, idx, rng, self.cfg.aug)
-                imgs[k], tgts[k, 0], wts[k, 0] = GD.to_chw01(img), tgt, w
-            yield {"image": torch.from_numpy(imgs), "target": torch.from_numpy(tgts), "weight": torch.from_numpy(wts)}
+                img, tgt, w, pr = GD.augmented_sample(self.cache, idx, rng, self.cfg.aug)
+                imgs[k], tgts[k, 0], wts[k, 0], priors[k, 0] = GD.to_chw01(img), tgt, w, pr
+            yield {"image": torch.from_numpy(imgs), "target": torch.from_numpy(tgts), "weight": torch.from_numpy(wts),
+                   "prior": torch.from_numpy(priors)}
 
 
 # ---------------------------------------------------------------- losses
@@ -122,10 +126,12 @@ def losses(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, cfg
 
 
 @torch.no_grad()
-def predict(net: GarmentNet, bgr_small: np.ndarray) -> np.ndarray:
-    """(IN_H, IN_W, 3) uint8 -> (IN_H, IN_W) probability, upsampled as the app does (bilinear)."""
+def predict(net: GarmentNet, bgr_small: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+    """(IN_H, IN_W, 3) uint8 [+ face prior (IN_H, IN_W)] -> (IN_H, IN_W) probability, upsampled as the app
+    does (bilinear)."""
     x = torch.from_numpy(GD.to_chw01(bgr_small)[None])
-    logit = net(x)[0, 0].numpy()
+    pr = None if prior is None else torch.from_numpy(np.ascontiguousarray(prior, np.float32)[None, None])
+    logit = net(x, pr)[0, 0].numpy()
     return cv2.resize(1.0 / (1.0 + np.exp(-logit)), (GD.IN_W, GD.IN_H), interpolation=cv2.INTER_LINEAR)
 
 
@@ -139,9 +145,9 @@ def evaluate(net: GarmentNet, cache: GD.GarmentCache, indices: np.ndarray) -> di
     per_image, empty_fp = [], []
     for i in indices:
         it = cache.items[int(i)]
-        img, tgt, wmap = GD.augmented_sample(cache, int(i), None, 0.0)
+        img, tgt, wmap, prior = GD.augmented_sample(cache, int(i), None, 0.0)
         care = wmap > 0  # the pixels that carry a label (not a collar under a face-only crop)
-        p = (predict(net, img) > 0.5) & care
+        p = (predict(net, img, prior) > 0.5) & care
         t = (tgt > 0.5) & care
         a, b = float((p & t).sum()), float((p | t).sum())
         inter, union = inter + a, union + b
@@ -201,8 +207,8 @@ def sample_sheet(net: GarmentNet, cache: GD.GarmentCache, frames: list[np.ndarra
     val = cache.val_indices()
     pick = val[np.linspace(0, len(val) - 1, min(n_val, len(val))).astype(int)] if len(val) else []
     for i in pick:
-        img, tgt = GD.letterboxed(cache.items[int(i)])
-        rows.append(np.hstack([img, overlay(img, predict(net, img)), overlay(img, tgt, (0, 0, 255))]))
+        img, tgt, prior = GD.letterboxed(cache.items[int(i)])
+        rows.append(np.hstack([img, overlay(img, predict(net, img, prior)), overlay(img, tgt, (0, 0, 255))]))
     cells = [overlay(f, predict(net, f)) for f in frames]
     while len(cells) % 3:
         cells.append(np.zeros_like(cells[0]))
@@ -282,7 +288,11 @@ def train(cfg: GarmentTrainConfig, run_dir: str | Path, progress: bool = True, r
         if progress:
             print(line, flush=True)
 
-    net = GarmentNet(cfg.width).to(device)
+    net = GarmentNet(cfg.width, cfg.prior).to(device)
+    if cfg.init and not (resume and (run_dir / CKPT).exists()):
+        start = load_checkpoint(Path(cfg.init))
+        net.load_state_dict(widen_stem(start.get("model_ema", start.get("model")), cfg.prior))
+        say(f"weights from {cfg.init} (step {start.get('step')})")
     ema = copy.deepcopy(net).eval()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, history, val_hist, elapsed0 = 0, [], [], 0.0
@@ -303,14 +313,16 @@ def train(cfg: GarmentTrainConfig, run_dir: str | Path, progress: bool = True, r
         say(f"resumed from step {step} ({elapsed0 / 60:.1f} min)")
     cfg.save(run_dir / "config.json")
 
-    cache = GD.load_cache(cfg.data, person_cache=run_dir / "person_masks.npz", progress=progress)
+    cache = GD.load_cache(cfg.data, person_cache=run_dir / "person_masks.npz", progress=progress,
+                          face_cache=run_dir / "faces.json" if cfg.prior else None)
     stats = dict(cache.stats)
     atomic_write_text(run_dir / "data.json", json.dumps(stats, indent=2))
     val_idx = cache.val_indices()
     frames = preview_frames(cfg.preview)
     say(f"cache {cfg.data}: {len(cache)} images, {int(cache.holdout.sum())} held out, "
         f"{stats['empty_masks']} empty masks; net width {cfg.width}: {count_params(net)} params, "
-        f"{count_macs(GarmentNet(cfg.width)) / 1e6:.1f} MMAC; device {device_name}")
+        f"{count_macs(GarmentNet(cfg.width, cfg.prior)) / 1e6:.1f} MMAC; device {device_name}"
+        + (f"; face prior on, faces found in {sum(bool(it.faces) for it in cache.items)} images" if cfg.prior else ""))
 
     # a spawned (not forked) worker: a fork inherits cv2's and mediapipe's thread pools and can hang
     loader = torch.utils.data.DataLoader(BatchStream(cache, cfg, step), batch_size=None, num_workers=cfg.workers,
@@ -358,7 +370,7 @@ def train(cfg: GarmentTrainConfig, run_dir: str | Path, progress: bool = True, r
         lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(1.0, done))))
         for g in opt.param_groups:
             g["lr"] = lr
-        out = losses(net(batch["image"]), batch["target"], batch["weight"], cfg)
+        out = losses(net(batch["image"], batch["prior"]), batch["target"], batch["weight"], cfg)
         opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -431,6 +443,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--width", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--prior", action="store_true", help="give the network the face prior as a 4th input")
+    p.add_argument("--init", help="start a new run from this checkpoint's weights")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     p.add_argument("--wait", type=float, default=0.0, help="wait up to this many minutes for the cache's DONE file")
     p.add_argument("--no-progress", action="store_true")
@@ -454,8 +469,11 @@ def main(argv: list[str] | None = None) -> int:
             cfg.steps, cfg.batch, cfg.workers, cfg.sample_every, cfg.val_every = 3, 2, 0, 2, 2
             cfg.checkpoint_every_s, cfg.warmup = 1e9, 1
             cfg.preview = cfg.preview[:1]
+        if args.prior:
+            cfg.prior = True
         for key, val in (("steps", args.steps), ("batch", args.batch), ("seed", args.seed), ("width", args.width),
-                         ("workers", args.workers), ("max_minutes", args.minutes)):
+                         ("workers", args.workers), ("max_minutes", args.minutes), ("lr", args.lr),
+                         ("init", args.init)):
             if val is not None:
                 setattr(cfg, key, val)
         return train(cfg, args.out, progress=not args.no_progress, resume=not args.fresh)

@@ -4,6 +4,9 @@ ONNX model `garment_mask.onnx` (static shapes, described by `garment_mask.json` 
     input   `image` float32 (1, 3, IN_H, IN_W) = (1, 3, 144, 256): the frame shrunk to fit 256 x 144
             (16:9; other aspect ratios are letterboxed on mid grey, see `Letterbox`), channels sRGB
             R, G, B in [0, 1]. The network normalises internally.
+    input   `prior` float32 (1, 1, IN_H, IN_W), optional (models from version 2 on): where the face tracker
+            saw faces, drawn on the same input canvas by `face_prior` (face oval 1.0, the body expected below
+            each chin 0.5, 0 elsewhere; all 0 when no face is known). The network learns how far to trust it.
     output  `prob`  float32 (1, 1, OUT_H, OUT_W) = (1, 1, 72, 128): probability in [0, 1] that the pixel
             is the upper-body garment (shirt, jacket, sweater, dress top...), 0 on face, hair, skin,
             background and trousers.
@@ -74,6 +77,12 @@ class Letterbox:
             frame_bgr, (self.w_in, self.h_in), interpolation=cv2.INTER_AREA)
         return out
 
+    def affine(self) -> np.ndarray:
+        """2x3 map from frame pixel coordinates to input canvas coordinates (pixel centres aligned, as the
+        INTER_AREA shrink places them)."""
+        sx, sy = self.w_in / self.frame_w, self.h_in / self.frame_h
+        return np.array([[sx, 0.0, self.x0 + 0.5 * sx - 0.5], [0.0, sy, self.y0 + 0.5 * sy - 0.5]], np.float64)
+
     def output_slices(self, factor: int = 2) -> tuple[slice, slice]:
         """The frame's area in an output map `factor` times smaller than the input."""
         x0, y0 = self.x0 // factor, self.y0 // factor
@@ -88,6 +97,55 @@ def bgr_to_input(small_bgr: np.ndarray, out: np.ndarray | None = None) -> np.nda
         out = np.empty((1, 3) + small_bgr.shape[:2], np.float32)
     out[0] = small_bgr.transpose(2, 0, 1)[::-1]
     out *= np.float32(1.0 / 255.0)
+    return out
+
+
+PRIOR_FACE, PRIOR_BODY = 1.0, 0.5
+
+
+def face_prior(polygons, M: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(IN_H, IN_W) float32: the faces the tracker found, drawn on the network's input canvas.
+
+    polygons: face-oval outlines [(N, 2) source pixels]; M: the 2x3 affine from source pixels to input pixels
+    (`Letterbox.affine`, or a training crop's). Each face: its oval filled with PRIOR_FACE; below its chin a
+    PRIOR_BODY region that widens from 1.1 face widths at the chin to 2.9 face widths half a face height
+    lower (where shoulders are) and runs down to the bottom. Only the geometry a face implies: it says
+    where a garment may be, the image says whether there is one. Faces narrower than 3 input pixels are
+    left out (the tracker's guesses at that size are noise)."""
+    if out is None:
+        out = np.zeros((IN_H, IN_W), np.float32)
+    else:
+        out[:] = 0.0
+    if not polygons:
+        return out
+    M = np.asarray(M, np.float64)
+    faces = []
+    for poly in polygons:
+        p = np.asarray(poly, np.float64).reshape(-1, 2)
+        if len(p) < 3:
+            continue
+        q = p @ M[:, :2].T + M[:, 2]
+        fw = float(q[:, 0].max() - q[:, 0].min())
+        fh = float(q[:, 1].max() - q[:, 1].min())
+        if fw < 3.0 or fh < 3.0:
+            continue
+        faces.append(q)
+        cx, chin = float(q[:, 0].mean()), float(q[:, 1].max())
+        if chin >= IN_H:
+            continue
+        # only the rows below the chin and the columns the widest part can reach (pixel centres at whole
+        # coordinates, as cv2 draws)
+        y0 = max(0, int(np.ceil(chin)))
+        x0, x1 = max(0, int(np.ceil(cx - 1.45 * fw))), min(IN_W, int(np.floor(cx + 1.45 * fw)) + 1)
+        if x1 <= x0:
+            continue
+        ys = np.arange(y0, IN_H, dtype=np.float32)[:, None]
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+        half = np.float32(fw) * (np.float32(0.55) + np.float32(0.9) * np.clip((ys - chin) / np.float32(0.5 * fh), 0, 1))
+        sub = out[y0:, x0:x1]
+        sub[(np.abs(xs - np.float32(cx)) <= half) & (sub < PRIOR_BODY)] = PRIOR_BODY
+    for q in faces:  # faces last: a face in front of another person's body is a face
+        cv2.fillPoly(out, [np.round(q * 16).astype(np.int32)], PRIOR_FACE, lineType=cv2.LINE_8, shift=4)
     return out
 
 
@@ -413,8 +471,11 @@ class GarmentSegmenter:
             raise ModelError(f"model {self.manifest.model_path.name} maps {got_in} -> {got_out}, this app expects "
                              f"{want_in} -> {want_out}: model and app versions do not match")
         names = [i.name for i in self.session.get_inputs()]
-        if names != ["image"]:
-            raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected ['image']")
+        if names not in (["image"], ["image", "prior"]):
+            raise ModelError(f"model {self.manifest.model_path.name} has inputs {names}, expected ['image'] "
+                             f"or ['image', 'prior']")
+        self.uses_prior = names == ["image", "prior"]
+        self._prior = np.zeros((1, 1, IN_H, IN_W), np.float32)
         self.smoother = TemporalSmoother() if temporal else None
         self.refiner: ColourRefiner | None = ColourRefiner()
         self.zoom = True
@@ -447,12 +508,17 @@ class GarmentSegmenter:
             box = self._box = Letterbox.fit(frame_w, frame_h)
         return box
 
-    def infer(self, frame_bgr: np.ndarray) -> np.ndarray:
-        """One raw network call: float32 (h, w) probability over the frame's area, no smoothing."""
+    def infer(self, frame_bgr: np.ndarray, face_polygons=None) -> np.ndarray:
+        """One raw network call: float32 (h, w) probability over the frame's area, no smoothing.
+        face_polygons: face ovals in this frame's pixels (the prior of models that take one)."""
         h, w = frame_bgr.shape[:2]
         box = self.letterbox(w, h)
         small = box.place(frame_bgr, self._small)
-        prob = self.session.run(None, {"image": bgr_to_input(small, self._input)})[0][0, 0]
+        feed = {"image": bgr_to_input(small, self._input)}
+        if self.uses_prior:
+            feed["prior"] = self._prior
+            face_prior(face_polygons, box.affine(), out=self._prior[0, 0])
+        prob = self.session.run(None, feed)[0][0, 0]
         ys, xs = box.output_slices(IN_W // OUT_W)
         return prob[ys, xs]
 
@@ -463,7 +529,7 @@ class GarmentSegmenter:
         frame and the frame between reuses it (the first pass and the temporal smoothing still see every
         frame): the second look costs half as much."""
         h, w = frame_bgr.shape[:2]
-        first = self.infer(frame_bgr)
+        first = self.infer(frame_bgr, face_polygons)
         ys, xs = self.letterbox(w, h).output_slices(1)
         self._seen = self._small[ys, xs].copy()  # the frame as the network saw it (the refiner's colours)
         ch, cw = first.shape[0] * CANVAS, first.shape[1] * CANVAS
@@ -487,7 +553,8 @@ class GarmentSegmenter:
             second = self._zoomed[0]
             self._zoomed = (second, False)  # fresh again next frame
         else:
-            second = self.infer(np.ascontiguousarray(frame_bgr[y:y + bh, x:x + bw]))
+            shifted = [np.asarray(p, np.float32) - np.float32((x, y)) for p in face_polygons or []]
+            second = self.infer(np.ascontiguousarray(frame_bgr[y:y + bh, x:x + bw]), shifted)
             second = cv2.resize(second, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_AREA)
             self._zoomed = (second, True)
         canvas[Y0:Y1, X0:X1] = 0.5 * (canvas[Y0:Y1, X0:X1] + second)
