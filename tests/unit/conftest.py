@@ -42,3 +42,28 @@ def still_engine():
     engine = TryOnEngine(model=None, video=False)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def still_gan():
+    """The shipped lipstick generator without temporal memory (each call stands alone); skipped when absent."""
+    from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST
+
+    if not DEFAULT_LIPSTICK_MANIFEST.exists():
+        pytest.skip("no lipstick generator shipped")
+    from tryon_desktop.vision.lip_generator import GanLipstick
+
+    return GanLipstick(DEFAULT_LIPSTICK_MANIFEST, providers=["CPUExecutionProvider"], temporal=0.0)
+
+
+@pytest.fixture(scope="session")
+def open_mouth():
+    """f(landmarks, gap=0.12): the face with its lower lip pulled down by gap x the mouth's width."""
+    from tryon_desktop.core.masks import LIPS_INNER, LIPS_OUTER, mouth_width
+
+    def opened(lm, gap=0.12):
+        out = lm.copy()
+        out[list(LIPS_INNER[1:10]) + list(LIPS_OUTER[1:10]), 1] += gap * mouth_width(lm)
+        return out
+
+    return opened

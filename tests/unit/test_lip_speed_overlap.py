@@ -15,8 +15,8 @@ import pytest
 
 from tryon_desktop.core.light import Light
 from tryon_desktop.core.looks import Finish, Look, Shade
-from tryon_desktop.core.masks import (LIPS_INNER, LIPS_OUTER, _channel_median, lip_box,
-                                      lip_mask, mouth_width, smooth_contour, suppress_teeth)
+from tryon_desktop.core.masks import (LIPS_OUTER, _channel_median, lip_box,
+                                      lip_mask, smooth_contour, suppress_teeth)
 from tryon_desktop.effects.base import FaceInfo, Scene
 from tryon_desktop.render.lipstick import (lip_interior, smoothstep)
 from tryon_desktop.vision import lip_generator as G
@@ -33,19 +33,8 @@ LIGHTS = [Light(), Light(0.7, (1.05, 0.98, 0.9), 0.8)]
 # ---- fixtures ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def gan():
-    from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST
-
-    if not DEFAULT_LIPSTICK_MANIFEST.exists():
-        pytest.skip("no lipstick generator shipped")
-    return G.GanLipstick(DEFAULT_LIPSTICK_MANIFEST, providers=["CPUExecutionProvider"], temporal=0.0)
-
-
-def _opened(lm, gap=0.12):
-    """The face with its lower lip pulled down: an open mouth (teeth guard, unmixing near the teeth)."""
-    out = lm.copy()
-    out[list(LIPS_INNER[1:10]) + list(LIPS_OUTER[1:10]), 1] += gap * mouth_width(lm)
-    return out
+def gan(still_gan):
+    return still_gan
 
 
 def _red_lips(img, lm):
@@ -59,14 +48,14 @@ def _red_lips(img, lm):
 
 
 @pytest.fixture(scope="module")
-def faces(grace_face):
+def faces(grace_face, open_mouth):
     """(image, landmarks) cases: the demo face, its mouth open, its lips painted red, and a smaller copy."""
     img, lm = grace_face
     lm = lm.astype(np.float64)
     small = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     lm_small = lm.copy()
     lm_small[:, :2] *= 0.5
-    return [(img, lm), (img, _opened(lm)), (_red_lips(img, lm), lm), (small, lm_small)]
+    return [(img, lm), (img, open_mouth(lm)), (_red_lips(img, lm), lm), (small, lm_small)]
 
 
 # ---- the tests --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from tryon_desktop.core.light import NEUTRAL, Light
 from tryon_desktop.core.looks import Finish, Shade
-from tryon_desktop.core.masks import LIPS_INNER, LIPS_OUTER, lip_box, lip_mask, mouth_width, suppress_teeth
+from tryon_desktop.core.masks import LIPS_OUTER, lip_box, lip_mask, suppress_teeth
 from tryon_desktop.render.lipstick import FINISH_PARAMS, finish_glow, lip_depth, shade_linear
 from tryon_desktop.vision import lip_generator as G
 
@@ -64,18 +64,8 @@ def _highlight_floor_ref(Y, lit, prepared):
 # ---- fixtures ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def gan():
-    from tryon_desktop.engine import DEFAULT_LIPSTICK_MANIFEST
-
-    if not DEFAULT_LIPSTICK_MANIFEST.exists():
-        pytest.skip("no lipstick generator shipped")
-    return G.GanLipstick(DEFAULT_LIPSTICK_MANIFEST, providers=["CPUExecutionProvider"], temporal=0.0)
-
-
-def _opened(lm, gap=0.12):
-    out = lm.copy()
-    out[list(LIPS_INNER[1:10]) + list(LIPS_OUTER[1:10]), 1] += gap * mouth_width(lm)
-    return out
+def gan(still_gan):
+    return still_gan
 
 
 def _red_lips(img, lm):
@@ -87,14 +77,14 @@ def _red_lips(img, lm):
 
 
 @pytest.fixture(scope="module")
-def prepared_faces(gan, grace_face):
+def prepared_faces(gan, grace_face, open_mouth):
     img, lm = grace_face
     lm = lm.astype(np.float64)
     small = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     lm_small = lm.copy()
     lm_small[:, :2] *= 0.5
     out = []
-    for im, marks in [(img, lm), (img, _opened(lm)), (_red_lips(img, lm), lm), (small, lm_small)]:
+    for im, marks in [(img, lm), (img, open_mouth(lm)), (_red_lips(img, lm), lm), (small, lm_small)]:
         box = lip_box(marks, im.shape)
         mask = suppress_teeth(lip_mask(marks, box), im[box.slices], marks, box)
         for light in LIGHTS:
