@@ -46,6 +46,7 @@ def load_baseline(rev: str):
         return None
     mod = types.ModuleType(f"outfit_{rev}")
     mod.__file__ = f"{rev}:tryon_desktop/render/outfit.py"
+    sys.modules[mod.__name__] = mod  # its dataclasses look their module up there
     exec(compile(src, mod.__file__, "exec"), mod.__dict__)
     return mod
 
