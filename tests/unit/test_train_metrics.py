@@ -31,3 +31,16 @@ def test_garment_mask_eval_goes_into_the_manifest(tmp_path):
     assert ref["real"]["iou_median"] == 0.7 and ref["all"]["n"] == 26
     assert abs(ref["flicker_mean_iou_over_clips"] - 0.97) < 1e-9 and ref["flicker_clips"] == 2
     assert ref["command"] == "tryon-eval garment-mask --out X"
+
+
+def test_lipstick_eval_carries_what_a_customer_sees(tmp_path):
+    man = tmp_path / "lipstick_generator.json"
+    man.write_text(json.dumps({"sha256": "cd" * 32, "metrics": {}}))
+    ev = tmp_path / "eval.json"
+    ev.write_text(json.dumps({"faces": {"n": 10}, "realism": {"gan": {"accuracy": 0.79}},
+                              "quality": {"backends": {"gan": {"bare_core": {"p90": 0.008}, "finish": {"accuracy": 0.894},
+                                                               "worst_colour_faces": ["x"]}}}}))
+    attach_metrics(man, ev)
+    m = json.loads(man.read_text())
+    assert m["sha256"] == "cd" * 32 and m["metrics"]["faces"] == {"n": 10}
+    assert m["metrics"]["quality"]["gan"] == {"bare_core": {"p90": 0.008}, "finish": {"accuracy": 0.894}}

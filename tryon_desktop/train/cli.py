@@ -80,6 +80,12 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
     else:
         keep = {k: ev.get(k) for k in ("faces", "clips", "realism", "onnx_ms", "n_faces", "n_shades", "face_dirs",
                                        "n_clips", "max_frames", "clip_shades", "real_min_score")}
+        q = ev.get("quality") or {}
+        if q.get("backends"):  # what a customer sees (issue 12): per backend, the summaries, not the cases
+            keep["quality"] = {
+                name: {k: b[k] for k in ("colour_all", "colour_by_family", "colour_by_tone", "tone_spread", "seam",
+                                          "bare_core", "halo", "rim_pale", "teeth", "finish") if k in b}
+                for name, b in q["backends"].items()}
         keep["command"] = "tryon-eval lipstick (see docs/eval_lipstick.md)"
     man["metrics"] = keep
     atomic_write_text(manifest, json.dumps(man, indent=2))
