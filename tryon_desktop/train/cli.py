@@ -70,10 +70,7 @@ def attach_metrics(manifest: str | Path, eval_json: str | Path) -> dict:
             "flicker_mean_iou_over_clips": float(np.mean(flick)) if flick else None,
             "flicker_clips": len(flick), "lag": ev.get("lag"), "bad_input": ev.get("bad_input"),
             "command": ev.get("command") or "tryon-eval garment-mask (see docs/eval_garment_mask.md)"}
-        man["metrics"] = keep
-        atomic_write_text(manifest, json.dumps(man, indent=2))
-        return keep
-    if "summary" in ev and "realism" in ev and "gan_installed" in ev:  # tryon-eval outfit
+    elif "summary" in ev and "realism" in ev and "gan_installed" in ev:  # tryon-eval outfit
         keep = {k: ev.get(k) for k in ("summary", "realism", "speed", "n_bodies", "n_colours", "patterns",
                                        "n_clips", "max_frames")}
         keep["command"] = "tryon-eval outfit (see docs/eval_outfit.md)"
