@@ -16,15 +16,28 @@ its own print state):
 
 Also a still photo: one cold call (after `engine.reset()`), repeated --still times, median.
 
+--against REV: the whole package at git revision REV (extracted with `git archive` into a temporary folder,
+imported under another name) runs beside this tree's, each with its own engine, alternated frame by frame
+(which goes first alternates too): only the app's own path (the print kept between frames; a pattern bent
+along the folds), a column for each.
+
     OMP_NUM_THREADS=1 python tools/bench_outfit.py --frames 60
     OMP_NUM_THREADS=1 python tools/bench_outfit.py --image my_striped.jpg --plain my_plain.jpg --baseline none
+    OMP_NUM_THREADS=1 python tools/bench_outfit.py --against main --pattern gingham --colour "#C0392B"
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import importlib
+import io
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -34,6 +47,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "bodies" / "dev"
+if str(ROOT) not in sys.path:  # this tree's package, not another checkout's that is installed (editable)
+    sys.path.insert(0, str(ROOT))
 
 
 def load_baseline(rev: str):
@@ -49,6 +64,30 @@ def load_baseline(rev: str):
     sys.modules[mod.__name__] = mod  # its dataclasses look their module up there
     exec(compile(src, mod.__file__, "exec"), mod.__dict__)
     return mod
+
+
+def load_tree(rev: str):
+    """The tryon_desktop package at git revision `rev`, imported as `tryon_desktop_at_<rev>` from a temporary
+    folder (its own imports renamed to match; the shipped assets are this tree's), or None if git cannot
+    give it."""
+    try:
+        data = subprocess.run(["git", "archive", rev, "tryon_desktop"], cwd=ROOT, check=True,
+                              capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"bench_outfit: no code baseline ({rev}): {exc}", file=sys.stderr)
+        return None
+    name = "tryon_desktop_at_" + re.sub(r"\W", "_", rev)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_outfit_"))
+    atexit.register(shutil.rmtree, tmp, True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(tmp, filter="data")
+    (tmp / "tryon_desktop").rename(tmp / name)
+    word = re.compile(r"\btryon_desktop\b")
+    for f in (tmp / name).rglob("*.py"):
+        f.write_text(word.sub(name, f.read_text()))
+    (tmp / "assets").symlink_to(ROOT / "assets")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module(name)
 
 
 class Stateless:
@@ -117,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--still", type=int, default=5, help="cold single calls for the still-photo figure (default 5)")
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with ('none': skip)")
     p.add_argument("--renderers", default="gan,reference", help="comma list of gan, reference")
+    p.add_argument("--against", default="", help="git revision whose whole package runs beside this tree's, "
+                   "alternated frame by frame (the app's path only: print cached, a pattern bent)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--pattern", default="", help="a procedural pattern (e.g. gingham), tinted --colour, instead of "
                    "a plain colour; the columns are then the pattern laid flat and bent along the folds "
@@ -140,10 +181,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.pattern:
         modes = {"flat": modes["cached"], "folds": modes["cached"]}
         folds = {"flat": False, "folds": True}
-    bend = patterns.fold_offsets
+    base = load_tree(args.against) if args.against else None
+    if args.against and base is None:
+        return 1
+    looks = {}  # a mode's own Look where it is another tree's
+    if base is not None:  # the app's path only, a column for each tree
+        modes = {args.against: None, "this tree": None}
+        folds = dict.fromkeys(modes, True)
+        lk = importlib.import_module(base.__name__ + ".core.looks")
+        old_swatch = lk.resolve_outfit(args.colour)
+        if args.pattern:
+            old_swatch = replace(old_swatch, pattern=args.pattern)
+        looks[args.against] = lk.Look(outfit=old_swatch)
+    pattern_mods = [patterns] + ([importlib.import_module(base.__name__ + ".render.patterns")] if base else [])
+    bends = [m.fold_offsets for m in pattern_mods]
 
     def set_folds(on: bool) -> None:
-        patterns.fold_offsets = bend if on else (lambda *a, **k: None)
+        for m, bend in zip(pattern_mods, bends, strict=True):
+            m.fold_offsets = bend if on else (lambda *a, **k: None)
     garments = {"striped": args.image}
     if args.plain:
         garments["plain"] = args.plain
@@ -158,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
             eng.close()
             continue
         engines[name] = eng
+        if base is not None:
+            engines[name] = {"this tree": eng}
+            old = importlib.import_module(base.__name__ + ".engine").TryOnEngine(
+                model=None, video=True, outfit_model=None if name == "reference" else "auto")
+            engines[name][args.against] = old
     print(f"generate + blend per call, ms, median / p90; {W}x{H}; {args.frames} stream calls per cell "
           f"(shift +-{args.shift} px, brightness +-{100 * args.gain:.0f}%), colour {args.colour}"
           f"{' pattern ' + args.pattern if args.pattern else ''}; "
@@ -174,30 +234,42 @@ def main(argv: list[str] | None = None) -> int:
             canvas = to_canvas(img, (W, H))
             frames = stream(canvas, args.frames + 3, args.shift, args.gain, args.seed)
             for rname, eng in engines.items():
-                backend = eng.effects["outfit"].backend
-                own = backend.printer
+                # each mode's engine (with --against, a tree's own; else one shared) and printer (None: its own)
+                engs = eng if isinstance(eng, dict) else dict.fromkeys(modes, eng)
+                owns = {id(e): e.effects["outfit"].backend.printer for e in engs.values()}
                 times: dict = {m: [] for m in modes}
                 still: dict = {m: [] for m in modes}
-                made = {m: f() for m, f in modes.items()}
+                made = {m: f() if f is not None else engs[m].effects["outfit"].backend.printer
+                        for m, f in modes.items()}
+
+                def run(m, frame, t, fresh=False, engs=engs, made=made):
+                    backend = engs[m].effects["outfit"].backend
+                    if fresh:
+                        engs[m].reset()  # a fresh stream: a photo's single cold call
+                        if modes[m] is not None:
+                            backend.printer = modes[m]()
+                    else:
+                        backend.printer = made[m]
+                    set_folds(folds[m])
+                    return call_ms(engs[m].process(frame, looks.get(m, look), timestamp=t))
+
+                order = list(modes)
                 try:
-                    eng.reset()
+                    for e in {id(e): e for e in engs.values()}.values():
+                        e.reset()
                     for i, frame in enumerate(frames):
-                        for m in modes:
-                            backend.printer = made[m]
-                            set_folds(folds[m])
-                            ms = call_ms(eng.process(frame, look, timestamp=i / 30.0))
+                        for m in (order if i % 2 == 0 or base is None else order[::-1]):
+                            ms = run(m, frame, i / 30.0)
                             if i >= 3 and ms is not None:  # the first calls warm up (and search)
                                 times[m].append(ms)
-                    for _ in range(args.still):
-                        for m, f in modes.items():
-                            eng.reset()  # a fresh stream: a photo's single cold call
-                            backend.printer = f()
-                            set_folds(folds[m])
-                            ms = call_ms(eng.process(canvas, look, timestamp=0.0))
+                    for j in range(args.still):
+                        for m in (order if j % 2 == 0 or base is None else order[::-1]):
+                            ms = run(m, canvas, 0.0, fresh=True)
                             if ms is not None:
                                 still[m].append(ms)
                 finally:
-                    backend.printer = own
+                    for e in engs.values():
+                        e.effects["outfit"].backend.printer = owns[id(e)]
                     set_folds(True)
                 cached = made.get("cached")
                 note = (f"  (cached: {cached.searches} searches, {cached.reuses} reuses)"
@@ -207,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'':8s} {'':9s} {'still':7s}" + "".join(f" {stats(still[m]):>17s}" for m in modes))
     finally:
         for eng in engines.values():
-            eng.close()
+            for e in (eng.values() if isinstance(eng, dict) else [eng]):
+                e.close()
     print(f"(still: one cold call after engine.reset(), {args.still} repeats; {time.strftime('%Y-%m-%d %H:%M')})")
     return 0
 

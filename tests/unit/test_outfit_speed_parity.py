@@ -1,5 +1,6 @@
 """Issue 10 (speed): the outfit generator's per-frame path (GanOutfit.render) gives what the straightforward
-code gives, within one 8-bit level anywhere, for a plain colour and for a pattern.
+code gives, within one 8-bit level anywhere, for a plain colour and for a pattern (a pattern's inputs shrunk
+the app's way, `quick_shrink`, in both).
 
 The reference is the render before the speed work, written out here: prepare_inputs (the training's own
 function, with the stream's printer), basis_maps + apply_coef (the training's and the export's), encode, and
@@ -25,8 +26,16 @@ shipped = pytest.mark.skipif(not DEFAULT_OUTFIT_MANIFEST.exists(), reason="no ou
 
 # ---- the reference: the render before the speed work, written out ------------------------------------------
 
-def _old_render(gan: G.GanOutfit, region, alpha, albedo, strength: float) -> np.ndarray:
-    x = G.prepare_inputs(region, alpha, albedo, gan.printer)
+def _old_render(gan: G.GanOutfit, region, alpha, albedo, strength: float, exact: bool = False) -> np.ndarray:
+    """exact: a pattern's inputs shrunk as the training shrinks them (`shrink`); else as the app does
+    (`quick_shrink`: what that changes is test_outfit_quick_shrink.py's)."""
+    shrink = G.shrink
+    if np.ndim(albedo) == 3 and not exact:
+        G.shrink = G.quick_shrink
+    try:
+        x = G.prepare_inputs(region, alpha, albedo, gan.printer)
+    finally:
+        G.shrink = shrink
     if x is None:
         return render_garment(region, alpha, albedo, strength)
     coef = gan.coefficients(x.image, x.cond)

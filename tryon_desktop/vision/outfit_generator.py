@@ -266,8 +266,25 @@ def _settle(wait: Callable[[], object]) -> None:
         pass
 
 
-def _shrink_all(region: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return shrink(region), shrink(alpha)
+def quick_shrink(img: np.ndarray) -> np.ndarray:
+    """`shrink`, the cheap way (a pattern's inputs, in the app): halved while both sides stay at least 2 IN
+    (OpenCV's area average by exactly 2: its fast path; an odd side's last row or column left out), then
+    linearly to IN x IN (each output pixel mixes the pixels it falls between: under 3x, next to nothing is
+    skipped), or by area average where a side is still over 3 IN (a long, narrow box). A third of `shrink`'s cost on a large box
+    (whose area average by a scale that is not a whole number is OpenCV's slow general path); a pixel
+    differs from it by a few levels on average, more on sharp edges. A pattern's output hardly moves with
+    that (tests/unit/test_outfit_quick_shrink.py); a plain colour's would (its inputs keep `shrink`)."""
+    h, w = img.shape[:2]
+    while h >= 2 * IN and w >= 2 * IN:
+        img = cv2.resize(img[: h - h % 2, : w - w % 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        h, w = img.shape[:2]
+    if max(h, w) > 3 * IN and min(h, w) >= IN:
+        return cv2.resize(img, (IN, IN), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, (IN, IN), interpolation=cv2.INTER_LINEAR)
+
+
+def _shrink_all(region: np.ndarray, alpha: np.ndarray, shrinker=shrink) -> tuple[np.ndarray, np.ndarray]:
+    return shrinker(region), shrinker(alpha)
 
 
 _REMAP_COLS = 16384  # remap's maps must be under 32767 (SHRT_MAX) pixels wide: wider ones go in column strips
@@ -297,7 +314,9 @@ def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr
     h, w = y8.shape
     ymed = max(float(ymed), 1e-3)
     table = shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS
-    t = cv2.LUT(cv2.merge([y8, y8, y8], dst=work("y3", (h, w, 3))), table, dst=work("t", (h, w, 3), np.float32))
+    # (one channel's lookup, copied to three: a third of a three-channel lookup's cost)
+    s = cv2.LUT(y8, table.reshape(256, 1), dst=work("s", (h, w), np.float32))
+    t = cv2.merge([s, s, s], dst=work("t", (h, w, 3), np.float32))
     cv2.multiply(t, albedo, dst=t)
     out = np.empty((h, 3 * w), np.uint8) if fresh else None
     return _table_lookup(_SHOULDER_ENC, t.reshape(h, 3 * w), work, "ref", out).reshape(h, w, 3)
@@ -380,23 +399,25 @@ class GanOutfit:
 
     def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
         """prepare_inputs(region, alpha, albedo, self.printer), the app's way (see "the app's per-frame path"):
-        the same but for a pattern's reference (within one level) and the albedo map's mean (within float
-        rounding). `ref` is a work array, overwritten by the next call.
+        the same but for a pattern's reference (within one level), the albedo map's mean (within float
+        rounding) and a pattern's shrinks (`quick_shrink`: the output within a few levels). `ref` is a work
+        array, overwritten by the next call.
 
         The box's shrinks to IN x IN (OpenCV's area average, one core's work whatever the size) run on the
         helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them."""
         y8_in = self.luma(region)
         self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
-        small = _in_background(_shrink_all, region, alpha)
+        flat = np.ndim(albedo) == 1
+        shrinker = shrink if flat else quick_shrink
+        small = _in_background(_shrink_all, region, alpha, shrinker)
         pending = [small]
         try:
             y8 = self.printer(region, alpha, y8_in)
             printed = y8 is not y8_in
             if printed:  # the print taken out at full resolution, as a factor on the shrunk luminance
-                pending.append(small_pf := _in_background(shrink, y8))
+                pending.append(small_pf := _in_background(shrinker, y8))
             ymed = median_luma_luminance(y8, alpha)
             h, w = y8.shape
-            flat = np.ndim(albedo) == 1
             if flat:  # render_garment's table, for both sizes
                 albedo = np.asarray(albedo, np.float32)
                 ym = max(float(ymed), 1e-3)
@@ -408,7 +429,7 @@ class GanOutfit:
                 albedo = np.ascontiguousarray(albedo, np.float32)
                 mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
-                pending.append(small_ref := _in_background(shrink, ref))
+                pending.append(small_ref := _in_background(shrinker, ref))
             orig_s, alpha_s = small()
             own = garment_colour(orig_s, alpha_s)
             if own is None:
