@@ -193,3 +193,26 @@ def test_generate_equals_the_earlier_steps_for_every_finish(gan, prepared_faces,
     for prepared, shade, region in cases:
         prepared.finish_terms.clear()
         np.testing.assert_array_equal(gan.generate(prepared, shade)[0], region)
+
+
+def test_gan_shimmer_sparkle_moves_with_the_lips(gan, grace_face):
+    """The basis's sparkle channel (which the network scales up for shimmer) sits in the lips' box coordinates,
+    where render.lipstick.finish_glow puts its particles: the same face elsewhere in the frame gets the same
+    sparkle channel and the same made-up lips, not a second pattern fixed to the screen."""
+    img, lm = grace_face
+    lm = lm.astype(np.float64)
+    shade = replace(SHADES[0], finish=Finish.SHIMMER)
+    made = []
+    for dx, dy in ((0, 0), (37, 11)):
+        im = cv2.copyMakeBorder(img, dy, 0, dx, 0, cv2.BORDER_REPLICATE)
+        marks = lm.copy()
+        marks[:, 0] += dx
+        marks[:, 1] += dy
+        box = lip_box(marks, im.shape)
+        mask = suppress_teeth(lip_mask(marks, box), im[box.slices], marks, box)
+        p = gan.prepare(im, marks, box, mask, NEUTRAL)
+        made.append((p, gan.generate(p, shade)[0]))
+    (a, ra), (b, rb) = made
+    np.testing.assert_array_equal(a.basis[:, 6], b.basis[:, 6])
+    ys, xs = a.where
+    np.testing.assert_array_equal(ra, rb)

@@ -27,7 +27,7 @@ from tryon_desktop.train import losses as L
 from tryon_desktop.train.config import TrainConfig
 from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint
 from tryon_desktop.train.nets import Discriminator, Generator, apply_coef, upsample_coef
-from tryon_desktop.vision.lip_generator import condition_vector, network_input
+from tryon_desktop.vision.lip_generator import SPARKLE_ORIGIN, condition_vector, network_input
 
 log = logging.getLogger(__name__)
 CKPT = "checkpoint.pt"
@@ -50,7 +50,11 @@ def _colour_code(shade: Shade) -> np.ndarray:
 
 def make_pair(cache: D.FaceCache, idx: int, rng: np.random.Generator, aug: float, reverse: bool) -> dict | None:
     s = D.canonical_sample(cache, idx, rng, aug)
-    origin = (int(rng.integers(256)), int(rng.integers(256)))
+    # The basis's sparkle channel at the patch's own coordinates, where the target's particles are
+    # (render.lipstick.finish_glow, box coordinates): a random offset here, as once for a pattern tied to the
+    # frame, put the network's sparkle channel beside the target's glints, never on them.
+    rng.integers(256), rng.integers(256)  # the offset once drawn here: still drawn, so a seed gives the same samples
+    origin = SPARKLE_ORIGIN
     if reverse:
         real = D.real_lips_shade(s)
         if real is None:

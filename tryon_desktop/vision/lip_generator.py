@@ -58,6 +58,11 @@ BORDER_LIFT = 1.05  # on the border band the made-up lips are at most this much 
 # satin base (its light is in its particles, not a wet film)
 FINISH_HIGHLIGHT = {"matte": 0.15, "satin": 0.55, "gloss": 1.6, "shimmer": 0.6}
 GAN_TEXTURE_SHARE = 0.5  # x the reference's texture exponent (FinishParams.texture_gamma - 1), bright side only
+# Where the basis's sparkle channel sits: the lips' box coordinates, offset 0 (as render.lipstick.finish_glow's
+# particles, which the reference renderer, i.e. the training target, puts there). The network scales this channel
+# up for shimmer (~6x its other finishes' coefficient); at frame coordinates, as it was, those glints were a
+# second pattern beside the finish layer's, fixed to the screen: they stayed put while the lips moved over them.
+SPARKLE_ORIGIN = (0, 0)
 CHROMA_TOLERANCE = 0.12  # how far (linear chromaticity) a made-up pixel's hue may stray from the lips' mean
 COND_LAYOUT = ("shade_lin_r", "shade_lin_g", "shade_lin_b", "shade_L/100", "shade_a/100", "shade_b/100",
                "finish_matte", "finish_satin", "finish_gloss", "finish_shimmer", "opacity",
@@ -129,7 +134,8 @@ def basis_features(roi_bgr: np.ndarray, mask: np.ndarray, mouth_w: float,
         ys, xs = np.nonzero(where)
         sel = (ys, xs)
     lin, Y, base = lin[sel], Y[sel], base[sel]
-    # sparkle tied to frame pixels (as in the reference renderer): steady on a still face
+    # sparkle at box pixels offset by `origin`: the app and the training pass (0, 0), the lips' box coordinates
+    # where render.lipstick.finish_glow puts its particles (see SPARKLE_ORIGIN)
     dots = _SPARKLE[(ys + origin[1]) % _SPARKLE_TILE, (xs + origin[0]) % _SPARKLE_TILE]
     out = np.empty(Y.shape + (N_BASIS,), np.float32)
     out[..., 0:3] = lin
@@ -683,7 +689,7 @@ class GanLipstick:
             cond = condition_vector(shade, y_med, chroma)[None]
             network = (shade, _HELPER.submit(partial(self._run, image, cond)))
         # From here on, what the network does not need (it runs meanwhile, when started above).
-        inner = _basis_rows(planes, Y, y_med, mask, idx, weight, mw, (box.x0, box.y0))
+        inner = _basis_rows(planes, Y, y_med, mask, idx, weight, mw, SPARKLE_ORIGIN)
         ys, xs = np.divmod(idx, mask.shape[1])
         core = weight > 0.9
         Mg = compose(_GRID_FROM_PATCH, M_roi)  # box pixel -> grid cell coordinates
