@@ -26,6 +26,12 @@ pattern fidelity Stripes and gingham: the added pattern log(Y_out / Y_in) inside
 leakage          Share of the pixels outside the painted mask (alpha > 0.5) dilated by 2% of the frame's height
                  that changed by more than 2 levels (goal < 0.5%); and, from the hand-made reference polygons
                  of the dev photos, face, hair, neck and arm pixels changed at all (goal 0).
+garment edge     From the reference polygons: a band EDGE_BAND of the frame's height (at least 2 px) just
+                 inside the garment's outline and one just outside it. "Left bare": share of the inside
+                 band changed by under 30% of the garment's median change (a rim of the old colour along
+                 the outline); "spilled": share of the outside band changed by over 30% of it (paint on
+                 the wall, neck or arm next to the garment). Rows whose garment changed by under 10 levels
+                 (median) are left out.
 flicker          Dev clips (video/dev, first --max-frames frames, fitted into 1280x720): per frame the mean
                  colour (linear RGB -> Lab) of input and output over the same garment core; on still pairs
                  (mean absolute grey change between consecutive frames at 64x36 < 1.2 levels, garment in
@@ -76,6 +82,9 @@ CORE_ERODE = 0.015  # core erosion, in shoulder widths
 HP_SIGMA = 0.015  # high-pass sigma, in shoulder widths
 LEAK_DILATE = 0.02  # the mask's dilation for the outside-leak measure, in frame heights
 LEAK_LEVELS = 2  # a pixel outside changed by more than this many levels counts as leaked
+EDGE_BAND = 0.004  # the garment-edge bands' width, in frame heights (3 px at 720p)
+EDGE_SHARE = 0.3  # ... a band pixel counts as changed above this share of the garment's median change
+EDGE_MIN_CHANGE = 10  # ... rows whose garment changed by less (median, levels) are not measured
 STILL_MOTION = 1.2  # as eval_garment: mean abs grey change at 64x36 below which a frame pair is still
 DARK_L = 35.0  # swatches darker than this L* are reported apart for shading (8-bit output bands their shading)
 PATCH = 48  # realism patch side after resizing
@@ -303,6 +312,25 @@ def leakage(before: np.ndarray, after: np.ndarray, alpha: np.ndarray, labels: np
     return out
 
 
+def edge_fit(before: np.ndarray, after: np.ndarray, labels: np.ndarray) -> dict | None:
+    """How the painted edge sits on the reference garment's outline: the share of a thin band just inside it
+    left (nearly) as it was, and of one just outside it painted. None when the garment barely changed."""
+    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    g = (labels == 1).astype(np.uint8)
+    r = max(2, int(round(EDGE_BAND * before.shape[0])))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    inner = (g > 0) & (cv2.erode(g, disk) == 0)
+    outer = (cv2.dilate(g, disk) > 0) & (g == 0)
+    deep = cv2.erode(g, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (8 * r + 1, 8 * r + 1))) > 0
+    if not inner.any() or not outer.any() or not deep.any():
+        return None
+    med = float(np.median(diff[deep]))
+    if med < EDGE_MIN_CHANGE:
+        return None
+    cut = EDGE_SHARE * med
+    return {"bare": float((diff[inner] < cut).mean()), "spill": float((diff[outer] > cut).mean())}
+
+
 def mean_lab(bgr: np.ndarray, core: np.ndarray) -> np.ndarray | None:
     """Mean colour of the core (averaged in linear RGB), in Lab."""
     if core.sum() < 30:
@@ -443,10 +471,15 @@ def logistic_cv(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, 
 # ---------------------------------------------------------------- running the renderers
 
 
+EDGE_MATTE = [True]  # the outfit effect's edge matte (--no-edge-matte turns it off, to measure what it does)
+
+
 def make_engine(outfit_model, video: bool):
     from tryon_desktop.engine import TryOnEngine
 
-    return TryOnEngine(model=None, video=video, outfit_model=outfit_model)
+    eng = TryOnEngine(model=None, video=video, outfit_model=outfit_model)
+    eng.effects["outfit"].edge_matte = EDGE_MATTE[0]
+    return eng
 
 
 def backend_name(engine) -> str:
@@ -506,6 +539,7 @@ def _measurer():
 
     if not _MEASURER:
         _MEASURER.append(OutfitEffect(model=None))
+    _MEASURER[0].edge_matte = EDGE_MATTE[0]
     return _MEASURER[0]
 
 
@@ -619,6 +653,8 @@ def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) 
                            "family": fam, "status": r.status.get("outfit")}
                     out = r.frame
                     row["leak"] = leakage(b.image, out, b.alpha, b.labels)
+                    if b.labels is not None:
+                        row["edge"] = edge_fit(b.image, out, b.labels)
                     row["ms"] = {k: r.timings_ms.get(k, 0.0) for k in ("outfit.generate", "outfit.blend", "total")}
                     if kind == "colour":
                         row["dark"] = bool(rgb8_to_lab(sw.rgb)[0] < DARK_L)
@@ -700,6 +736,8 @@ def summarise_rows(rows: list[dict], names: list[str]) -> dict:
             pr = [r["pattern"] for r in pat if r["kind"] == kind and r.get("pattern")]
             s["pattern"][kind] = {"period_err": _stats([p["period_err"] for p in pr]),
                                   "angle_err": _stats([p["angle_err"] for p in pr])}
+        s["edge_bare"] = _stats([r["edge"]["bare"] for r in rs if r.get("edge")])
+        s["edge_spill"] = _stats([r["edge"]["spill"] for r in rs if r.get("edge")])
         with_labels = [r for r in rs if "face_px" in r["leak"]]
         s["leak_labels"] = {"rows": len(with_labels)}
         for part in ("face", "hair", "neck", "arm"):
@@ -887,6 +925,9 @@ def markdown(report: dict) -> str:
             "0", lambda n, p=part: (lambda L: f"{L[p + '_rows']}/{L['rows']}; {L[p + '_px']} ({L[p + '_px_gt2']}); "
                                               f"{fmt(L[p + '_share_median'], 2, True)} / {fmt(L[p + '_share_max'], 2, True)}")(
                 S[n]["leak_labels"]))
+    row("garment edge: band inside the outline left bare / band outside painted (median, reference polygons)", "",
+        lambda n: "–" if not S[n].get("edge_bare") else
+        f"{fmt(S[n]['edge_bare']['median'], 1, True)} / {fmt(S[n]['edge_spill']['median'], 1, True)}")
     fl = report.get("flicker") or {}
 
     def flick(n):
@@ -952,6 +993,7 @@ def run_outfit(args) -> dict:
     if not data.is_dir():
         raise InputError(f"data folder not found: {data} (dev photos and clips are read from it)")
     quick = bool(getattr(args, "quick", False))
+    EDGE_MATTE[0] = not getattr(args, "no_edge_matte", False)
     n_colours = args.colours if args.colours else (6 if quick else len(COLOURS))
     max_frames = args.max_frames if args.max_frames else (16 if quick else 60)
     bodies = load_bodies(data, 4 if quick else None)
@@ -979,6 +1021,7 @@ def run_outfit(args) -> dict:
     print("speed ...", file=sys.stderr)
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
+        "edge_matte": EDGE_MATTE[0],
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
         "n_bodies": len(bodies), "n_bodies_with_garment": sum(b.alpha is not None for b in bodies),
@@ -1024,3 +1067,5 @@ def add_parser(sub) -> None:
     g.add_argument("--colours", type=int, default=0, help=f"colour swatches (default {len(COLOURS)}, >= 24 for the report)")
     g.add_argument("--max-frames", type=int, default=0, help="frames per clip (default 60)")
     g.add_argument("--quick", action="store_true", help="a fast run: 4 photos, 6 colours, 2 patterns, 2 clips of 16 frames")
+    g.add_argument("--no-edge-matte", action="store_true", help="blend on the garment mask's own edge (without "
+                   "moving it onto the frame's colour edge), to measure what the edge matte does")

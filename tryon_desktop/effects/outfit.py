@@ -3,7 +3,8 @@
 It needs the garment mask (the project's own segmenter, see vision/garment_mask.py) and the faces (their
 ovals are cut out of the mask, so a face is never painted). One item per frame: the garment's box, its
 soft mask and the pattern's repeat in pixels (the swatch's scale times the shoulder width, measured on the
-mask); a pattern is pinned to the garment's centre, both smoothed over frames (`PatternAnchor`). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
+mask); a pattern is pinned to the garment's centre, both smoothed over frames (`PatternAnchor`). The mask's
+edge is moved onto the garment's colour edge in the frame (render/edge_matte.py). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
 reference renderer (render/outfit.py) with a notice saying so.
 """
 
@@ -147,8 +148,10 @@ class OutfitEffect(Effect):
     kind = "outfit"
     needs = frozenset({FACES, GARMENT})
 
-    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None) -> None:
+    def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
+                 edge_matte: bool = True) -> None:
         self.backend, self.notice = load_outfit_backend(model, providers)
+        self.edge_matte = edge_matte  # the blend's edge moved onto the colour edge (render/edge_matte.py)
         if self.notice:
             log.warning(self.notice)
         self.status: str | None = None  # the last frame's per-frame message (NO_GARMENT), for the HUD
@@ -188,6 +191,11 @@ class OutfitEffect(Effect):
         import cv2
 
         alpha = cv2.min(cv2.max(prob * EDGE_GAIN + (0.5 - 0.5 * EDGE_GAIN), 0.0), 1.0)  # SIMD clip
+        if self.edge_matte:
+            # ... and that edge moved onto the frame's own colour edge where the colours say where it is
+            from tryon_desktop.render.edge_matte import edge_matte
+
+            alpha = edge_matte(frame[box.slices], prob, alpha)
         width = shoulder_width(alpha)
         anchor = None
         outfit = getattr(look, "outfit", None)
