@@ -351,37 +351,58 @@ def _lip_interior(weight: np.ndarray) -> np.ndarray:
     return _smoothstep(0.45, 0.85, weight).astype(np.float32, copy=False)
 
 
-def _warp_patch(roi: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """cv2.warpAffine(roi, M, patch, INTER_LINEAR, BORDER_REPLICATE), the same pixels: the box is padded by
-    replication first so that every tap falls inside it (OpenCV's per-pixel border handling is what
+def _warp_patch(roi: np.ndarray, M: np.ndarray, size: tuple[int, int] = (PATCH_W, PATCH_H)) -> np.ndarray:
+    """cv2.warpAffine(roi, M, size (default: the patch), INTER_LINEAR, BORDER_REPLICATE), the same pixels: the box
+    is padded by replication first so that every tap falls inside it (OpenCV's per-pixel border handling is what
     made the warp slow: most of the patch lies beyond the lips' box)."""
     h, w = roi.shape[:2]
     A = M[:, :2]
     det = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
     if abs(det) < 1e-12:
-        return cv2.warpAffine(roi, M, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(roi, M, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     inv = np.array([[A[1, 1], -A[0, 1]], [-A[1, 0], A[0, 0]]]) / det
-    src = inv @ (_PATCH_CORNERS - M[:, 2:])  # the patch's corners in box pixels
+    corners = np.array([[0.0, size[0], 0.0, size[0]], [0.0, 0.0, size[1], size[1]]])
+    src = inv @ (corners - M[:, 2:])  # the output's corners in box pixels
     lo, hi = np.floor(src.min(1)), np.ceil(src.max(1))
     left, top = int(max(0.0, -lo[0])) + 2, int(max(0.0, -lo[1])) + 2
     right, bottom = int(max(0.0, hi[0] - (w - 1))) + 2, int(max(0.0, hi[1] - (h - 1))) + 2
     if max(left, right) > 4 * (w + 4) or max(top, bottom) > 4 * (h + 4):  # a degenerate fit: no padding
-        return cv2.warpAffine(roi, M, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(roi, M, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     padded = cv2.copyMakeBorder(roi, top, bottom, left, right, cv2.BORDER_REPLICATE)
     Mp = M.copy()
     Mp[:, 2] -= A @ np.array([left, top], np.float64)
-    return cv2.warpAffine(padded, Mp, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(padded, Mp, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _network_image(roi: np.ndarray, mask: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """The network's `image` input: the box's pixels and lip mask warped by M into the canonical patch."""
-    pmask = cv2.warpAffine(mask, M, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return network_input(_warp_patch(roi, M), pmask)
+    """The network's `image` input: the box's pixels and lip mask warped by M into the canonical patch.
+
+    Where the patch enlarges the lips (a webcam's mouth, narrower than the patch's 115 px), they are sampled
+    straight at the network's resolution (IN_W x IN_H), each input pixel at the centre of the 2x2 patch
+    pixels that network_input's area shrink averages: a quarter of the pixels to warp, and no shrink. The
+    two differ by a fraction of a level on smooth lips, a level or two on their sharpest lines. A larger mouth
+    (the patch shrinks it) keeps the whole patch and its area shrink, which an input sampled at a quarter of
+    the rate would miss (fine lines flickering between frames)."""
+    if abs(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]) < HALF_WARP_MIN_SCALE ** 2:
+        pmask = cv2.warpAffine(mask, M, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return network_input(_warp_patch(roi, M), pmask)
+    Mh = M * 0.5  # patch pixel -> input pixel: x_in = (x_patch - 0.5) / 2
+    Mh[:, 2] -= 0.25
+    x = np.empty((1, 4, IN_H, IN_W), np.float32)
+    rgb = x[0, :3]
+    rgb[...] = _warp_patch(roi, Mh, (IN_W, IN_H)).transpose(2, 0, 1)[::-1]  # BGR -> R, G, B planes
+    rgb *= 2.0 / 255.0
+    rgb -= 1.0
+    x[0, 3] = cv2.warpAffine(mask, Mh, (IN_W, IN_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=0)
+    return x
+
+
+HALF_WARP_MIN_SCALE = 1.0  # the patch's scale (patch px per frame px) from which _network_image samples at IN_W x IN_H
 
 
 _GRID_FROM_PATCH = grid_to_patch_matrix()
-_PATCH_CORNERS = np.array([[0.0, PATCH_W, 0.0, PATCH_W], [0.0, 0.0, PATCH_H, PATCH_H]])
 
 
 def _planar(lin: np.ndarray) -> np.ndarray:
