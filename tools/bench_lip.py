@@ -13,17 +13,10 @@ frames, the same noise.
 from __future__ import annotations
 
 import argparse
-import atexit
 import cProfile
 import importlib
-import io
 import pstats
-import re
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -36,21 +29,10 @@ STAGES = ("lipstick.align", "lipstick.generate", "lipstick.blend")
 
 
 def load_tree(rev: str):
-    """The tryon_desktop package at git revision `rev`, imported as `tryon_desktop_at_<rev>` (its own imports
-    renamed to match; the shipped assets are this tree's)."""
-    data = subprocess.run(["git", "archive", rev, "tryon_desktop"], cwd=ROOT, check=True, capture_output=True).stdout
-    name = "tryon_desktop_at_" + re.sub(r"\W", "_", rev)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_lip_"))
-    atexit.register(shutil.rmtree, tmp, True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(tmp, filter="data")
-    (tmp / "tryon_desktop").rename(tmp / name)
-    word = re.compile(r"\btryon_desktop\b")
-    for f in (tmp / name).rglob("*.py"):
-        f.write_text(word.sub(name, f.read_text()))
-    (tmp / "assets").symlink_to(ROOT / "assets")
-    sys.path.insert(0, str(tmp))
-    return importlib.import_module(name)
+    """The package at git revision `rev` (tools/code_at.py)."""
+    from code_at import load_tree as load
+
+    return load(rev, "bench_lip_")
 
 
 class Replay:

@@ -29,15 +29,9 @@ along the folds), a column for each.
 from __future__ import annotations
 
 import argparse
-import atexit
 import importlib
-import io
-import re
-import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import types
 from pathlib import Path
@@ -67,27 +61,14 @@ def load_baseline(rev: str):
 
 
 def load_tree(rev: str):
-    """The tryon_desktop package at git revision `rev`, imported as `tryon_desktop_at_<rev>` from a temporary
-    folder (its own imports renamed to match; the shipped assets are this tree's), or None if git cannot
-    give it."""
+    """The package at git revision `rev` (tools/code_at.py), or None if git cannot give it."""
+    from code_at import load_tree as load
+
     try:
-        data = subprocess.run(["git", "archive", rev, "tryon_desktop"], cwd=ROOT, check=True,
-                              capture_output=True).stdout
+        return load(rev, "bench_outfit_")
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f"bench_outfit: no code baseline ({rev}): {exc}", file=sys.stderr)
         return None
-    name = "tryon_desktop_at_" + re.sub(r"\W", "_", rev)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_outfit_"))
-    atexit.register(shutil.rmtree, tmp, True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(tmp, filter="data")
-    (tmp / "tryon_desktop").rename(tmp / name)
-    word = re.compile(r"\btryon_desktop\b")
-    for f in (tmp / name).rglob("*.py"):
-        f.write_text(word.sub(name, f.read_text()))
-    (tmp / "assets").symlink_to(ROOT / "assets")
-    sys.path.insert(0, str(tmp))
-    return importlib.import_module(name)
 
 
 class Stateless:
