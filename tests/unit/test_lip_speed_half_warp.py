@@ -47,18 +47,6 @@ def _inputs(img, lm):
     return box, roi, mask, M_roi
 
 
-def test_warp_at_any_size_equals_opencv_border_replicate():
-    rng = np.random.default_rng(21)
-    roi = rng.integers(0, 256, (45, 101, 3), dtype=np.uint8)
-    for _ in range(12):
-        a = np.array([rng.uniform(0, 30), rng.uniform(10, 35)])
-        b = a + np.array([rng.uniform(40, 90), rng.uniform(-12, 12)])
-        M = G.corner_alignment(a, b) * 0.5
-        M[:, 2] -= 0.25
-        ref = cv2.warpAffine(roi, M, (G.IN_W, G.IN_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        np.testing.assert_array_equal(G._warp_patch(roi, M, (G.IN_W, G.IN_H)), ref)
-
-
 @pytest.mark.parametrize("mouth_px", [60.0, 80.0, 110.0])
 def test_webcam_sized_lips_are_sampled_at_the_network_size(grace_face, mouth_px):
     box, roi, mask, M = _inputs(*_face(grace_face, mouth_px))

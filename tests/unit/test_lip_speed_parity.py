@@ -171,16 +171,20 @@ def test_pixel_basis_equals_basis_features(mouth_w):
     assert G._pixel_basis(roi, empty, np.flatnonzero(empty > 0), empty.reshape(-1)[:0], 80.0, (0, 0)) is None
 
 
-def test_padded_warp_equals_opencv_border_replicate():
-    rng = np.random.default_rng(5)
+@pytest.mark.parametrize("half", [False, True])  # the whole patch, or straight at the network's size
+def test_padded_warp_equals_opencv_border_replicate(half):
+    rng = np.random.default_rng(21 if half else 5)
     roi = rng.integers(0, 256, (45, 101, 3), dtype=np.uint8)
+    size = (G.IN_W, G.IN_H) if half else (G.PATCH_W, G.PATCH_H)
     for _ in range(12):
         a = np.array([rng.uniform(0, 30), rng.uniform(10, 35)])
         b = a + np.array([rng.uniform(40, 90), rng.uniform(-12, 12)])
         M = G.corner_alignment(a, b)
-        ref = cv2.warpAffine(roi, M, (G.PATCH_W, G.PATCH_H), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE)
-        np.testing.assert_array_equal(G._warp_patch(roi, M), ref)
+        if half:
+            M = M * 0.5
+            M[:, 2] -= 0.25
+        ref = cv2.warpAffine(roi, M, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        np.testing.assert_array_equal(G._warp_patch(roi, M, size) if half else G._warp_patch(roi, M), ref)
 
 
 def test_network_input_and_condition_vector_unchanged():
