@@ -132,7 +132,7 @@ class GarmentPerception:
         a crop above the garment, enlarged, and cut the face found there (returned too, for the hair cut).
         Photos only: on a live stream the face fills enough of a webcam's frame, and this would cost a
         tracker pass per frame. The face's landmarks are kept in `small_face` for the lipstick."""
-        from tryon_desktop.vision.garment_mask import face_exclusion
+        from tryon_desktop.vision.garment_mask import cut_faces
 
         box = head_region(prob, frame.shape[1], frame.shape[0])
         if box is None:
@@ -152,12 +152,7 @@ class GarmentPerception:
         landmarks = found[0].landmarks / k + np.array([x0, y0], np.float32)
         poly = landmarks[list(FACE_OVAL)]
         self.small_face = landmarks
-        cut = face_exclusion([poly], (frame.shape[1], frame.shape[0]), prob.shape)
-        if cut is None:
-            return prob, []
-        prob = prob.copy()
-        prob[cv2.dilate(cut, np.ones((3, 3), np.uint8)) > 0] = 0.0
-        return prob, [poly]
+        return cut_faces(prob.copy(), [poly], (frame.shape[1], frame.shape[0])), [poly]
 
     def close(self) -> None:
         if self._head_finder is not None:

@@ -183,7 +183,9 @@ def scale_polygons(polygons, frame_size: tuple[int, int], mask_shape: tuple[int,
 
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
                    grow: float = 0.16) -> np.ndarray | None:
-    """uint8 (mh, mw) map, 1 inside the face polygons (each grown by `grow` about its centroid), or None."""
+    """uint8 (mh, mw) map of the face polygons (each grown by `grow` about its centroid), or None: 255 inside,
+    the share of a cell inside on the outline (anti-aliased, so the cut's edge follows the face's outline
+    instead of the mask's cells: upsampled, a binary cut was a staircase of 5-px steps across the collar)."""
     if not face_polygons:
         return None
     fw, fh = frame_size
@@ -204,8 +206,19 @@ def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple
         polys.append(np.round(p * 4.0).astype(np.int32).reshape(-1, 1, 2))  # 2 bits of sub-pixel
     if not polys:
         return None
-    cv2.fillPoly(out, polys, 1, lineType=cv2.LINE_8, shift=2)
+    cv2.fillPoly(out, polys, 255, lineType=cv2.LINE_AA, shift=2)
     return out
+
+
+def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int]) -> np.ndarray:
+    """prob (float32, the mask's size) with the faces taken out, in place: `face_exclusion` one cell wider
+    (the bilinear upsampling would otherwise carry a neighbour's value half a cell into the face), its
+    anti-aliased outline kept as a partial cut."""
+    keep_out = face_exclusion(face_polygons, frame_size, prob.shape)
+    if keep_out is not None:
+        cut = cv2.dilate(keep_out, np.ones((3, 3), np.uint8))
+        prob *= cv2.subtract(1.0, cut.astype(np.float32) * np.float32(1.0 / 255.0))
+    return prob
 
 
 class TemporalSmoother:
@@ -569,12 +582,7 @@ class GarmentSegmenter:
             prob = np.array(prob, np.float32)  # own the memory: the session's buffer is reused
         if self.refiner is not None:
             prob = self.refiner(self._seen, prob, video=video)
-        keep_out = face_exclusion(face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]), prob.shape)
-        if keep_out is not None:
-            # one cell wider: the bilinear upsample would otherwise carry a neighbour's value half a cell
-            # into the face
-            prob[cv2.dilate(keep_out, np.ones((3, 3), np.uint8)) > 0] = 0.0
-        return prob
+        return cut_faces(prob, face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]))
 
     def reset(self) -> None:
         self._zoom_box = None
