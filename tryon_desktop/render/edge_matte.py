@@ -46,15 +46,14 @@ def _shrink(img: np.ndarray, k: int) -> np.ndarray:
 def _window_sums(small: np.ndarray, prob: np.ndarray) -> list[np.ndarray]:
     """Round each pixel of the box at quarter size, the means over the (2 RADIUS + 1)^2 window of the
     garment's (p >= HI) and of the background's (p <= LO) colours times their presence: two float32 (h, w, 4)
-    images (B, G, R, share of the window present); colour = first three / the fourth. Worked plane by
-    plane (numpy's loops over a trailing axis of 3 are slow)."""
+    images (B, G, R, share of the window present); colour = first three / the fourth."""
     k = (2 * RADIUS + 1, 2 * RADIUS + 1)
-    planes = [c.astype(np.float32) for c in cv2.split(small)]
+    base = cv2.merge([small.astype(np.float32), np.ones(prob.shape, np.float32)])
     out = []
     for sel in (cv2.compare(prob, HI, cv2.CMP_GE), cv2.compare(prob, LO, cv2.CMP_LE)):
-        w = sel.astype(np.float32) * np.float32(1.0 / 255.0)
-        out.append(cv2.merge([cv2.boxFilter(c * w, -1, k, borderType=cv2.BORDER_REPLICATE) for c in planes]
-                             + [cv2.boxFilter(w, -1, k, borderType=cv2.BORDER_REPLICATE)]))
+        masked = np.zeros_like(base)
+        cv2.copyTo(base, sel, dst=masked)
+        out.append(cv2.boxFilter(masked, -1, k, borderType=cv2.BORDER_REPLICATE))
     return out
 
 
@@ -97,15 +96,19 @@ def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray) -> np.nd
     if not keep.any():
         return alpha
     x2, y2, B, d, dd, sep, trust = x2[keep], y2[keep], B[:, keep], d[:, keep], dd[keep], sep[keep], trust[keep]
-    # ... and each of the four frame pixels with its own colour
+    # ... and each of the four frame pixels with its own colour: arrays (.., 4, n), the block's pixels on the
+    # second axis, its colours broadcast along it
     xf = (2 * x2 + np.array([[0], [1], [0], [1]])).ravel()
     yf = (2 * y2 + np.array([[0], [0], [1], [1]])).ravel()
-    B, d, dd, sep, trust = np.tile(B, 4), np.tile(d, 4), np.tile(dd, 4), np.tile(sep, 4), np.tile(trust, 4)
-    rel = region[yf, xf].T.astype(np.float32) - B  # (3, 4n)
+    n = len(x2)
+    rel = region[yf, xf].T.reshape(3, 4, n).astype(np.float32)
+    rel -= B[:, None, :]
+    d = d[:, None, :]
     cover = np.clip((rel[0] * d[0] + rel[1] * d[1] + rel[2] * d[2]) / dd, 0.0, 1.0)
-    miss = rel - cover * d  # the pixel's distance from the line B..F
-    off_line = np.sqrt(miss[0] * miss[0] + miss[1] * miss[1] + miss[2] * miss[2])
-    trust *= np.clip((0.5 * sep - off_line) / (0.25 * sep + 1e-3), 0.0, 1.0)
+    rel -= cover * d  # the pixel's distance from the line B..F
+    off_line = np.sqrt(rel[0] * rel[0] + rel[1] * rel[1] + rel[2] * rel[2])
+    trust = trust * np.clip((0.5 * sep - off_line) / (0.25 * sep + 1e-3), 0.0, 1.0)
+    cover, trust = cover.ravel(), trust.ravel()
     a0 = alpha[yf, xf]
     raise_ok = np.clip((cover - RAISE_FROM) * (1.0 / (RAISE_FULL - RAISE_FROM)), 0.0, 1.0)
     trust = np.where(cover > a0, trust * raise_ok, trust)
