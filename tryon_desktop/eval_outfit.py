@@ -289,11 +289,17 @@ def pattern_fidelity(before: np.ndarray, after: np.ndarray, core: np.ndarray, ki
             "angle": float(a), "angle_err": aerr, "peak_share": share}
 
 
+def change_levels(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """int16 (h, w): each pixel's largest change over the three channels, in 8-bit levels."""
+    return np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+
+
 def leakage(before: np.ndarray, after: np.ndarray, alpha: np.ndarray, labels: np.ndarray | None = None,
-            dilate_px: float | None = None) -> dict:
+            dilate_px: float | None = None, diff: np.ndarray | None = None) -> dict:
     """Changed pixels where nothing may change. alpha: the painted mask (full frame); labels: the reference
-    label map (garment_refs.LABELS) or None."""
-    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    label map (garment_refs.LABELS) or None; diff: change_levels(before, after), if the caller has it."""
+    if diff is None:
+        diff = change_levels(before, after)
     r = int(round(dilate_px if dilate_px is not None else LEAK_DILATE * before.shape[0]))
     grown = (alpha > 0.5).astype(np.uint8)
     if r >= 1:
@@ -312,12 +318,12 @@ def leakage(before: np.ndarray, after: np.ndarray, alpha: np.ndarray, labels: np
     return out
 
 
-def edge_fit(before: np.ndarray, after: np.ndarray, labels: np.ndarray) -> dict | None:
+def edge_fit(diff: np.ndarray, labels: np.ndarray) -> dict | None:
     """How the painted edge sits on the reference garment's outline: the share of a thin band just inside it
-    left (nearly) as it was, and of one just outside it painted. None when the garment barely changed."""
-    diff = np.abs(after.astype(np.int16) - before.astype(np.int16)).max(axis=2)
+    left (nearly) as it was, and of one just outside it painted. diff: change_levels(before, after). None when
+    the garment barely changed."""
     g = (labels == 1).astype(np.uint8)
-    r = max(2, int(round(EDGE_BAND * before.shape[0])))
+    r = max(2, int(round(EDGE_BAND * diff.shape[0])))
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     inner = (g > 0) & (cv2.erode(g, disk) == 0)
     outer = (cv2.dilate(g, disk) > 0) & (g == 0)
@@ -652,9 +658,10 @@ def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) 
                     row = {"renderer": rname, "body": b.name, "real": b.real, "swatch": sw.name, "kind": kind,
                            "family": fam, "status": r.status.get("outfit")}
                     out = r.frame
-                    row["leak"] = leakage(b.image, out, b.alpha, b.labels)
+                    diff = change_levels(b.image, out)
+                    row["leak"] = leakage(b.image, out, b.alpha, b.labels, diff=diff)
                     if b.labels is not None:
-                        row["edge"] = edge_fit(b.image, out, b.labels)
+                        row["edge"] = edge_fit(diff, b.labels)
                     row["ms"] = {k: r.timings_ms.get(k, 0.0) for k in ("outfit.generate", "outfit.blend", "total")}
                     if kind == "colour":
                         row["dark"] = bool(rgb8_to_lab(sw.rgb)[0] < DARK_L)
