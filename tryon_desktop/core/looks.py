@@ -16,6 +16,7 @@ from tryon_desktop.errors import LookError, read_json
 from tryon_desktop.paths import SWATCHES_DIR
 
 CATALOGUE_PATH = SWATCHES_DIR / "lipsticks.json"
+OUTFIT_CATALOGUE_PATH = SWATCHES_DIR / "outfits.json"
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -98,7 +99,7 @@ class Shade:
 
 
 PATTERNS: tuple[str, ...] = ("stripes", "breton", "gingham", "tartan", "houndstooth", "dots", "herringbone",
-                              "denim", "floral", "knit")
+                              "denim", "floral", "knit", "pinstripe")
 SCALE_RANGE = (0.05, 4.0)  # pattern repeat, in shoulder widths
 OUTFIT_DEFAULT_STRENGTH = 1.0
 
@@ -179,13 +180,57 @@ class OutfitSwatch:
                    strength=d.get("strength", OUTFIT_DEFAULT_STRENGTH), family=d.get("family", "custom"))
 
 
-def resolve_outfit(spec: str, strength: float | None = None) -> OutfitSwatch:
-    """'#RRGGBB' -> a colour swatch (catalogue names arrive with the outfit catalogue)."""
-    spec = str(spec).strip()
-    if not _HEX.match(spec):
-        raise LookError(f"unknown outfit {spec!r}: give a colour as #RRGGBB, for example #1F3A93")
-    sw = OutfitSwatch(name="#" + spec.lstrip("#").upper(), rgb=parse_hex(spec))
-    return sw.with_(strength=strength) if strength is not None else sw
+def resolve_outfit(spec: str, strength: float | None = None, pattern: str | None = None,
+                   scale: float | None = None, rotation: float | None = None,
+                   catalogue: list[OutfitSwatch] | tuple[OutfitSwatch, ...] | None = None) -> OutfitSwatch:
+    """A catalogue name (case-insensitive) or #RRGGBB -> OutfitSwatch, with optional overrides: `pattern`
+    (a procedural pattern's name or a fabric image file; the colour becomes its ink), `scale` (one repeat in
+    shoulder widths), `rotation` (degrees) and `strength`. `spec` may be empty when a pattern is given (the
+    pattern in its own colours)."""
+    spec = str(spec or "").strip()
+    swatches = catalogue if catalogue is not None else default_outfit_catalogue()
+    if not spec:
+        if not pattern:
+            raise LookError("give an outfit: a catalogue name, #RRGGBB or a pattern")
+        sw = OutfitSwatch(name=_pattern_label(pattern), pattern=pattern)
+    elif _HEX.match(spec) and (spec.startswith("#") or not _by_name(swatches, spec)):
+        sw = OutfitSwatch(name="#" + spec.lstrip("#").upper(), rgb=parse_hex(spec))
+    else:
+        sw = _by_name(swatches, spec)
+        if sw is None:
+            close = [s.name for s in swatches if spec.casefold() in s.name.casefold()][:3]
+            hint = f" (did you mean {', '.join(close)}?)" if close else " (or give a colour as #RRGGBB)"
+            raise LookError(f"unknown outfit {spec!r}{hint}; tryon-render --list-outfits lists them")
+    changes: dict = {}
+    if pattern:
+        check_pattern(pattern)
+        changes["pattern"] = pattern
+        if spec:
+            changes["name"] = f"{sw.name} {_pattern_label(pattern)}"
+    for key, value in (("scale", scale), ("rotation", rotation), ("strength", strength)):
+        if value is not None:
+            changes[key] = value
+    return sw.with_(**changes) if changes else sw
+
+
+def _by_name(swatches, name: str) -> OutfitSwatch | None:
+    return next((s for s in swatches if s.name.casefold() == name.casefold()), None)
+
+
+def _pattern_label(pattern: str) -> str:
+    return pattern.title() if pattern in PATTERNS else Path(pattern).stem
+
+
+def check_pattern(pattern: str) -> None:
+    """A procedural pattern's name or a readable fabric image file, else LookError saying which exist."""
+    if pattern in PATTERNS:
+        return
+    p = Path(pattern)
+    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".webp") or p.exists():
+        if not p.is_file():
+            raise LookError(f"fabric image {pattern!r} does not exist")
+        return
+    raise LookError(f"unknown pattern {pattern!r}: choose one of {', '.join(PATTERNS)} or a fabric image file")
 
 
 @dataclass(frozen=True)
@@ -219,26 +264,51 @@ class Look:
                    outfit=OutfitSwatch.from_dict(outfit) if outfit else None)
 
 
-def load_catalogue(path: str | Path | None = None) -> list[Shade]:
-    """Read and validate a shade catalogue; a bad entry raises LookError naming it."""
-    p = Path(path) if path is not None else CATALOGUE_PATH
-    data = read_json(p, LookError, "shade catalogue")
-    entries = data.get("shades") if isinstance(data, dict) else None
+def _load_entries(path: Path, key: str, parse, what: str) -> list:
+    """Read and validate a catalogue: a non-empty list under `key`, each entry read by `parse`, names unique
+    (case-insensitive); a bad entry raises LookError naming the file and the entry."""
+    data = read_json(path, LookError, what)
+    entries = data.get(key) if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise LookError(f"shade catalogue {p} must hold a non-empty list under 'shades'")
-    shades: list[Shade] = []
+        raise LookError(f"{what} {path} must hold a non-empty list under '{key}'")
+    items: list = []
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         try:
-            shade = Shade.from_dict(entry)
+            item = parse(entry)
         except LookError as exc:
-            raise LookError(f"shade catalogue {p.name}, entry {i + 1}: {exc}") from None
-        key = shade.name.casefold()
-        if key in seen:
-            raise LookError(f"shade catalogue {p.name}, entry {i + 1}: duplicate name {shade.name!r}")
-        seen.add(key)
-        shades.append(shade)
-    return shades
+            raise LookError(f"{what} {path.name}, entry {i + 1}: {exc}") from None
+        name = item.name.casefold()
+        if name in seen:
+            raise LookError(f"{what} {path.name}, entry {i + 1}: duplicate name {item.name!r}")
+        seen.add(name)
+        items.append(item)
+    return items
+
+
+def load_catalogue(path: str | Path | None = None) -> list[Shade]:
+    """Read and validate a shade catalogue; a bad entry raises LookError naming it."""
+    return _load_entries(Path(path) if path is not None else CATALOGUE_PATH, "shades", Shade.from_dict,
+                         "shade catalogue")
+
+
+def _catalogue_swatch(entry) -> OutfitSwatch:
+    sw = OutfitSwatch.from_dict(entry)
+    if sw.pattern and sw.pattern not in PATTERNS:  # a shipped catalogue names procedural patterns only
+        raise LookError(f"outfit {sw.name!r}: unknown pattern {sw.pattern!r} (choose one of {', '.join(PATTERNS)})")
+    return sw
+
+
+def load_outfit_catalogue(path: str | Path | None = None) -> list[OutfitSwatch]:
+    """Read and validate an outfit catalogue (colours, and procedural patterns with their scale); a bad
+    entry raises LookError naming it."""
+    return _load_entries(Path(path) if path is not None else OUTFIT_CATALOGUE_PATH, "swatches",
+                         _catalogue_swatch, "outfit catalogue")
+
+
+@lru_cache(maxsize=1)
+def default_outfit_catalogue() -> tuple[OutfitSwatch, ...]:
+    return tuple(load_outfit_catalogue())
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,8 @@ from tryon_desktop.render.outfit import WorkArrays, decode, rgb8_to_linear_bgr
 
 WHITE = (236, 234, 228)
 NAVY = (28, 38, 74)
-PROCEDURAL = ("stripes", "breton", "gingham", "tartan", "dots", "houndstooth", "herringbone", "denim", "knit", "floral")
+PROCEDURAL = ("stripes", "breton", "gingham", "tartan", "dots", "houndstooth", "herringbone", "denim", "knit", "floral",
+              "pinstripe")
 INDIGO = (38, 56, 98)
 YELLOW = (232, 190, 60)
 
@@ -59,6 +60,8 @@ def _pattern_at(name: str, u: np.ndarray, v: np.ndarray, soft: float, tint: tupl
     ground = rgb8_to_linear_bgr(WHITE)
     if name == "stripes":
         a = _band(v, 0.5, soft)
+    elif name == "pinstripe":
+        a = _band(v, 0.1, soft)
     elif name == "breton":
         a = _band(v, 0.28, soft)
     elif name == "gingham":
