@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/outfit_grid.py [--data ../shared/data] [--out docs/outfit_grid.jpg]
                                           [--renderer gan|reference|both] [--model auto|PATH] [--rows N]
+                                          [--catalogue patterns|colours]
 
 Each cell is cropped to the person's upper body (the painted garment's box joined with the face, plus a
 margin) so the garment is big enough to judge. With --renderer both each body gets two rows, the GAN's
@@ -47,6 +48,14 @@ def swatches(data: Path) -> list[tuple[str, OutfitSwatch]]:
     out += [("white", OutfitSwatch(name="white", rgb=(247, 247, 245))),
             ("black", OutfitSwatch(name="black", rgb=(20, 20, 22)))]
     return out
+
+
+def catalogue_columns(which: str) -> list[tuple[str, OutfitSwatch]]:
+    """The shipped catalogue's patterns or colours, as they are (names, tints and scales from outfits.json)."""
+    from tryon_desktop.core.looks import default_outfit_catalogue
+
+    want_pattern = which == "patterns"
+    return [(sw.name, sw) for sw in default_outfit_catalogue() if sw.is_pattern == want_pattern]
 
 
 def crop_window(alpha: np.ndarray, faces, shape, aspect: float) -> tuple[int, int, int, int]:
@@ -96,7 +105,7 @@ def build(args) -> Path:
     bodies = [b for b in bodies if b.alpha is not None]
     if args.rows:
         bodies = bodies[: args.rows]
-    cols = swatches(data)
+    cols = swatches(data) if not args.catalogue else catalogue_columns(args.catalogue)
     engines = {}
     if args.renderer in ("gan", "both"):
         eng = make_engine(args.model, video=False)
@@ -157,6 +166,8 @@ def main(argv=None) -> int:
     p.add_argument("--rows", type=int, default=0, help="bodies (default: every dev photo with a garment found)")
     p.add_argument("--cell", type=int, default=150, help="cell width in px (height = 1.2 x width)")
     p.add_argument("--max-mb", type=float, default=1.5)
+    p.add_argument("--catalogue", choices=("patterns", "colours"),
+                   help="columns: the shipped catalogue's patterns or colours instead of the issue's 8 swatches")
     args = p.parse_args(argv)
     try:
         build(args)

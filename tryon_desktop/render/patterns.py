@@ -67,9 +67,7 @@ def _pattern_at(name: str, u: np.ndarray, v: np.ndarray, soft: float, tint: tupl
     elif name == "gingham":
         a = 0.5 * _band(u, 0.5, soft) + 0.5 * _band(v, 0.5, soft)
     elif name == "tartan":
-        # a broad check of two bands, crossed by a thin over-stripe in the ground colour's opposite
-        a = 0.35 * _band(u, 0.5, soft) + 0.35 * _band(v, 0.5, soft) + 0.3 * np.maximum(
-            _band(u + 0.37, 0.08, soft), _band(v + 0.37, 0.08, soft))
+        return _tartan(u, v, soft, tint)
     elif name == "dots":
         fu, fv = u - np.floor(u) - 0.5, v - np.floor(v) - 0.5
         r = np.sqrt(fu * fu + fv * fv)
@@ -125,6 +123,21 @@ def _woven(name: str, u: np.ndarray, v: np.ndarray, tint: tuple[int, int, int] |
         ground = ink * 0.35
     a = a[..., None].astype(np.float32)
     return (ground * (1.0 - a) + ink * a).astype(np.float32)
+
+
+def _tartan(u: np.ndarray, v: np.ndarray, soft: float, tint: tuple[int, int, int] | None) -> np.ndarray:
+    """A tartan as it is woven: warp and weft carry the same sett (a broad ground band in the tint, a broad
+    navy band, a thin red over-stripe), and each pixel shows half of each, so the colours mix where the bands
+    cross."""
+    ground = rgb8_to_linear_bgr(tint or (31, 77, 58))
+    navy, over = rgb8_to_linear_bgr(NAVY), rgb8_to_linear_bgr((178, 40, 44))
+
+    def sett(x: np.ndarray) -> np.ndarray:
+        b = _band(x, 0.5, soft)[..., None]
+        o = _band(x + 0.31, 0.06, soft)[..., None]
+        return (ground * (1.0 - b) + navy * b) * (1.0 - o) + over * o
+
+    return (0.5 * sett(u) + 0.5 * sett(v)).astype(np.float32)
 
 
 def _floral(u: np.ndarray, v: np.ndarray, soft: float, tint: tuple[int, int, int] | None) -> np.ndarray:
