@@ -41,6 +41,9 @@ def run_self_test() -> dict:
 
         report["providers_available"] = available_providers()
         report["shades"] = len(default_catalogue())
+        from tryon_desktop.core.looks import Look, default_outfit_catalogue, resolve_outfit
+
+        report["outfits"] = len(default_outfit_catalogue())
         image = read_image(demo_photo_path()).bgr
         t_load = time.perf_counter()
         # "auto" would quietly fall back to the reference renderer; the self-test must load the shipped
@@ -56,21 +59,24 @@ def run_self_test() -> dict:
             report["effects"] = engine.describe()
             engine.process(image, resolve_shade("Classic Red"))  # warm
             res = engine.process(image, resolve_shade("Classic Red"))
-            # an outfit frame too: the demo photo's jacket, when the garment mask model is installed
+            # outfit frames too (a catalogue colour and a catalogue pattern) on the demo photo's jacket, when
+            # the garment mask model is installed
             outfit = None
             if engine.garment.segmenter is not None:
-                from tryon_desktop.core.looks import Look, resolve_outfit
-
-                both = Look(lipstick=resolve_shade("Classic Red"), outfit=resolve_outfit("#1F3A93"))
-                engine.process(image, both, garment_mask=True)
-                res_outfit = engine.process(image, both)
-                outfit = {"pixels_changed": int((res_outfit.frame != res.frame).any(axis=2).sum()),
-                          "status": res_outfit.status.get("outfit", "ok"),
-                          "timings_ms": {k: round(v, 2) for k, v in res_outfit.timings_ms.items()}}
+                outfit = {}
+                for spec in ("Navy", "Gingham"):
+                    both = Look(lipstick=resolve_shade("Classic Red"), outfit=resolve_outfit(spec))
+                    engine.reset()
+                    engine.process(image, both, garment_mask=True)
+                    res_outfit = engine.process(image, both)
+                    outfit[spec] = {"pixels_changed": int((res_outfit.frame != res.frame).any(axis=2).sum()),
+                                    "status": res_outfit.status.get("outfit", "ok"),
+                                    "timings_ms": {k: round(v, 2) for k, v in res_outfit.timings_ms.items()}}
         changed = int((res.frame != image).any(axis=2).sum())
         report["timings_ms"] = {k: round(v, 2) for k, v in res.timings_ms.items()}
         report["result"] = {"faces": len(res.faces), "pixels_changed": changed, "outfit": outfit}
-        report["ok"] = len(res.faces) == 1 and changed > 100 and (outfit is None or outfit["pixels_changed"] > 5000)
+        report["ok"] = len(res.faces) == 1 and changed > 100 and (
+            outfit is None or all(o["pixels_changed"] > 5000 for o in outfit.values()))
         if not report["ok"]:
             report["error"] = ("the engine did not make up the demo face" if changed <= 100 or len(res.faces) != 1
                                else "the outfit did not change the demo photo's jacket")

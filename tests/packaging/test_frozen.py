@@ -88,6 +88,9 @@ def test_frozen_self_test(exe: Path, tmp_path: Path) -> None:
     assert report["frozen"] is True
     assert report["versions"]["tryon-desktop"] == project_version()
     assert report["result"]["faces"] == 1
+    # the outfit catalogue and the outfit models travel with the build: a catalogue colour and a pattern
+    assert report["outfits"] >= 36
+    assert set(report["result"]["outfit"]) == {"Navy", "Gingham"}
     for dist, version in report["versions"].items():
         assert not str(version).startswith("missing"), f"{dist}: {version}"
 

@@ -20,4 +20,5 @@ def test_every_package_folder_is_listed_in_pyproject():
 def test_assets_are_found_in_a_source_checkout():
     assert ASSETS_DIR == ROOT / "assets"
     assert (SWATCHES_DIR / "lipsticks.json").is_file()
+    assert (SWATCHES_DIR / "outfits.json").is_file()
     assert (MODELS_DIR / "lipstick_generator.json").is_file()
