@@ -2,6 +2,7 @@
 
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 python tools/screenshot.py [--out docs/screenshot.png] [--lang en] [--split] [--source demo]
+        [--outfit Navy|#RRGGBB] [--tab outfit]
 
 Grabs the window from the X screen (QScreen.grabWindow), not from Qt's own rendering, so it shows what
 a user sees. Uses a throw-away settings file: the user's settings are not touched.
@@ -27,7 +28,8 @@ def main() -> int:
     ap.add_argument("--shade", default="Ruby Velvet")
     ap.add_argument("--split", action="store_true", help="show the before/after split")
     ap.add_argument("--mask", action="store_true", help="show the garment mask overlay")
-    ap.add_argument("--outfit", help="also wear an outfit colour, #RRGGBB")
+    ap.add_argument("--outfit", help="also wear an outfit: a catalogue name or #RRGGBB")
+    ap.add_argument("--tab", choices=("lipstick", "outfit"), default="lipstick", help="the side tab shown")
     ap.add_argument("--wait", type=float, default=4.0, help="seconds to let the pipeline settle")
     ap.add_argument("--size", default="1440x900")
     args = ap.parse_args()
@@ -54,7 +56,8 @@ def main() -> int:
     if args.outfit:
         from tryon_desktop.core.looks import resolve_outfit
 
-        win._set_look(win.look.with_(outfit=resolve_outfit(args.outfit)))
+        win.outfit_panel.set_outfit(resolve_outfit(args.outfit))
+    win.tabs.setCurrentWidget(win.outfit_panel if args.tab == "outfit" else win.lipstick_panel)
     if args.mask:
         win.mask_action.trigger()
     if args.split:

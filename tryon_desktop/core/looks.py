@@ -264,9 +264,10 @@ class Look:
                    outfit=OutfitSwatch.from_dict(outfit) if outfit else None)
 
 
-def _load_entries(path: Path, key: str, parse, what: str) -> list:
+def _load_entries(path: Path, key: str, parse, what: str, skipped: list[str] | None = None) -> list:
     """Read and validate a catalogue: a non-empty list under `key`, each entry read by `parse`, names unique
-    (case-insensitive); a bad entry raises LookError naming the file and the entry."""
+    (case-insensitive); a bad entry raises LookError naming the file and the entry, or, given a `skipped`
+    list, is left out and its message appended there."""
     data = read_json(path, LookError, what)
     entries = data.get(key) if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
@@ -276,11 +277,15 @@ def _load_entries(path: Path, key: str, parse, what: str) -> list:
     for i, entry in enumerate(entries):
         try:
             item = parse(entry)
+            if item.name.casefold() in seen:
+                raise LookError(f"duplicate name {item.name!r}")
         except LookError as exc:
-            raise LookError(f"{what} {path.name}, entry {i + 1}: {exc}") from None
+            message = f"{what} {path.name}, entry {i + 1}: {exc}"
+            if skipped is None:
+                raise LookError(message) from None
+            skipped.append(message)
+            continue
         name = item.name.casefold()
-        if name in seen:
-            raise LookError(f"{what} {path.name}, entry {i + 1}: duplicate name {item.name!r}")
         seen.add(name)
         items.append(item)
     return items
@@ -299,11 +304,12 @@ def _catalogue_swatch(entry) -> OutfitSwatch:
     return sw
 
 
-def load_outfit_catalogue(path: str | Path | None = None) -> list[OutfitSwatch]:
+def load_outfit_catalogue(path: str | Path | None = None, skipped: list[str] | None = None) -> list[OutfitSwatch]:
     """Read and validate an outfit catalogue (colours, and procedural patterns with their scale); a bad
-    entry raises LookError naming it."""
+    entry raises LookError naming it, or, given a `skipped` list, is left out and named there (the app
+    keeps the good swatches and says which were not)."""
     return _load_entries(Path(path) if path is not None else OUTFIT_CATALOGUE_PATH, "swatches",
-                         _catalogue_swatch, "outfit catalogue")
+                         _catalogue_swatch, "outfit catalogue", skipped)
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import locale
 import logging
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "试妆引擎处理某一帧时出错（{error}）；将继续运行。"),
     "reference_notice": ("No lipstick generator model is installed, so the reference renderer is drawing the "
                          "lipstick.", "未安装口红生成模型，当前由参考渲染器绘制口红。"),
+    "outfit_catalogue_bad": ("Some outfit swatches were left out: {detail}.",
+                             "部分服装样式未能载入，已略过：{detail}。"),
     "garment_notice": ("Outfits and the garment mask overlay are off: {detail}.",
                        "服装换色和服装区域显示已关闭：{detail}。"),
     # finishes
@@ -163,6 +166,59 @@ STRINGS: dict[str, tuple[str, str]] = {
     "family_plum": ("Plums", "梅子色系"),
     "family_fashion": ("Fashion", "时尚色系"),
     "family_custom": ("Custom", "自定义"),
+    # the outfit tab
+    "tab_outfit": ("Outfit", "服装"),
+    "strength": ("Strength", "强度"),
+    "pattern": ("Pattern", "图案"),
+    "pattern_scale": ("Scale", "大小"),
+    "pattern_rotation": ("Rotation", "角度"),
+    "pattern_scale_tip": ("The pattern's repeat, as a multiple of the swatch's own (patterns only)",
+                          "图案单元的大小，为该样式原设大小的倍数（仅适用于图案）"),
+    "pattern_rotation_tip": ("The pattern's angle, in degrees (patterns only)", "图案的角度，单位为度（仅适用于图案）"),
+    "tag_swatch": ("swatch's own", "样式原设"),
+    "tag_swatch_tip": ("The picked swatch's own value: it changes with the swatch.", "所选样式自带的设置：随样式改变。"),
+    "tag_yours_outfit_tip": ("You set this by hand: it stays when you pick another swatch, until you press "
+                             "“Reset to swatch's”.", "这是您手动设置的：换样式时保留，直到点击“恢复样式原设”。"),
+    "swatch_own": ("Reset to swatch's", "恢复样式原设"),
+    "swatch_own_tip": ("Forget the strength, scale and rotation you set by hand and use each swatch's own",
+                       "放弃手动设置的强度、大小和角度，使用每个样式自带的设置"),
+    "own_values": ("{name}: {detail}", "{name}：{detail}"),
+    "no_outfit": ("No outfit change", "不换装"),
+    "no_outfit_detail": ("The garment as the camera sees it", "保持镜头中衣服的原样"),
+    "outfit_custom_title": ("Choose an outfit colour", "选择服装颜色"),
+    "outfit_from_photo": ("From a garment photo…", "从服装照片…"),
+    "outfit_from_photo_tip": ("Make a swatch from a photo of a garment or a fabric", "用衣服或面料的照片制作样式"),
+    "mask_toggle": ("Show garment mask", "显示服装区域"),
+    "outfit_favourite_tip": ("Favourite this outfit (F)", "收藏此服装（F）"),
+    "look_lipstick": ("Lipstick: {name}", "口红：{name}"),
+    "look_outfit": ("Outfit: {name}", "服装：{name}"),
+    "look_other_tip": ("The rest of the look: click to change it", "妆容的其余部分：点击即可更改"),
+    "next_outfit": ("Next outfit", "下一个服装样式"),
+    "prev_outfit": ("Previous outfit", "上一个服装样式"),
+    "more_strength": ("More strength", "增加强度"),
+    "less_strength": ("Less strength", "降低强度"),
+    # outfit families
+    "family_neutral": ("Neutrals", "中性色"),
+    "family_dark": ("Darks", "深色"),
+    "family_bright": ("Brights", "亮色"),
+    "family_pastel": ("Pastels", "浅淡色"),
+    "family_denim": ("Denim", "牛仔色"),
+    "family_stripes": ("Stripes", "条纹"),
+    "family_checks": ("Checks", "格纹"),
+    "family_prints": ("Prints", "印花"),
+    "family_weaves": ("Weaves", "织纹"),
+    # procedural patterns (render/patterns.py)
+    "pattern_stripes": ("Stripes", "条纹"),
+    "pattern_breton": ("Breton", "海魂纹"),
+    "pattern_gingham": ("Gingham", "维希格"),
+    "pattern_tartan": ("Tartan", "苏格兰格"),
+    "pattern_houndstooth": ("Houndstooth", "千鸟格"),
+    "pattern_dots": ("Dots", "波点"),
+    "pattern_herringbone": ("Herringbone", "人字纹"),
+    "pattern_denim": ("Denim twill", "牛仔斜纹"),
+    "pattern_floral": ("Floral", "碎花"),
+    "pattern_knit": ("Knit", "针织"),
+    "pattern_pinstripe": ("Pinstripe", "细条纹"),
 }
 
 # Shade names from the shipped catalogue; a name not listed (a custom colour) shows as it is.
@@ -174,6 +230,19 @@ SHADE_NAMES_ZH = {
     "Peach Coral": "蜜桃珊瑚", "Tangerine": "橘色", "Cinnamon": "肉桂", "Mocha": "摩卡",
     "Chestnut Shimmer": "栗色珠光", "Plum": "梅子", "Deep Aubergine": "深茄紫", "Orchid Shimmer": "兰花珠光",
     "Onyx Black": "玛瑙黑", "Electric Blue": "电光蓝", "Lilac Haze": "丁香雾紫", "Emerald": "祖母绿",
+}
+
+# Outfit swatch names from the shipped outfit catalogue; a name not listed (a custom colour) shows as it is.
+OUTFIT_NAMES_ZH = {
+    "White": "白色", "Ivory": "象牙白", "Light Grey": "浅灰", "Stone": "石色", "Camel": "驼色",
+    "Black": "黑色", "Charcoal": "炭灰", "Navy": "藏青", "Forest": "森林绿", "Burgundy": "酒红",
+    "Chocolate": "巧克力色", "Olive": "橄榄绿", "Red": "红色", "Orange": "橙色", "Sunflower": "向日葵黄",
+    "Kelly Green": "翠绿", "Cobalt": "钴蓝", "Fuchsia": "紫红", "Teal": "水鸭青", "Blush": "腮红粉",
+    "Lavender": "薰衣草紫", "Mint": "薄荷绿", "Sky": "天蓝", "Butter": "奶油黄", "Peach": "蜜桃色",
+    "Light Wash": "浅色水洗", "Mid Wash": "中色水洗", "Dark Wash": "深色水洗", "Chambray": "青年布",
+    "Pinstripe": "细条纹", "Fine Stripe": "窄条纹", "Wide Stripe": "宽条纹", "Breton": "海魂条纹",
+    "Gingham": "维希格", "Navy Gingham": "藏青维希格", "Tartan": "苏格兰格", "Houndstooth": "千鸟格",
+    "Polka Dot": "波点", "Floral": "碎花", "Herringbone": "人字纹", "Denim Twill": "斜纹牛仔", "Knit": "针织",
 }
 
 
@@ -259,3 +328,17 @@ def shade_name(name: str) -> str:
     if _current == "zh_CN":
         return SHADE_NAMES_ZH.get(name, name)
     return name
+
+
+def outfit_name(name: str) -> str:
+    if _current == "zh_CN":
+        return OUTFIT_NAMES_ZH.get(name, name)
+    return name
+
+
+def pattern_name(pattern: str) -> str:
+    """A procedural pattern's name in the current language; a fabric image file by its file name."""
+    key = f"pattern_{pattern}"
+    if key in STRINGS:
+        return tr(key)
+    return Path(pattern).stem

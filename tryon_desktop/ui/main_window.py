@@ -1,5 +1,5 @@
-"""The main window: preview + HUD, lipstick panel (in tabs: outfits join later), source and resolution
-pickers, snapshots and recording, messages, settings and language.
+"""The main window: preview + HUD, the lipstick and outfit panels (in tabs; the look keys act on the tab
+shown), source and resolution pickers, snapshots and recording, messages, settings and language.
 
 The GUI thread only polls: a 5 ms timer drains pipeline events and takes the newest result from the
 result slot; PNG encoding and MP4 encoding run in their own threads. Every handler is timed by a
@@ -38,8 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tryon_desktop.core.looks import Look, Shade, default_catalogue
-from tryon_desktop.errors import TryOnError
+from tryon_desktop.core.looks import (
+    Look,
+    OutfitSwatch,
+    Shade,
+    default_catalogue,
+    default_outfit_catalogue,
+    load_outfit_catalogue,
+)
+from tryon_desktop.errors import LookError, TryOnError
 from tryon_desktop.pipeline.capture import (
     DEFAULT_RESOLUTION,
     RESOLUTIONS,
@@ -65,8 +72,10 @@ from tryon_desktop.ui import i18n
 from tryon_desktop.ui.hud import BlockMeter, HudStats
 from tryon_desktop.ui.i18n import tr
 from tryon_desktop.ui.lipstick_panel import LipstickPanel
+from tryon_desktop.ui.outfit_panel import OutfitPanel
 from tryon_desktop.ui.preview import PreviewWidget, to_qimage
 from tryon_desktop.ui.style import toggle_icon
+from tryon_desktop.ui.swatch_panel import SwatchPanel
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +157,7 @@ class MainWindow(QMainWindow):
         self.meter = BlockMeter()
         self.pipeline = Pipeline(engine_factory)
         self.catalogue = default_catalogue()
+        self.outfit_catalogue, self._outfit_catalogue_problem = self._load_outfit_catalogue()
         self.cameras = cameras if cameras is not None else self._enumerate_cameras()
         self.resolution = resolution or self._saved_resolution()
         self._folder_notices: list[tuple[str, dict]] = []
@@ -174,6 +184,8 @@ class MainWindow(QMainWindow):
         self.retranslate()
         for key, args in self._folder_notices:
             self._show("warning", key, **args)
+        if self._outfit_catalogue_problem:
+            self._show("warning", "outfit_catalogue_bad", detail=self._outfit_catalogue_problem)
         self._load_recent_snapshots()
 
         self.pipeline.display.mirror = self.mirror_action.isChecked()
@@ -195,6 +207,21 @@ class MainWindow(QMainWindow):
             self.resize(1360, 860)
 
     # ---- construction --------------------------------------------------------------------------
+    @staticmethod
+    def _load_outfit_catalogue() -> tuple[tuple[OutfitSwatch, ...], str]:
+        """The outfit catalogue, and what was wrong with it: a bad entry is left out (the rest stay), an
+        unreadable file leaves the panel with its custom colour only; the lipstick is never held up by it."""
+        try:
+            return default_outfit_catalogue(), ""
+        except LookError:
+            pass
+        skipped: list[str] = []
+        try:
+            good = tuple(load_outfit_catalogue(skipped=skipped))
+        except LookError as exc:
+            return (), str(exc)
+        return good, skipped[0] + (f" (+{len(skipped) - 1} more)" if len(skipped) > 1 else "")
+
     def _enumerate_cameras(self) -> list[CameraInfo]:
         try:
             return list_cameras()
@@ -302,6 +329,15 @@ class MainWindow(QMainWindow):
         self.lipstick_panel.favouritesChanged.connect(
             lambda: self.settings.setValue("favourites", self.lipstick_panel.favourites_json()))
         self.tabs.addTab(self.lipstick_panel, "")
+        self.outfit_panel = OutfitPanel(self.outfit_catalogue)
+        self.outfit_panel.outfitChanged.connect(self._outfit_changed)
+        self.outfit_panel.favouritesChanged.connect(
+            lambda: self.settings.setValue("outfit_favourites", self.outfit_panel.favourites_json()))
+        # the dialog that makes a swatch from a garment photo is connected here when it lands
+        self.tabs.addTab(self.outfit_panel, "")
+        # the card's line about the rest of the look leads to the other tab
+        self.lipstick_panel.otherEffectRequested.connect(lambda: self.tabs.setCurrentWidget(self.outfit_panel))
+        self.outfit_panel.otherEffectRequested.connect(lambda: self.tabs.setCurrentWidget(self.lipstick_panel))
         self.tabs.setMinimumWidth(352)
         self.tabs.setMaximumWidth(440)
         split.addWidget(self.tabs)
@@ -349,14 +385,17 @@ class MainWindow(QMainWindow):
         # a magnified inset of the lips, so a finish can be judged when the face is small in the picture
         self.zoom_action = action(["Z"], self._zoom_toggled, True, _bool(s.value("zoom", True)))
         self.mask_action = action(["G"], self._mask_toggled, True, False)
+        self.mask_action.toggled.connect(self.outfit_panel.set_mask_shown)  # one state: the action's
+        self.outfit_panel.maskToggled.connect(self.mask_action.setChecked)
         self.full_action = action(["F11"], self._fullscreen_toggled, True, False)
-        self.next_action = action(["Right", "]"], lambda: self.lipstick_panel.step_shade(1))
-        self.prev_action = action(["Left", "["], lambda: self.lipstick_panel.step_shade(-1))
-        self.more_action = action(["Up", "+", "="], lambda: self.lipstick_panel.nudge_opacity(0.05))
-        self.less_action = action(["Down", "-"], lambda: self.lipstick_panel.nudge_opacity(-0.05))
-        self.bare_action = action(["0"], lambda: self.lipstick_panel.set_shade(None))
-        self.fav_action = action(["F"], self.lipstick_panel.toggle_favourite)
-        self.custom_action = action(["C"], self.lipstick_panel.choose_custom_colour)
+        # the look keys act on the tab shown: its swatches, its amount (opacity, strength), its favourites
+        self.next_action = action(["Right", "]"], lambda: self.shown_panel().step(1))
+        self.prev_action = action(["Left", "["], lambda: self.shown_panel().step(-1))
+        self.more_action = action(["Up", "+", "="], lambda: self.shown_panel().nudge(0.05))
+        self.less_action = action(["Down", "-"], lambda: self.shown_panel().nudge(-0.05))
+        self.bare_action = action(["0"], lambda: self.shown_panel().clear())
+        self.fav_action = action(["F"], lambda: self.shown_panel().toggle_favourite())
+        self.custom_action = action(["C"], lambda: self.shown_panel().choose_custom_colour())
         self.finish_actions = []
         for i, f in enumerate(self.lipstick_panel.finish_buttons):
             self.finish_actions.append(action([f"Ctrl+{i + 1}"], lambda _=False, f=f: self.lipstick_panel.set_finish(f)))
@@ -445,15 +484,12 @@ class MainWindow(QMainWindow):
             self.folder_action: "open_folder", self.choose_folder_action: "choose_folder",
             self.quit_action: "quit", self.mirror_action: "mirror", self.mirror_saves_action: "mirror_saves",
             self.split_action: "before_after",
-            self.hud_action: "hud", self.zoom_action: "zoom", self.mask_action: "mask_overlay", self.full_action: "fullscreen", self.next_action: "next_shade",
-            self.prev_action: "prev_shade", self.more_action: "more_opacity", self.less_action: "less_opacity",
-            self.bare_action: "bare_lips", self.fav_action: "favourite", self.custom_action: "custom_colour",
+            self.hud_action: "hud", self.zoom_action: "zoom", self.mask_action: "mask_overlay",
+            self.full_action: "fullscreen", self.fav_action: "favourite", self.custom_action: "custom_colour",
             self.keys_action: "shortcuts", self.about_action: "about",
         }
-        for a, key in names.items():
-            a.setText(tr(key))
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
-            a.setToolTip(f"{tr(key)} ({keys})" if keys else tr(key))
+        self._name_actions(names)
+        self._name_look_actions()
         for a, f in zip(self.finish_actions, self.lipstick_panel.finish_buttons, strict=True):
             a.setText(tr("finish") + ": " + i18n.finish_name(f))
         self.file_menu.setTitle(tr("menu_file"))
@@ -470,7 +506,9 @@ class MainWindow(QMainWindow):
         self.strip_empty.setText(tr("no_snapshots"))
         self.open_folder_button.setText(tr("open_folder"))
         self.tabs.setTabText(0, tr("tab_lipstick"))
+        self.tabs.setTabText(1, tr("tab_outfit"))
         self.lipstick_panel.retranslate()
+        self.outfit_panel.retranslate()
         self.preview.placeholder = tr("starting")
         self._refresh_sources()
         self._refresh_status()
@@ -482,6 +520,29 @@ class MainWindow(QMainWindow):
         self.banner._render()
         if self.source_spec == "demo":
             self.stats.source = tr("demo_source")
+
+    def _name_actions(self, names: dict) -> None:
+        for a, key in names.items():
+            a.setText(tr(key))
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            a.setToolTip(f"{tr(key)} ({keys})" if keys else tr(key))
+
+    def _name_look_actions(self) -> None:
+        """The look keys say what they do on the tab shown."""
+        outfit = self.shown_panel() is self.outfit_panel
+        keys = (("next_outfit", "prev_outfit", "more_strength", "less_strength", "no_outfit") if outfit else
+                ("next_shade", "prev_shade", "more_opacity", "less_opacity", "bare_lips"))
+        self._name_actions(dict(zip((self.next_action, self.prev_action, self.more_action, self.less_action,
+                                     self.bare_action), keys, strict=True)))
+
+    def shown_panel(self) -> SwatchPanel:
+        """The panel of the tab shown: the look keys act on it."""
+        w = self.tabs.currentWidget()
+        return w if isinstance(w, SwatchPanel) else self.lipstick_panel
+
+    def _tab_changed(self, index: int) -> None:
+        self._name_look_actions()
+        self.settings.setValue("side_tab", index)
 
     # ---- sources -------------------------------------------------------------------------------
     def _refresh_sources(self) -> None:
@@ -595,6 +656,7 @@ class MainWindow(QMainWindow):
     def _restore_look(self) -> None:
         """The last look, every effect of it (settings of earlier versions held only a shade)."""
         self.lipstick_panel.load_favourites(str(self.settings.value("favourites", "[]")))
+        self.outfit_panel.load_favourites(str(self.settings.value("outfit_favourites", "[]")))
         text = self.settings.value("look")
         look = None
         if text:
@@ -607,16 +669,31 @@ class MainWindow(QMainWindow):
             look = Look(lipstick=next((s for s in self.catalogue if s.name == "Classic Red"), self.catalogue[0]))
         self.look = look
         self.lipstick_panel.set_shade(look.lipstick, emit=False)
+        self.outfit_panel.set_outfit(look.outfit, emit=False)
         self.pipeline.set_look(self.look)
+        self._show_look()
+        tab = self.settings.value("side_tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() and int(tab) < self.tabs.count() else 0)
+        self.tabs.currentChanged.connect(self._tab_changed)
 
     def _set_look(self, look: Look) -> None:
         self.look = look
         self.pipeline.set_look(look)
         self.settings.setValue("look", json.dumps(look.to_dict()))
+        self._show_look()
+
+    def _show_look(self) -> None:
+        """Each panel's card shows its own effect and, on its last line, the rest of the look."""
+        for panel in (self.lipstick_panel, self.outfit_panel):
+            panel.show_look(self.look)
 
     def _shade_changed(self, shade: Shade | None) -> None:
         self._set_look(self.look.with_(lipstick=shade))
         self.settings.setValue("favourites", self.lipstick_panel.favourites_json())
+
+    def _outfit_changed(self, outfit: OutfitSwatch | None) -> None:
+        self._set_look(self.look.with_(outfit=outfit))
+        self.settings.setValue("outfit_favourites", self.outfit_panel.favourites_json())
 
     # ---- view toggles --------------------------------------------------------------------------
     def _mirror_toggled(self, on: bool) -> None:

@@ -39,10 +39,12 @@ QLabel#ownTag[yours="true"] { color: #FFE0EA; background: #6B2645; }
 QPushButton#linkButton { background: transparent; border: none; color: #F58FB0; padding: 1px 2px; }
 QPushButton#linkButton:hover { color: #FFC0D4; text-decoration: underline; }
 QPushButton#linkButton:disabled { color: #55555F; }
+QPushButton#lookLine { background: transparent; border: none; color: #9A9AA8; padding: 0; text-align: left; }
+QPushButton#lookLine:hover { color: #F58FB0; }
 QLabel#sectionTitle { color: #9A9AA8; font-size: 11px; font-weight: 600; letter-spacing: 1px; padding-top: 4px; text-transform: uppercase; }
 QTabWidget#sideTabs::pane { border: 1px solid #26262E; border-radius: 10px; background: #1B1B21; top: -1px; }
 QTabWidget#sideTabs QWidget#swatchHost, QTabWidget#sideTabs QScrollArea, QTabWidget#sideTabs QScrollArea > QWidget > QWidget { background: #1B1B21; }
-LipstickPanel, LipstickPanel QWidget { background: #1B1B21; }
+SwatchPanel, SwatchPanel QWidget { background: #1B1B21; }
 QTabBar::tab { background: transparent; color: #9A9AA8; padding: 8px 18px; border: none; font-weight: 600; }
 QTabBar::tab:selected { color: #FFFFFF; border-bottom: 2px solid #F0628F; }
 QSlider::groove:horizontal { height: 4px; background: #34343E; border-radius: 2px; }
