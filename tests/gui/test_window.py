@@ -390,7 +390,8 @@ def test_the_strip_shows_earlier_snapshots_after_a_restart(make_window, qtbot, t
     frame = np.zeros((90, 160, 3), np.uint8)
     paths = []
     for i in range(STRIP_MAX + 3):
-        snap = save_snapshot(frame + i, folder, {"shade": f"Shade {i}"}, stem=f"tryon-20240101-{i:03d}")
+        meta = {"shade": f"Shade {i}", "outfit": "Navy" if i == STRIP_MAX + 2 else None}
+        snap = save_snapshot(frame + i, folder, meta, stem=f"tryon-20240101-{i:03d}")
         os.utime(snap.png, (1_700_000_000 + i, 1_700_000_000 + i))
         paths.append(snap.png)
     (folder / "holiday.png").write_bytes(paths[0].read_bytes())  # not ours: not shown
@@ -398,7 +399,8 @@ def test_the_strip_shows_earlier_snapshots_after_a_restart(make_window, qtbot, t
     qtbot.waitUntil(lambda: win.strip.count() == STRIP_MAX, timeout=30000)
     shown = [win.strip.item(k).data(Qt.ItemDataRole.UserRole) for k in range(win.strip.count())]
     assert shown == [str(p) for p in reversed(paths)][:STRIP_MAX]  # newest first
-    assert f"Shade {len(paths) - 1}" in win.strip.item(0).toolTip()
+    assert f"Shade {len(paths) - 1}" in win.strip.item(0).toolTip() and "Outfit: Navy" in win.strip.item(0).toolTip()
+    assert "Outfit" not in win.strip.item(1).toolTip()
     assert win.strip.isVisible() and not win.strip_empty.isVisible()
     qtbot.waitUntil(lambda: win.preview.result is not None, timeout=30000)
     win.take_snapshot()  # a new one goes in front, the oldest drops off

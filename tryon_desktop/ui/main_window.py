@@ -874,7 +874,11 @@ class MainWindow(QMainWindow):
     def _strip_item(self, snap: Snapshot) -> QListWidgetItem:
         item = QListWidgetItem(QIcon(bgr_to_pixmap(snap.thumbnail)), "")
         item.setData(Qt.ItemDataRole.UserRole, str(snap.png))
-        item.setToolTip(f"{snap.png.name}\n{snap.meta.get('shade') or tr('bare_lips')}")
+        shade, outfit = snap.meta.get("shade"), snap.meta.get("outfit")
+        lines = [snap.png.name, f"{tr('tab_lipstick')}: {i18n.shade_name(shade) if shade else tr('bare_lips')}"]
+        if outfit:
+            lines.append(f"{tr('tab_outfit')}: {i18n.outfit_name(outfit)}")
+        item.setToolTip("\n".join(lines))
         return item
 
     def _load_recent_snapshots(self) -> None:
