@@ -10,6 +10,12 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path, monkeypatch):
+    """The user's own swatches live in a folder of each test's own, never the real user's."""
+    monkeypatch.setenv("TRYON_DATA_DIR", str(tmp_path / "userdata"))
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -242,13 +242,39 @@ def test_the_mask_toggle_is_the_view_menus_garment_mask(window, qtbot):
     assert p.mask_button.isChecked()
 
 
-def test_from_a_garment_photo_asks_for_it(window, qtbot):
+def _red_tee(tmp_path):
+    import cv2
+
+    img = np.full((480, 400, 3), 255, np.uint8)
+    poly = np.array([[130, 70], [270, 70], [360, 150], [320, 200], [290, 170], [295, 430], [105, 430],
+                     [110, 170], [80, 200], [40, 150]], np.int32)
+    cv2.fillPoly(img, [poly], (40, 60, 170))  # a red tee on white
+    photo = tmp_path / "red tee.png"
+    cv2.imwrite(str(photo), img)
+    return photo
+
+
+def test_from_a_garment_photo_asks_for_it(window, qtbot, tmp_path, monkeypatch):
+    from tryon_desktop.ui import garment_swatch_dialog
+
+    photo = _red_tee(tmp_path)
+    asked = []
+
+    def ask(*args, **kw):
+        asked.append(args)
+        return str(photo), ""
+
+    monkeypatch.setattr(garment_swatch_dialog.QFileDialog, "getOpenFileName", staticmethod(ask))
     win = window()
     b = win.outfit_panel.photo_button
     win.tabs.setCurrentWidget(win.outfit_panel)
     assert b.isVisible() and b.isEnabled() and b.text() == "From a garment photo…"
     with qtbot.waitSignal(win.outfit_panel.fromPhotoRequested, timeout=2000):
         qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
+    dialog = win.findChild(garment_swatch_dialog.GarmentSwatchDialog)
+    assert asked and dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.found is not None, timeout=30000)
+    dialog.reject()
 
 
 def test_pattern_swatches_show_a_patch_of_their_pattern(window):
@@ -377,5 +403,43 @@ def test_a_bad_outfit_catalogue_leaves_the_good_swatches_and_says_so(window, tmp
         assert win.look.lipstick is not None
         win.outfit_panel.set_custom_colour(10, 20, 30)
         assert win.look.outfit is not None and win.look.outfit.rgb == (10, 20, 30)
+    finally:
+        looks.default_outfit_catalogue.cache_clear()
+
+
+def test_a_swatch_from_a_garment_photo_joins_the_panel_and_is_worn(window, tmp_path, qtbot):
+    from tryon_desktop.vision.garment_swatch import load_custom_swatches
+
+    photo = _red_tee(tmp_path)
+    win = window()
+    lipstick = win.look.lipstick
+    dlg = win.swatch_from_photo(str(photo))
+    qtbot.waitUntil(lambda: dlg.found is not None, timeout=30000)
+    dlg.save_button.click()
+    sw = win.look.outfit
+    assert sw is not None and sw.name == "red tee" and sw.is_pattern and sw.family == "custom"
+    assert win.look.lipstick == lipstick  # the lipstick is left as it was
+    assert any(b.item.name == "red tee" for b in win.outfit_panel.swatches)
+    assert win.tabs.currentWidget() is win.outfit_panel
+    # it is kept: a new window finds it among the user's own swatches
+    saved, problems = load_custom_swatches()
+    assert [s.name for s in saved] == ["red tee"] and not problems
+    win2 = window()
+    assert any(b.item.name == "red tee" for b in win2.outfit_panel.swatches)
+
+
+def test_keys_on_an_empty_outfit_catalogue_do_nothing(window, tmp_path, monkeypatch):
+    from tryon_desktop.core import looks
+
+    bad = tmp_path / "outfits.json"
+    bad.write_text("[]")
+    monkeypatch.setattr(looks, "OUTFIT_CATALOGUE_PATH", bad)
+    looks.default_outfit_catalogue.cache_clear()
+    try:
+        win = window()
+        win.tabs.setCurrentWidget(win.outfit_panel)
+        win.next_action.trigger()
+        win.prev_action.trigger()
+        assert win.look.outfit is None
     finally:
         looks.default_outfit_catalogue.cache_clear()

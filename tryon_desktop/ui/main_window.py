@@ -69,6 +69,7 @@ from tryon_desktop.pipeline.recorder import (
 )
 from tryon_desktop.pipeline.worker import Pipeline, default_engine_factory
 from tryon_desktop.ui import i18n
+from tryon_desktop.ui.garment_swatch_dialog import GarmentSwatchDialog
 from tryon_desktop.ui.hud import BlockMeter, HudStats
 from tryon_desktop.ui.i18n import tr
 from tryon_desktop.ui.lipstick_panel import LipstickPanel
@@ -76,6 +77,7 @@ from tryon_desktop.ui.outfit_panel import OutfitPanel
 from tryon_desktop.ui.preview import PreviewWidget, to_qimage
 from tryon_desktop.ui.style import toggle_icon
 from tryon_desktop.ui.swatch_panel import SwatchPanel
+from tryon_desktop.vision.garment_swatch import load_custom_swatches
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,8 @@ class MainWindow(QMainWindow):
             self._show("warning", key, **args)
         if self._outfit_catalogue_problem:
             self._show("warning", "outfit_catalogue_bad", detail=self._outfit_catalogue_problem)
+        if self._custom_problems:
+            self._show("warning", "custom_swatches_bad", detail=self._custom_problems[0])
         self._load_recent_snapshots()
 
         self.pipeline.display.mirror = self.mirror_action.isChecked()
@@ -333,7 +337,9 @@ class MainWindow(QMainWindow):
         self.outfit_panel.outfitChanged.connect(self._outfit_changed)
         self.outfit_panel.favouritesChanged.connect(
             lambda: self.settings.setValue("outfit_favourites", self.outfit_panel.favourites_json()))
-        # the dialog that makes a swatch from a garment photo is connected here when it lands
+        self.outfit_panel.fromPhotoRequested.connect(self.swatch_from_photo)
+        custom, self._custom_problems = load_custom_swatches()
+        self.outfit_panel.add_custom(custom)
         self.tabs.addTab(self.outfit_panel, "")
         # the card's line about the rest of the look leads to the other tab
         self.lipstick_panel.otherEffectRequested.connect(lambda: self.tabs.setCurrentWidget(self.outfit_panel))
@@ -690,6 +696,22 @@ class MainWindow(QMainWindow):
     def _shade_changed(self, shade: Shade | None) -> None:
         self._set_look(self.look.with_(lipstick=shade))
         self.settings.setValue("favourites", self.lipstick_panel.favourites_json())
+
+    def swatch_from_photo(self, path: str | None = None) -> GarmentSwatchDialog:
+        """The dialog that makes an outfit swatch from a garment photo (it asks for the photo when `path` is
+        None); a saved swatch joins the Outfit tab under Custom and is worn at once."""
+        dialog = GarmentSwatchDialog(path, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.saved.connect(self._custom_swatch_saved)
+        dialog.open()
+        if path is None:
+            dialog.choose_file()
+        return dialog
+
+    def _custom_swatch_saved(self, swatch: OutfitSwatch) -> None:
+        self.outfit_panel.add_custom([swatch])
+        self.outfit_panel.set_outfit(swatch)
+        self.tabs.setCurrentWidget(self.outfit_panel)
 
     def _outfit_changed(self, outfit: OutfitSwatch | None) -> None:
         self._set_look(self.look.with_(outfit=outfit))

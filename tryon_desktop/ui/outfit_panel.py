@@ -156,6 +156,15 @@ class OutfitPanel(SwatchPanel):
                 self.rotation_override = outfit.rotation if turned else None
         self._apply(emit)
 
+    def add_custom(self, swatches) -> None:
+        """The user's own swatches (made from garment photos) join the panel, under Custom; one of the same
+        name replaces the one there."""
+        names = {sw.name.casefold() for sw in swatches}
+        if not names:
+            return
+        self.catalogue = tuple(s for s in self.catalogue if s.name.casefold() not in names) + tuple(swatches)
+        self._build_grid()
+
     def reset_to_swatch(self) -> None:
         """Forget the user's strength, scale and rotation: each swatch's own again."""
         self.amount_override = self.scale_factor = self.rotation_override = None

@@ -477,6 +477,8 @@ class SwatchPanel(QWidget):
 
     def step(self, step: int) -> None:
         """Next/previous catalogue item (keyboard)."""
+        if not self.catalogue:  # a catalogue that could not be read: nothing to step through
+            return
         names = [s.name for s in self.catalogue]
         if self.current is not None and self.current.name in names:
             i = (names.index(self.current.name) + step) % len(names)
