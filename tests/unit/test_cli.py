@@ -121,7 +121,8 @@ def test_bench_prints_figures(capsys):
     engine's own time per frame allows, medians positive, p95 >= median, every expected line there."""
     import re
 
-    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240", "--model", "none", "--json"]) == 0
+    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240", "--model", "none", "--json",
+                       "--effects", "lipstick"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["shade"] == "Classic Red" and report["cpu_count"] >= 1 and len(report["runs"]) == 1
     run = report["runs"][0]
@@ -135,7 +136,8 @@ def test_bench_prints_figures(capsys):
     assert run["peak_rss_mb"] > 0 and run["rss_mb"] > 0
 
     # the table a person reads
-    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240,256x144", "--model", "none"]) == 0
+    assert bench_main(["--frames", "5", "--warmup", "2", "--sizes", "320x240,256x144", "--model", "none",
+                       "--effects", "lipstick"]) == 0
     out = capsys.readouterr().out
     blocks = [b for b in out.split("\n\n") if b.strip()]
     assert len(blocks) == 2, out
@@ -202,7 +204,7 @@ def test_render_outfit_recolours_the_jacket_and_show_mask_draws_it(tmp_path, gra
 
 def test_render_outfit_bad_colour_is_one_line(tmp_path, capsys):
     code, stdout, err = _run(["-o", str(tmp_path / "o.png"), "--outfit", "navy-ish"], capsys)
-    assert code == 1 and "#RRGGBB" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "#RRGGBB" in err and len(err.strip().splitlines()) == 1
 
 
 def test_desktop_version_and_help(capsys):
@@ -215,3 +217,239 @@ def test_desktop_version_and_help(capsys):
                          capture_output=True, text=True, timeout=60, env={**__import__("os").environ,
                                                                           "QT_QPA_PLATFORM": "offscreen"})
     assert "--self-test" in out.stdout and "--version" in out.stdout
+
+
+# ---------------------------------------------------------------- outfits on the command line
+
+def test_list_outfits_is_the_catalogue_one_swatch_a_line(capsys):
+    from tryon_desktop.core.looks import default_outfit_catalogue
+
+    assert render_main(["--list-outfits"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    catalogue = default_outfit_catalogue()
+    assert len(lines) == len(catalogue)
+    for line, sw in zip(lines, catalogue, strict=True):
+        assert line.startswith(sw.name + " ") and line.split()[-1] == sw.family, line
+        assert (sw.hex or "-") in line
+        if sw.is_pattern:
+            assert f"{sw.pattern}, scale {sw.scale:g}" in line, line
+        else:
+            assert "plain colour" in line, line
+    by_name = {sw.name: line for line, sw in zip(lines, catalogue, strict=True)}
+    assert "#1D2B4F" in by_name["Navy"] and "breton, scale 0.12" in by_name["Breton"]
+
+
+def _make_fabric(path):
+    tile = np.zeros((64, 64, 3), np.uint8)
+    tile[:, :32] = (40, 200, 40)
+    cv2.imwrite(str(path), tile)
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--outfit", "Not A Colour"], "unknown outfit 'Not A Colour'"),
+    (["--outfit", "#12345"], "unknown outfit"),
+    (["--outfit", "Navy", "--outfit-pattern", "zigzag"], "unknown pattern 'zigzag'"),
+    (["--outfit-pattern", "stripes", "--outfit-scale", "0"], "scale must be between"),
+    (["--outfit-pattern", "stripes", "--outfit-scale", "100"], "scale must be between"),
+    (["--outfit", "Breton", "--outfit-scale", "-1"], "scale must be between"),
+    (["--outfit-pattern", "{tmp}/missing.png"], "does not exist"),
+    (["--outfit-pattern", "{tmp}/notanimage.png"], "cannot read the fabric image"),
+    (["--outfit", "Navy", "--outfit-scale", "0.2"], "applies to a pattern"),
+    (["--outfit-scale", "0.2"], "needs an outfit"),
+    (["--outfit-strength", "0.5"], "needs an outfit"),
+    (["--outfit", "Navy", "--outfit-strength", "1.5"], "strength must be between 0 and 1"),
+    (["--outfit", "Breton", "--outfit-rotation", "nan"], "--outfit-rotation must be a number"),
+    (["--outfit", "Navy", "--shade", "Not A Shade"], "unknown shade"),
+])
+@pytest.mark.parametrize("kind", ["png", "mp4"])
+def test_bad_outfit_values_are_one_line_exit_2_and_write_nothing(tmp_path, grace, capsys, args, message, kind):
+    (tmp_path / "notanimage.png").write_text("not an image")
+    if kind == "png":
+        src = tmp_path / "in.png"
+        cv2.imwrite(str(src), grace)
+    else:
+        src = tmp_path / "in.mp4"
+        w = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"mp4v"), 30, (grace.shape[1], grace.shape[0]))
+        for _ in range(3):
+            w.write(grace)
+        w.release()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, stdout, err = _run([str(src), "-o", str(tmp_path / f"o.{kind}"),
+                              *(a.format(tmp=tmp_path) for a in args)], capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (code, err)
+    assert len(lines) == 1 and lines[0].startswith("tryon-render: error: ") and message in lines[0], err
+    assert "Traceback" not in err and stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output, no temporary file
+
+
+def test_bad_outfit_number_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        render_main(["-o", str(tmp_path / "o.png"), "--outfit-pattern", "stripes", "--outfit-scale", "big"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--outfit-scale" in err and "--help" in err
+
+
+def _jacket(img):
+    """The demo photo's jacket: the bottom fifth (grace hopper's dark jacket fills it), as float BGR."""
+    return img[int(img.shape[0] * 0.8):].astype(np.float64)
+
+
+@needs_garment_model
+def test_render_outfit_by_catalogue_name_and_pattern(tmp_path, grace, capsys):
+    out = tmp_path / "red.png"
+    code, stdout, err = _run(["-o", str(out), "--shade", "none", "--outfit", "red", "--model", "none"], capsys)
+    assert code == 0, err
+    plain = _jacket(cv2.imread(str(out)))
+    assert (plain[..., 2] - plain[..., 0]).mean() > 30, "the catalogue's Red did not turn the jacket red"
+    assert plain.mean(2).mean(1).std() < 25  # a plain colour: no bands from top to bottom
+
+    # a pattern with its scale: stripes across the body; turned 90 degrees they run down it
+    profiles = {}
+    for rot in ("0", "90"):
+        out = tmp_path / f"stripes{rot}.png"
+        code, stdout, err = _run(["-o", str(out), "--shade", "none", "--outfit", "Red", "--outfit-pattern", "stripes",
+                                  "--outfit-scale", "0.2", "--outfit-rotation", rot, "--model", "none"], capsys)
+        assert code == 0, err
+        y = _jacket(cv2.imread(str(out))).mean(2)
+        profiles[rot] = (y.mean(1).std(), y.mean(0).std())  # (row-to-row, column-to-column) variation
+    assert profiles["0"][0] > 2 * profiles["0"][1] and profiles["0"][0] > 30, profiles
+    assert profiles["90"][1] > 2 * profiles["90"][0] and profiles["90"][1] > 30, profiles
+
+    # a fabric image file as the pattern (green and black halves) turns the jacket green
+    out = tmp_path / "fabric.png"
+    code, stdout, err = _run(["-o", str(out), "--shade", "none", "--outfit-pattern", str(_make_fabric(tmp_path / "f.png")),
+                              "--outfit-scale", "0.3", "--model", "none"], capsys)
+    assert code == 0, err
+    j = _jacket(cv2.imread(str(out)))
+    g = _jacket(grace)
+    assert (j[..., 1] - j[..., 2]).mean() > (g[..., 1] - g[..., 2]).mean() + 20
+
+
+@needs_garment_model
+def test_render_video_applies_the_outfit_to_every_frame(tmp_path, grace, capsys):
+    src = tmp_path / "in.mp4"
+    w = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"mp4v"), 30, (grace.shape[1], grace.shape[0]))
+    for i in range(6):
+        w.write(np.roll(grace, i, axis=1))
+    w.release()
+    out = tmp_path / "out.mp4"
+    code, stdout, err = _run([str(src), "-o", str(out), "--shade", "none", "--outfit", "Red", "--model", "none",
+                              "--progress"], capsys)
+    assert code == 0, err
+    assert "6 frames, garment found in 6" in stdout and "outfit by" in stdout
+    assert "rendering in.mp4" in err and "6/6" in err  # the progress bar
+    cap = cv2.VideoCapture(str(out))
+    n = 0
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        n += 1
+        j = _jacket(f)
+        assert (j[..., 2] - j[..., 0]).mean() > 30, f"frame {n}: the jacket is not red"
+    assert n == 6
+
+    # the same with a pattern: the stripes are there in the video too
+    out = tmp_path / "breton.mp4"
+    code, stdout, err = _run([str(src), "-o", str(out), "--shade", "none", "--outfit", "Breton", "--model", "none"],
+                             capsys)
+    assert code == 0, err
+    ok, f = cv2.VideoCapture(str(out)).read()
+    y = _jacket(f).mean(2)
+    assert ok and y.mean(1).std() > 30  # Breton: bands across the body
+
+
+# ---------------------------------------------------------------- tryon-bench with outfits
+
+def test_fit_frame_frames_a_portrait_clip_like_a_webcam():
+    from tryon_desktop.cli import fit_frame
+
+    tall = np.zeros((400, 200, 3), np.uint8)
+    tall[:, :, 2] = 200
+    tall[50:250, :, 1] = np.arange(200, dtype=np.uint8)[:, None]  # the square kept: a quarter way down
+    out = fit_frame(tall, 320, 200)
+    assert out.shape == (200, 320, 3)
+    assert (out[:, 62:258, 2] > 190).all()  # the square, 200 px, centred and not stretched
+    assert abs(float(out[5, 160, 1]) - 5) < 4 and abs(float(out[195, 160, 1]) - 195) < 4
+    wide = np.full((100, 400, 3), 9, np.uint8)
+    assert fit_frame(wide, 320, 200).shape == (200, 320, 3)
+    same = fit_frame(np.full((100, 160, 3), 7, np.uint8), 320, 200)
+    assert same.shape == (200, 320, 3) and (same == 7).all()
+
+
+def test_bench_measures_lipstick_outfit_and_both_side_by_side(capsys):
+    import re
+
+    argv = ["--frames", "4", "--warmup", "1", "--sizes", "320x240", "--model", "none", "--outfit-model", "none"]
+    assert bench_main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["effects"] == ["lipstick", "outfit", "both"]
+    assert report["shade"] == "Classic Red" and report["outfit"]["name"] == "Navy"
+    runs = {r["effects"]: r for r in report["runs"]}
+    assert list(runs) == ["lipstick", "outfit", "both"] and len(report["runs"]) == 3
+    for name, run in runs.items():
+        assert run["size"] == "320x240" and run["frames"] == 4 and run["frames_with_face"] == 4
+        stages = run["stages_ms"]
+        _sane_stages({k: (stages[k]["median"], stages[k]["p95"]) for k in STAGE_NAMES})
+        assert run["fps"] * stages["total"]["median"] / 1000.0 <= 2.0
+        kinds = {"lipstick": {"lipstick"}, "outfit": {"outfit"}, "both": {"outfit", "lipstick"}}[name]
+        assert set(run["effect_stages_ms"]) == kinds
+        assert ("garment" in stages) == (name != "lipstick")
+        assert (run["frames_with_garment"] is None) == (name == "lipstick")
+        for kind in kinds:
+            assert set(run["effect_stages_ms"][kind]) == {"align", "generate", "blend"}
+    if GARMENT_MODEL.exists():  # the demo photo's jacket is found in every frame
+        assert runs["outfit"]["frames_with_garment"] == 4 and runs["both"]["frames_with_garment"] == 4
+        assert runs["outfit"]["outfit_status"] == {} and runs["outfit"]["outfit_renderer"].startswith("reference")
+
+    # the table: a column per effect set, a row per stage and effect
+    assert bench_main(argv) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"320x240  clip: synthetic .*  frames: 4 each, lipstick \| outfit \| both alternated frame "
+                        r"by frame", out[0]), out[0]
+    assert "lipstick Classic Red" in out[1] and "outfit Navy #1D2B4F" in out[1]
+    assert out[2].split()[-3:] == ["lipstick", "outfit", "both"]
+    rows = {line.split()[0]: line for line in out[3:]}
+    for row in ("track", "garment", "outfit.align", "outfit.generate", "outfit.blend", "lipstick.align",
+                "lipstick.generate", "lipstick.blend", "total"):
+        assert row in rows, out
+    cells = re.findall(r"(-|[\d.]+ / [\d.]+)", rows["outfit.generate"])
+    assert len(cells) == 3 and cells[0] == "-" and cells[1] != "-" and cells[2] != "-", rows["outfit.generate"]
+    cells = re.findall(r"(-|[\d.]+ / [\d.]+)", rows["lipstick.align"])
+    assert cells[0] != "-" and cells[1] == "-" and cells[2] != "-"
+    assert rows["face"].split()[-3:] == ["4/4"] * 3
+    assert not any(line.strip().startswith("goal") for line in out)  # the goal is about 1280x720
+
+
+def test_bench_reports_the_outfit_status_when_no_garment_is_found(tmp_path, capsys):
+    wall = tmp_path / "wall.mp4"
+    w = cv2.VideoWriter(str(wall), cv2.VideoWriter_fourcc(*"mp4v"), 30, (320, 240))
+    for i in range(8):
+        w.write(np.full((240, 320, 3), 90 + i, np.uint8))
+    w.release()
+    argv = ["--frames", "3", "--warmup", "1", "--sizes", "320x240", "--model", "none", "--outfit-model", "none",
+            "--video", str(wall), "--effects", "outfit"]
+    assert bench_main([*argv, "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["effects"] == "outfit" and run["frames_with_garment"] == 0 and run["clip"] == "wall.mp4"
+    assert sum(run["outfit_status"].values()) == 3
+    assert bench_main(argv) == 0
+    out = capsys.readouterr().out
+    assert "garment in 0" in out and "in 3 of 3 frames" in out and "outfit: " in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--effects", "lipstick,hat"], "bad --effects"),
+    (["--outfit", "Not A Colour"], "unknown outfit"),
+    (["--outfit-pattern", "zigzag"], "unknown pattern"),
+    (["--outfit-pattern", "stripes", "--outfit-scale", "0"], "scale must be between"),
+    (["--shade", "none"], "--shade none"),
+    (["--sizes", "big"], "bad size"),
+])
+def test_bench_bad_values_exit_2(capsys, args, message):
+    assert bench_main(["--frames", "1", "--warmup", "0", "--sizes", "64x64", *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err, err
