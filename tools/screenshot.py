@@ -2,7 +2,7 @@
 
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 python tools/screenshot.py [--out docs/screenshot.png] [--lang en] [--split] [--source demo]
-        [--outfit Navy|#RRGGBB] [--tab outfit]
+        [--outfit Navy|#RRGGBB] [--tab outfit] [--snapshot]
 
 Grabs the window from the X screen (QScreen.grabWindow), not from Qt's own rendering, so it shows what
 a user sees. Uses a throw-away settings file: the user's settings are not touched.
@@ -32,6 +32,8 @@ def main() -> int:
     ap.add_argument("--tab", choices=("lipstick", "outfit"), default="lipstick", help="the side tab shown")
     ap.add_argument("--wait", type=float, default=4.0, help="seconds to let the pipeline settle")
     ap.add_argument("--size", default="1440x900")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="take a snapshot first (it shows in the strip) and print its JSON sidecar")
     args = ap.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         print("screenshot: no display; start Xvfb and set DISPLAY (see the docstring)", file=sys.stderr)
@@ -67,6 +69,14 @@ def main() -> int:
     while time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.005)
+    if args.snapshot:
+        win.take_snapshot()
+        end = time.perf_counter() + 30.0  # written on the window's own thread pool; shown in the strip after
+        while time.perf_counter() < end and not (list(Path(tmp).glob("*.json")) and win.strip.count()):
+            app.processEvents()
+            time.sleep(0.005)
+        for sidecar in sorted(Path(tmp).glob("*.json")):
+            print(f"screenshot: snapshot sidecar {sidecar.name}:\n{sidecar.read_text(encoding='utf-8')}")
     if args.split:
         win.preview.split = 0.42
     app.processEvents()
