@@ -1,7 +1,10 @@
 """TryOnEngine: frame + look -> made-up frame. Effects are peers: lipstick and outfit.
 
     perceive  face landmarks (MediaPipe, smoothed over time) always; the garment mask (the project's own
-              segmenter) only when an active effect needs it or the mask overlay is on
+              segmenter) only when an active effect needs it or the mask overlay is on; on a stream its
+              network runs on the helper thread beside the tracker, the last frame's faces as its prior, and
+              this frame's faces are cut out afterwards (GARMENT_OVERLAP; `garment` times what is left after
+              the tracker)
     effects   in a fixed order (outfit, then lipstick), each: prepare (find and measure its regions),
               generate (make them up), blend (feathered composite inside each region's box only)
 
@@ -16,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.blend import composite_in_box
 from tryon_desktop.core.looks import Look, OutfitSwatch, Shade
 from tryon_desktop.core.masks import FACE_OVAL, lip_box, mouth_opening
@@ -42,6 +48,10 @@ log = logging.getLogger(__name__)
 STAGES = ("track", "align", "generate", "blend")
 EFFECT_ORDER = ("outfit", "lipstick")
 MASK_TINT_BGR = np.array([60, 220, 60], np.float32)  # the overlay's green
+# Module switch: on a stream, the garment network runs on the helper thread while the face tracker runs,
+# its prior drawn from the last frame's faces (this frame's are cut out afterwards); False: one after the other.
+GARMENT_OVERLAP = True
+PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
 
 
 @dataclass
@@ -114,16 +124,43 @@ class GarmentPerception:
         self.load()
         if self.segmenter is None:
             return None
-        from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
-
-        polys = [f.landmarks[list(FACE_OVAL)] for f in faces]
+        polys = face_ovals(faces)
         prob = self.segmenter.segment(frame, timestamp=timestamp, face_polygons=polys)
         self.small_face = None
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
+        return self._cut_hair(frame, prob, polys)
+
+    def start(self, frame: np.ndarray, timestamp: float, prior_faces: list[np.ndarray]) -> Callable[[], np.ndarray] | None:
+        """A stream's garment network pass (all but the face cut) on the effects' shared helper thread, with
+        `prior_faces` (the last frame's face ovals) as its prior, so it runs while the caller tracks this
+        frame's faces (MediaPipe and onnxruntime let go of Python's lock). Returns a function that waits for
+        it, for `finish`; None when there is nothing to run there (no model, or a segmenter without that
+        split): call self instead."""
+        self.load()
+        uncut = getattr(self.segmenter, "segment_uncut", None)
+        if uncut is None:
+            return None
+        return HELPER.submit(partial(uncut, frame, timestamp, prior_faces))
+
+    def finish(self, pending: Callable[[], np.ndarray], frame: np.ndarray, faces: list[FaceInfo]) -> np.ndarray:
+        """`start`'s pass with this frame's faces cut out (and the hair over them, as self() does)."""
+        from tryon_desktop.vision.garment_mask import cut_faces
+
+        prob = pending()
+        self.small_face = None
+        polys = face_ovals(faces)
+        prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]))
+        return self._cut_hair(frame, prob, polys)
+
+    def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
+        from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
+
         seen = getattr(self.segmenter, "seen", None)
         if polys and seen is not None:
-            prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape))
+            colours = getattr(self.segmenter, "seen_colours", None) if seen.shape[:2] == prob.shape else None
+            prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
+                            colours=colours)
         return prob
 
     def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, list]:
@@ -173,6 +210,10 @@ class GarmentPerception:
             self.segmenter.reset()
 
 
+def face_ovals(faces: list[FaceInfo]) -> list[np.ndarray]:
+    return [f.landmarks[list(FACE_OVAL)] for f in faces]
+
+
 def head_region(prob: np.ndarray, frame_w: int, frame_h: int) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) in frame pixels where a head above the garment would be: centred on the top of the
     garment's mask (its neckline), as wide as the garment's shoulders, reaching up about one shoulder width;
@@ -219,6 +260,17 @@ class TryOnEngine:
         self.effects: dict[str, Effect] = {"outfit": OutfitEffect(outfit_model, providers),
                                            "lipstick": LipstickEffect(model, providers)}
         self._t0 = time.perf_counter()
+        self._last_faces: tuple[tuple, float, list[np.ndarray]] | None = None  # (frame shape, time, face ovals)
+
+    def _prior_faces(self, shape: tuple, t: float) -> list[np.ndarray] | None:
+        """The last frame's face ovals, when they can stand in for this frame's as the garment network's
+        prior: a stream (the same frame size, a little earlier) on which faces were seen. None otherwise
+        (the first frame, after a reset or a jump in time, no face last time): the garment mask waits for
+        the tracker."""
+        last = self._last_faces
+        if last is None or last[0] != shape or not last[2] or not (0.0 <= t - last[1] <= PRIOR_MAX_GAP_S):
+            return None
+        return last[2]
 
     # ---- what made it: the lipstick backend's names are kept for the front ends that show them ----------
     @property
@@ -268,6 +320,7 @@ class TryOnEngine:
         and every effect's own memory."""
         if self.smoother is not None:
             self.smoother.reset()
+        self._last_faces = None
         self.garment.reset()
         for eff in self.effects.values():
             eff.reset()
@@ -298,12 +351,30 @@ class TryOnEngine:
         active = [self.effects[k] for k in EFFECT_ORDER if self.effects[k].active(look)]
         needs = set().union(*(e.needs for e in active)) if active else set()
 
+        garment_wanted = GARMENT in needs or garment_mask or show_mask
+        pending = None  # the garment network's pass, running beside the tracker (GARMENT_OVERLAP)
+        if garment_wanted and GARMENT_OVERLAP and self.video and timestamp is not None:
+            prior = self._prior_faces(frame.shape, t)
+            start = getattr(self.garment, "start", None)  # (tests put simpler stand-ins here)
+            if prior is not None and start is not None:
+                pending = start(frame, t, prior)
+
         # Faces are always tracked: the HUD's "no face" and every front end's face count rely on them.
-        faces = self.tracker.track(frame)
-        landmarks = [f.landmarks for f in faces]
-        if self.smoother is not None and landmarks:
-            landmarks = self.smoother(landmarks, t)
+        try:
+            faces = self.tracker.track(frame)
+            landmarks = [f.landmarks for f in faces]
+            if self.smoother is not None and landmarks:
+                landmarks = self.smoother(landmarks, t)
+        except BaseException:
+            if pending is not None:  # nothing left reading the caller's frame when this raises
+                try:
+                    pending()
+                except Exception:
+                    pass
+            raise
         infos = [FaceInfo(landmarks=lm, box=lip_box(lm, frame.shape), mouth_open=mouth_opening(lm)) for lm in landmarks]
+        if self.video:
+            self._last_faces = (frame.shape, t, face_ovals(infos))
         t1 = time.perf_counter()
         timings["track"] = (t1 - t_start) * 1000.0
 
@@ -311,7 +382,11 @@ class TryOnEngine:
         # A photo with no face found may be a full-length shot whose face is too small for the tracker:
         # the garment mask shows where the head is, and the garment stage looks there again.
         small_face_search = not infos and not self.video and FACES in needs
-        if GARMENT in needs or garment_mask or show_mask or small_face_search:
+        if pending is not None:
+            scene.garment = self.garment.finish(pending, frame, infos)
+            scene.garment_notice = self.garment.notice
+            timings["garment"] = (time.perf_counter() - t1) * 1000.0
+        elif garment_wanted or small_face_search:
             scene.garment = self.garment(frame, t, infos)
             scene.garment_notice = self.garment.notice
             small = getattr(self.garment, "small_face", None)

@@ -144,8 +144,11 @@ class FaceTracker:
         small = frame_bgr
         if max(h, w) > self.track_max_side:
             scale = self.track_max_side / max(h, w)
+            # bilinear down to half size (a quarter of the area average's cost at 1280x720 -> 960x540, whose
+            # ratio is not a whole number: OpenCV's slow general path; the landmarks move by less than 1 LSB
+            # of sensor noise moves them), the area average further down (where bilinear would alias)
             small = cv2.resize(frame_bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
-                               interpolation=cv2.INTER_AREA)
+                               interpolation=cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
         result = self._mesh.process(rgb)

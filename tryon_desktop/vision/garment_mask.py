@@ -289,6 +289,12 @@ def colour_bin_index(ycc: np.ndarray) -> np.ndarray:
     return cv2.transform(cv2.LUT(ycc, lut).astype(np.float32), np.array([[nr * nb, nb, 1]], np.float32)).astype(np.int32)
 
 
+def colour_planes(small_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(YCrCb image, its `colour_bin_index`): what the refiner and the hair cut read the colours from."""
+    ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+    return ycc, colour_bin_index(ycc)
+
+
 class ColourRefiner:
     """Settles the network's undecided pixels with the frame's own colours (one pass of the idea behind
     GrabCut, without the graph cut).
@@ -316,8 +322,10 @@ class ColourRefiner:
     def reset(self) -> None:
         self._hists: tuple[np.ndarray, np.ndarray] | None = None
 
-    def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, video: bool = False) -> np.ndarray:
-        """small_bgr: uint8 (h, w, 3), the frame at prob's size (resized here if it is not)."""
+    def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, video: bool = False,
+                 colours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """small_bgr: uint8 (h, w, 3), the frame at prob's size (resized here if it is not); colours: its
+        `colour_planes`, when the caller has them already."""
         mh, mw = prob.shape
         fg = (prob > self.sure).astype(np.uint8)
         if int(fg.sum()) < self.min_pixels:
@@ -330,8 +338,8 @@ class ColourRefiner:
         if int(bg.sum()) < self.min_pixels:
             return prob
         if small_bgr.shape[:2] != (mh, mw):
-            small_bgr = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA)
-        ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+            small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
+        ycc, idx = colours if colours is not None else colour_planes(small_bgr)
         hf, hb = colour_hist(ycc, fg), colour_hist(ycc, bg)
         if video and self._hists is not None:
             m = self.memory
@@ -340,7 +348,6 @@ class ColourRefiner:
         self._hists = (hf, hb)
         # the log-likelihood ratio of every colour bin, looked up per pixel through its bin index
         llr = np.clip(np.log((hf + 1e-4) / (hb + 1e-4)), -self.clip, self.clip).astype(np.float32).ravel()
-        idx = colour_bin_index(ycc)
         llr_px = cv2.GaussianBlur(llr[idx], (0, 0), 1.0)
         ratio = np.exp(self.weight * llr_px)
         p = np.clip(prob, 1e-3, 1.0 - 1e-3)
@@ -359,7 +366,8 @@ def _grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int
     return m
 
 
-def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) -> np.ndarray:
+def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8,
+             colours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Take out hair lying on the garment (long hair over the shoulders and chest), by colour.
 
     small_bgr: the frame at prob's size; heads: face oval polygons in prob's pixel coordinates. Each head's
@@ -368,15 +376,15 @@ def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8) 
     colour is far likelier in that sample than on the sure garment is dropped. When the garment itself
     looks like the sample (dark hair on a dark top: more than a quarter of the sure garment would go),
     nothing is cut: colour cannot tell them apart there, and a garment left whole is better than one with
-    holes. Returns prob, or a new array with the hair taken out."""
+    holes. Returns prob, or a new array with the hair taken out. colours: small_bgr's `colour_planes`, when
+    the caller has them already."""
     mh, mw = prob.shape
     if small_bgr.shape[:2] != (mh, mw):
-        small_bgr = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA)
+        small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
     fg = (prob > sure).astype(np.uint8)
     if int(fg.sum()) < 30:
         return prob
-    ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
-    idx = colour_bin_index(ycc)
+    ycc, idx = colours if colours is not None else colour_planes(small_bgr)
     h_garment = colour_hist(ycc, fg)
     out = prob
     for poly in heads:
@@ -496,6 +504,7 @@ class GarmentSegmenter:
         self._zoomed: tuple[np.ndarray, bool] | None = None  # the last zoomed pass (canvas part), reusable?
         self._small = np.empty((IN_H, IN_W, 3), np.uint8)
         self._seen = self._small
+        self._colours: tuple[np.ndarray, np.ndarray] | None = None  # colour_planes(self._seen), made once a frame
         self._input = np.empty((1, 3, IN_H, IN_W), np.float32)
         self._box: Letterbox | None = None
 
@@ -514,6 +523,13 @@ class GarmentSegmenter:
     def seen(self) -> np.ndarray:
         """The last frame as the network's first pass saw it, at the returned mask's size (BGR uint8)."""
         return self._seen
+
+    @property
+    def seen_colours(self) -> tuple[np.ndarray, np.ndarray]:
+        """`colour_planes(seen)`: the refiner's, kept for the hair cut that follows (ColourRefiner, cut_hair)."""
+        if self._colours is None:
+            self._colours = colour_planes(self._seen)
+        return self._colours
 
     def letterbox(self, frame_w: int, frame_h: int) -> Letterbox:
         box = self._box
@@ -545,6 +561,7 @@ class GarmentSegmenter:
         first = self.infer(frame_bgr, face_polygons)
         ys, xs = self.letterbox(w, h).output_slices(1)
         self._seen = self._small[ys, xs].copy()  # the frame as the network saw it (the refiner's colours)
+        self._colours = None
         ch, cw = first.shape[0] * CANVAS, first.shape[1] * CANVAS
         canvas = cv2.resize(first, (cw, ch), interpolation=cv2.INTER_LINEAR)
         box = zoom_box(first, w, h, face_polygons) if self.zoom else None
@@ -574,6 +591,13 @@ class GarmentSegmenter:
         return canvas
 
     def segment(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
+        prob = self.segment_uncut(frame_bgr, timestamp, face_polygons)
+        return cut_faces(prob, face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]))
+
+    def segment_uncut(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
+        """`segment` without the face cut (a new array the caller owns): face_polygons are only the network's
+        prior and the zoom's context here, so a stream may pass the last frame's faces and run this beside
+        the face tracker, then cut this frame's faces (`cut_faces`) once the tracker has them."""
         video = timestamp is not None
         prob = self.infer_zoomed(frame_bgr, face_polygons, video=video)
         if self.smoother is not None:
@@ -581,8 +605,9 @@ class GarmentSegmenter:
         else:
             prob = np.array(prob, np.float32)  # own the memory: the session's buffer is reused
         if self.refiner is not None:
-            prob = self.refiner(self._seen, prob, video=video)
-        return cut_faces(prob, face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]))
+            colours = self.seen_colours if self._seen.shape[:2] == prob.shape else None
+            prob = self.refiner(self._seen, prob, video=video, colours=colours)
+        return prob
 
     def reset(self) -> None:
         self._zoom_box = None
