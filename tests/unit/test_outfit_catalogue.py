@@ -51,6 +51,8 @@ def test_resolve_names_hex_and_overrides():
 
 @pytest.mark.parametrize("spec, pattern, message", [
     ("nav", None, "did you mean Navy"),
+    ("Navvy", None, "did you mean Navy"),
+    ("gingam", None, "did you mean Gingham"),
     ("no such", None, "unknown outfit"),
     ("navy", "plaid", "unknown pattern"),
     ("navy", "missing.png", "does not exist"),

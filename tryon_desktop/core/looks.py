@@ -6,6 +6,7 @@ Colours are sRGB 8-bit triples in (R, G, B) order, as a user would type them (#R
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -198,7 +199,7 @@ def resolve_outfit(spec: str, strength: float | None = None, pattern: str | None
     else:
         sw = _by_name(swatches, spec)
         if sw is None:
-            close = [s.name for s in swatches if spec.casefold() in s.name.casefold()][:3]
+            close = _close_names(spec, [s.name for s in swatches])
             hint = f" (did you mean {', '.join(close)}?)" if close else " (or give a colour as #RRGGBB)"
             raise LookError(f"unknown outfit {spec!r}{hint}; tryon-render --list-outfits lists them")
     changes: dict = {}
@@ -211,6 +212,15 @@ def resolve_outfit(spec: str, strength: float | None = None, pattern: str | None
         if value is not None:
             changes[key] = value
     return sw.with_(**changes) if changes else sw
+
+
+def _close_names(spec: str, names: list[str]) -> list[str]:
+    """Up to three names a mistyped `spec` may have meant: those containing it, then those spelt alike."""
+    folded = {n.casefold(): n for n in names}
+    close = [n for n in names if spec.casefold() in n.casefold()]
+    close += [folded[m] for m in difflib.get_close_matches(spec.casefold(), list(folded), n=3, cutoff=0.75)
+              if folded[m] not in close]
+    return close[:3]
 
 
 def _by_name(swatches, name: str) -> OutfitSwatch | None:
@@ -336,7 +346,7 @@ def resolve_shade(spec: str, finish: str | None = None, opacity: float | None = 
             if _HEX.match(spec):
                 shade = Shade(name="#" + spec.upper(), rgb=parse_hex(spec))
             else:
-                close = [s.name for s in shades if spec.casefold() in s.name.casefold()][:3]
+                close = _close_names(spec, [s.name for s in shades])
                 hint = f" (did you mean {', '.join(close)}?)" if close else " (or give a colour as #RRGGBB)"
                 raise LookError(f"unknown shade {spec!r}{hint}")
     changes = {}
