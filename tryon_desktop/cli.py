@@ -447,19 +447,13 @@ def _bench_size(args, w: int, h: int, source_frames, effects: list[str], looks: 
     first turns round too), so a busy moment of the host falls on all of them alike."""
     from collections import Counter
 
-    from tryon_desktop.engine import TryOnEngine
-
     if source_frames:
         clip = [fit_frame(f, w, h) for f in source_frames]
         clip_name = Path(args.video).name
     else:
         clip = synthetic_clip(w, h, args.frames + args.warmup)
         clip_name = "synthetic (demo photo, moving)"
-    model = None if args.model == "none" else args.model
-    garment = None if args.garment_model == "none" else args.garment_model
-    outfit_model = None if args.outfit_model == "none" else args.outfit_model
-    engines = {e: TryOnEngine(model=model, max_faces=args.max_faces, video=True, garment_model=garment,
-                              outfit_model=outfit_model) for e in effects}
+    engines = {e: _make_engine(args, video=True) for e in effects}
     rss0 = _rss_mb()
     times: dict[str, dict[str, list[float]]] = {e: {} for e in effects}
     wall = {e: 0.0 for e in effects}

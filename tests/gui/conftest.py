@@ -17,6 +17,25 @@ def _own_data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def shirt_png():
+    """shirt_png(path, rgb): a synthetic product photo written to `path` (a tee on white, a little sensor
+    noise) for the swatch-from-a-photo tests; returns the path."""
+    import cv2
+    import numpy as np
+
+    def make(path, rgb=(40, 120, 90)):
+        img = np.full((480, 400, 3), 255, np.uint8)
+        poly = np.array([[130, 70], [270, 70], [360, 150], [320, 200], [290, 170], [295, 430], [105, 430],
+                         [110, 170], [80, 200], [40, 150]], np.int32)
+        cv2.fillPoly(img, [poly], rgb[::-1])
+        img = np.clip(img.astype(np.float32) + np.random.default_rng(0).normal(0, 1.5, img.shape), 0, 255)
+        cv2.imwrite(str(path), img.astype(np.uint8))
+        return path
+
+    return make
+
+
+@pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 

@@ -13,16 +13,6 @@ from tryon_desktop.vision import garment_swatch as gs
 pytest.importorskip("pytestqt")
 
 
-def shirt_png(path, rgb=(40, 120, 90)):
-    img = np.full((480, 400, 3), 255, np.uint8)
-    poly = np.array([[130, 70], [270, 70], [360, 150], [320, 200], [290, 170], [295, 430], [105, 430],
-                     [110, 170], [80, 200], [40, 150]], np.int32)
-    cv2.fillPoly(img, [poly], rgb[::-1])
-    img = np.clip(img.astype(np.float32) + np.random.default_rng(0).normal(0, 1.5, img.shape), 0, 255)
-    cv2.imwrite(str(path), img.astype(np.uint8))
-    return path
-
-
 @pytest.fixture(scope="module")
 def finder():
     with gs.GarmentFinder() as f:
@@ -47,7 +37,7 @@ def make_dialog(qtbot, finder):
     return make
 
 
-def test_open_move_crop_and_save(make_dialog, qtbot, tmp_path):
+def test_open_move_crop_and_save(make_dialog, qtbot, tmp_path, shirt_png):
     store = tmp_path / "store"
     dlg = make_dialog(shirt_png(tmp_path / "green_tee.png"), store)
     assert dlg.found is not None and dlg.found.how == gs.PRODUCT
@@ -82,7 +72,7 @@ def test_open_move_crop_and_save(make_dialog, qtbot, tmp_path):
     assert np.abs(tile.reshape(-1, 3).mean(0) - (90, 120, 40)).max() < 12  # the tee's green, not the white
 
 
-def test_use_the_colour(make_dialog, tmp_path):
+def test_use_the_colour(make_dialog, tmp_path, shirt_png):
     store = tmp_path / "store"
     dlg = make_dialog(shirt_png(tmp_path / "tee.png", rgb=(200, 40, 60)), store)
     dlg.use_colour.setChecked(True)
@@ -116,7 +106,7 @@ def test_no_garment_shows_a_message(make_dialog, tmp_path):
     assert not store.exists()
 
 
-def test_write_failure_shows_a_message(make_dialog, tmp_path):
+def test_write_failure_shows_a_message(make_dialog, tmp_path, shirt_png):
     store = tmp_path / "store"
     store.write_text("a file where the folder should be")
     dlg = make_dialog(shirt_png(tmp_path / "tee.png"), store)
@@ -125,7 +115,7 @@ def test_write_failure_shows_a_message(make_dialog, tmp_path):
     assert dlg.isVisible() and dlg.result() != dlg.DialogCode.Accepted
 
 
-def test_drop_a_file(make_dialog, tmp_path):
+def test_drop_a_file(make_dialog, tmp_path, shirt_png):
     store = tmp_path / "store"
     dlg = make_dialog(None, store)
     assert dlg.found is None and not dlg.save_button.isEnabled()

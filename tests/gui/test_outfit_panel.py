@@ -242,22 +242,10 @@ def test_the_mask_toggle_is_the_view_menus_garment_mask(window, qtbot):
     assert p.mask_button.isChecked()
 
 
-def _red_tee(tmp_path):
-    import cv2
-
-    img = np.full((480, 400, 3), 255, np.uint8)
-    poly = np.array([[130, 70], [270, 70], [360, 150], [320, 200], [290, 170], [295, 430], [105, 430],
-                     [110, 170], [80, 200], [40, 150]], np.int32)
-    cv2.fillPoly(img, [poly], (40, 60, 170))  # a red tee on white
-    photo = tmp_path / "red tee.png"
-    cv2.imwrite(str(photo), img)
-    return photo
-
-
-def test_from_a_garment_photo_asks_for_it(window, qtbot, tmp_path, monkeypatch):
+def test_from_a_garment_photo_asks_for_it(window, qtbot, tmp_path, monkeypatch, shirt_png):
     from tryon_desktop.ui import garment_swatch_dialog
 
-    photo = _red_tee(tmp_path)
+    photo = shirt_png(tmp_path / "red tee.png", rgb=(170, 60, 40))
     asked = []
 
     def ask(*args, **kw):
@@ -407,10 +395,10 @@ def test_a_bad_outfit_catalogue_leaves_the_good_swatches_and_says_so(window, tmp
         looks.default_outfit_catalogue.cache_clear()
 
 
-def test_a_swatch_from_a_garment_photo_joins_the_panel_and_is_worn(window, tmp_path, qtbot):
+def test_a_swatch_from_a_garment_photo_joins_the_panel_and_is_worn(window, tmp_path, qtbot, shirt_png):
     from tryon_desktop.vision.garment_swatch import load_custom_swatches
 
-    photo = _red_tee(tmp_path)
+    photo = shirt_png(tmp_path / "red tee.png", rgb=(170, 60, 40))
     win = window()
     lipstick = win.look.lipstick
     dlg = win.swatch_from_photo(str(photo))

@@ -104,21 +104,22 @@ def test_the_last_frames_faces_are_the_prior_and_the_first_frame_waits(grace_fac
 def test_photos_and_the_switch_off_wait_for_the_tracker(grace_face, monkeypatch):
     img, lm = grace_face
     look = Look(outfit=resolve_outfit("Navy"))
-    eng = _engine(lm, video=False)
-    try:
-        for i in range(3):
-            eng.process(img, look, timestamp=i / 30)
-        assert [k for k, _ in eng.garment.log] == ["call"] * 3
-    finally:
-        eng.close()
-    monkeypatch.setattr(E, "GARMENT_OVERLAP", False)
-    eng = _engine(lm)
-    try:
-        for i in range(3):
-            eng.process(img, look, timestamp=i / 30)
-        assert [k for k, _ in eng.garment.log] == ["call"] * 3
-    finally:
-        eng.close()
+
+    def photo():
+        return _engine(lm, video=False)
+
+    def stream_switched_off():
+        monkeypatch.setattr(E, "GARMENT_OVERLAP", False)
+        return _engine(lm)
+
+    for make in (photo, stream_switched_off):
+        eng = make()
+        try:
+            for i in range(3):
+                eng.process(img, look, timestamp=i / 30)
+            assert [k for k, _ in eng.garment.log] == ["call"] * 3, make.__name__
+        finally:
+            eng.close()
 
 
 def test_overlapped_mask_matches_the_one_made_after_the_tracker(monkeypatch):
