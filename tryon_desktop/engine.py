@@ -97,6 +97,8 @@ class GarmentPerception:
     A missing or altered model leaves a notice for the user instead of failing.
     """
 
+    skin_cut = True  # cut_skin after the hair cut (the evaluations' --no-skin-cut turns it off, to compare)
+
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
                  video: bool = True) -> None:
         self.model, self.providers = model, providers
@@ -154,13 +156,18 @@ class GarmentPerception:
         return self._cut_hair(frame, prob, polys)
 
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
-        from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
+        """The hair, then the bare skin (neck, arms, hands), lying on the garment taken out by their colours,
+        sampled on each face (`cut_hair`, `cut_skin`)."""
+        from tryon_desktop.vision.garment_mask import cheek_pixels, cut_hair, cut_skin, scale_polygons
 
         seen = getattr(self.segmenter, "seen", None)
         if polys and seen is not None:
             colours = getattr(self.segmenter, "seen_colours", None) if seen.shape[:2] == prob.shape else None
             prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
                             colours=colours)
+            if self.skin_cut:
+                cheeks = [px for px in (cheek_pixels(frame, p) for p in polys) if px is not None]
+                prob = cut_skin(seen, prob, np.concatenate(cheeks) if cheeks else None)
         return prob
 
     def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, list]:

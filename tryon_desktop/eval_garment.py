@@ -404,6 +404,9 @@ def run_garment_mask(args) -> dict:
     data = Path(args.data)
     if not data.is_dir():
         raise InputError(f"data folder not found: {data} (the reference masks' frames are read from it)")
+    from tryon_desktop.engine import GarmentPerception
+
+    GarmentPerception.skin_cut = not getattr(args, "no_skin_cut", False)
     refs = load_refs()
     if args.limit:
         refs = refs[: args.limit]
@@ -435,6 +438,7 @@ def run_garment_mask(args) -> dict:
         print("speed ...", file=sys.stderr)
         report["speed"] = eval_speed(args.model)
     report["model"] = methods["student"].engine.garment.describe()
+    report["skin_cut"] = GarmentPerception.skin_cut
     report["command"] = "tryon-eval garment-mask " + " ".join(sys.argv[2:]) if len(sys.argv) > 1 else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -453,4 +457,6 @@ def add_parser(sub) -> None:
                    "takes about a second a frame)")
     g.add_argument("--no-teacher", action="store_true")
     g.add_argument("--no-speed", action="store_true")
+    g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the network marked in the mask "
+                   "(engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--limit", type=int, help="only the first N reference masks (quick checks)")

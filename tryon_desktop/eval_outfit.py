@@ -1001,6 +1001,9 @@ def run_outfit(args) -> dict:
         raise InputError(f"data folder not found: {data} (dev photos and clips are read from it)")
     quick = bool(getattr(args, "quick", False))
     EDGE_MATTE[0] = not getattr(args, "no_edge_matte", False)
+    from tryon_desktop.engine import GarmentPerception
+
+    GarmentPerception.skin_cut = not getattr(args, "no_skin_cut", False)
     n_colours = args.colours if args.colours else (6 if quick else len(COLOURS))
     max_frames = args.max_frames if args.max_frames else (16 if quick else 60)
     bodies = load_bodies(data, 4 if quick else None)
@@ -1028,7 +1031,7 @@ def run_outfit(args) -> dict:
     print("speed ...", file=sys.stderr)
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
-        "edge_matte": EDGE_MATTE[0],
+        "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
         "n_bodies": len(bodies), "n_bodies_with_garment": sum(b.alpha is not None for b in bodies),
@@ -1074,5 +1077,7 @@ def add_parser(sub) -> None:
     g.add_argument("--colours", type=int, default=0, help=f"colour swatches (default {len(COLOURS)}, >= 24 for the report)")
     g.add_argument("--max-frames", type=int, default=0, help="frames per clip (default 60)")
     g.add_argument("--quick", action="store_true", help="a fast run: 4 photos, 6 colours, 2 patterns, 2 clips of 16 frames")
+    g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the garment network marked "
+                   "in the mask (engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--no-edge-matte", action="store_true", help="blend on the garment mask's own edge (without "
                    "moving it onto the frame's colour edge), to measure what the edge matte does")

@@ -359,6 +359,151 @@ class ColourRefiner:
         return out.astype(np.float32)
 
 
+class ColourModel:
+    """A Gaussian in (a*, b*) with a lightness band: Mahalanobis distance per pixel (Lab as OpenCV's 8-bit
+    Lab). The teacher's skin, hair, leg and garment models, and the live skin cut's."""
+
+    def __init__(self, lab_pixels: np.ndarray, min_std_ab: float = 3.5, min_std_l: float = 12.0):
+        px = lab_pixels.reshape(-1, 3).astype(np.float32)
+        # robust trim: drop pixels far from the median in chroma (beard, glasses, specular)
+        med = np.median(px, axis=0)
+        d = np.abs(px - med)
+        mad = np.median(d, axis=0) + 1e-3
+        keep = np.all(d[:, 1:] < 3.0 * 1.4826 * mad[1:] + 2.0, axis=1) & (d[:, 0] < 3.0 * 1.4826 * mad[0] + 8)
+        if keep.sum() > 20:
+            px = px[keep]
+        self.n = len(px)
+        self.mean = px.mean(axis=0)
+        ab = px[:, 1:]
+        cov = np.cov(ab.T) if len(ab) > 2 else np.eye(2)
+        cov = cov + np.eye(2) * min_std_ab ** 2
+        (a, b), (c, d) = cov
+        self.icov = np.array([[d, -b], [-c, a]]) / (a * d - b * c)  # 2x2 by hand: np.linalg.inv costs ~0.5 ms
+        self.l_std = max(float(px[:, 0].std()), min_std_l)
+        self.l_lo, self.l_hi = (float(v) for v in np.percentile(px[:, 0], [5, 95]))
+
+    def dist(self, lab: np.ndarray) -> np.ndarray:
+        """Mahalanobis distance in ab (float32 HxW), plus a lightness penalty."""
+        ab = lab[..., 1:].astype(np.float32) - self.mean[1:]
+        q = (ab[..., 0] * (self.icov[0, 0] * ab[..., 0] + self.icov[0, 1] * ab[..., 1])
+             + ab[..., 1] * (self.icov[1, 0] * ab[..., 0] + self.icov[1, 1] * ab[..., 1]))
+        d = np.sqrt(np.maximum(q, 0))
+        return d
+
+    def l_dist(self, lab: np.ndarray) -> np.ndarray:
+        return np.abs(lab[..., 0].astype(np.float32) - self.mean[0]) / self.l_std
+
+    def l_penalty(self, lab: np.ndarray, above: float = 22.0, below: float = 45.0) -> np.ndarray:
+        """0 inside the sampled lightness band (widened: shadows darken skin far more than highlights
+        lighten it), growing by 1 per 10 (8-bit L) outside it."""
+        L = lab[..., 0].astype(np.float32)
+        return (np.maximum(L - (self.l_hi + above), 0) / 10.0
+                + np.maximum((self.l_lo - below) - L, 0) / 15.0)
+
+
+def skin_distance(skin: ColourModel, lab: np.ndarray) -> np.ndarray:
+    """float32 (h, w): how far each pixel of `lab` (8-bit Lab) is from the skin model `skin`: the chroma
+    Mahalanobis distance, plus the lightness penalty, plus a chroma floor: skin keeps its colourfulness in
+    shade, while greys and near-neutrals lie along the skin model's saturation axis, so a pixel much less
+    colourful than the face is held away. Under about 2.2: surely skin; 3.5: maybe."""
+    chroma = np.hypot(lab[..., 1].astype(np.float32) - 128, lab[..., 2].astype(np.float32) - 128)
+    face_c = float(np.hypot(skin.mean[1] - 128, skin.mean[2] - 128))
+    return skin.dist(lab) + skin.l_penalty(lab) + np.maximum(0.55 * face_c - chroma, 0) / 2.0
+
+
+def cheek_pixels(frame_bgr: np.ndarray, oval) -> np.ndarray | None:
+    """Lab pixels (n, 3) float32 of both cheeks, at the frame's own resolution, from a face oval polygon in
+    frame pixels: inside the oval shrunk to 0.78 about its centre, from the centre's height (below the eyes)
+    to 0.22 of the face's height lower (above the mouth corners), less a middle strip 0.4 of its width wide
+    (nose, mouth). None when too few."""
+    p = np.asarray(oval, np.float32).reshape(-1, 2)
+    if len(p) < 3 or not np.all(np.isfinite(p)):
+        return None
+    h, w = frame_bgr.shape[:2]
+    c = p.mean(0)
+    (x0, y0), (x1, y1) = p.min(0), p.max(0)
+    fw, fh = float(x1 - x0), float(y1 - y0)
+    r0, r1 = int(max(0, c[1])), int(min(h, c[1] + 0.22 * fh))
+    c0, c1 = int(max(0, x0)), int(min(w, x1 + 1))
+    if r1 - r0 < 2 or c1 - c0 < 4:
+        return None
+    sel = np.zeros((r1 - r0, c1 - c0), np.uint8)
+    inner = c + (p - c) * 0.78 - np.float32((c0, r0))
+    cv2.fillPoly(sel, [np.round(inner).astype(np.int32).reshape(-1, 1, 2)], 1)
+    m0, m1 = int(round(c[0] - 0.2 * fw)) - c0, int(round(c[0] + 0.2 * fw)) - c0
+    sel[:, max(0, m0):max(0, m1)] = 0
+    if int(sel.sum()) < 20:
+        return None
+    lab = cv2.cvtColor(np.ascontiguousarray(frame_bgr[r0:r1, c0:c1]), cv2.COLOR_BGR2Lab)
+    return lab[sel > 0].astype(np.float32)
+
+
+SKIN_SURE, SKIN_MAYBE = 1.5, 2.5  # skin distance: surely skin below the first, not skin above the second
+MODEL_SAMPLES = 1500  # pixels a colour model is fitted on (a stride over the sample: the fit's cost stays small)
+
+
+def cut_skin(small_bgr: np.ndarray, prob: np.ndarray, skin_px: np.ndarray | None, sure: float = 0.8) -> np.ndarray:
+    """Take out bare skin the network marked as garment (the neck above a collar, forearms or hands in front
+    of the chest, a shoulder beside a strap), by colour: the face's own skin against the garment's.
+
+    small_bgr: the frame at prob's size; skin_px: Lab pixels of the faces' cheeks (`cheek_pixels`). A pixel
+    goes when it is near the skin model (skin distance under SKIN_MAYBE, fully under SKIN_SURE) and nearer
+    to it than to the garment's own colour model (built from the sure garment, p > `sure`) by a margin. When
+    the garment itself looks like skin (its mean colour within 2 of the skin model: a beige or blush top),
+    nothing is cut: colour cannot tell them apart there. Only skin joined to something outside the garment
+    is cut (a neck under the chin, an arm that leaves the garment, a hand): a skin-coloured patch in the
+    middle of a garment (a print, a fold's warm shadow) is left, so the garment never gets holes.
+    Returns prob, or a new array with the skin taken out."""
+    mh, mw = prob.shape
+    if skin_px is None or len(skin_px) < 20:
+        return prob
+    fg = prob > sure
+    if int(np.count_nonzero(fg)) < 30:
+        return prob
+    if small_bgr.shape[:2] != (mh, mw):
+        small_bgr = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA)
+    # only the garment's box matters (elsewhere prob is about 0), with a pixel round it for the joins
+    x, y, bw, bh = cv2.boundingRect((prob > 0.02).astype(np.uint8))
+    x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(mw, x + bw + 1), min(mh, y + bh + 1)
+    p = prob[y0:y1, x0:x1]
+    lab = cv2.cvtColor(np.ascontiguousarray(small_bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2Lab).astype(np.float32)
+    skin = ColourModel(skin_px[:: max(1, len(skin_px) // MODEL_SAMPLES)])
+    garment_px = lab[fg[y0:y1, x0:x1]]
+    garment = ColourModel(garment_px[:: max(1, len(garment_px) // MODEL_SAMPLES)])
+    if float(skin_distance(skin, garment.mean.reshape(1, 1, 3))[0, 0]) < 2.0:
+        return prob  # a skin-coloured garment
+    ds = skin_distance(skin, lab)
+    ds[lab[..., 0] < 25] = 99.0  # chroma is noise in near-black pixels: never skin
+    nearer = cv2.subtract(garment.dist(lab), ds + 0.5)  # by how much the pixel is nearer skin than garment
+    score = cv2.multiply(np.clip((SKIN_MAYBE - ds) * (1.0 / (SKIN_MAYBE - SKIN_SURE)), 0.0, 1.0),
+                         np.clip(nearer, 0.0, 1.0))
+    score = cv2.GaussianBlur(score, (0, 0), 0.7)
+    cand = ((score > 0.5) & (p > 0.5)).astype(np.uint8)
+    n, labels = cv2.connectedComponents(cand, connectivity=8)
+    if n <= 1:
+        return prob
+    outside = cv2.dilate((p <= 0.5).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if x0 == 0 or y0 == 0 or x1 == mw or y1 == mh:  # the frame's edge: an arm that leaves the picture
+        edge = np.zeros_like(outside)
+        edge[:, 0] |= x0 == 0
+        edge[0, :] |= y0 == 0
+        edge[:, -1] |= x1 == mw
+        edge[-1, :] |= y1 == mh
+        outside |= edge
+    joined = np.zeros(n, bool)
+    joined[np.unique(labels[outside & (cand > 0)])] = True
+    joined[0] = False
+    # the skin regions and a pixel round them: their edges fall off with the score, not in one step
+    near = cv2.dilate(joined[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    cut = np.where(near | (p <= 0.5), score, 0.0).astype(np.float32)
+    # smooth at the cell's scale: a cut that steps from one mask cell to the next drew a staircase along
+    # a forearm once upsampled (the mask's cells are 5-7 frame pixels); a smooth one has a smooth outline
+    cut = cv2.GaussianBlur(cut, (0, 0), 1.0)
+    out = prob.copy()
+    out[y0:y1, x0:x1] = p * (1.0 - cut)
+    return out
+
+
 def _grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:
     """uint8 map of polygon p (N, 2) scaled by k about c, filled."""
     m = np.zeros(shape, np.uint8)

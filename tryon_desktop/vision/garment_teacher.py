@@ -43,6 +43,8 @@ import numpy as np
 from tryon_desktop.errors import InputError
 
 from tryon_desktop.vision.face_tracker import _native_stderr_muted, _quiet_native_logs
+from tryon_desktop.vision.garment_mask import ColourModel as _ColourModel
+from tryon_desktop.vision.garment_mask import skin_distance
 
 log = logging.getLogger(__name__)
 
@@ -86,46 +88,6 @@ def down_guess(ls: np.ndarray, rs: np.ndarray) -> np.ndarray:
 def _disk(r: float) -> np.ndarray:
     r = max(1, int(round(r)))
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-
-
-class _ColourModel:
-    """A Gaussian in (a*, b*) with a lightness band: Mahalanobis distance per pixel."""
-
-    def __init__(self, lab_pixels: np.ndarray, min_std_ab: float = 3.5, min_std_l: float = 12.0):
-        px = lab_pixels.reshape(-1, 3).astype(np.float32)
-        # robust trim: drop pixels far from the median in chroma (beard, glasses, specular)
-        med = np.median(px, axis=0)
-        d = np.abs(px - med)
-        mad = np.median(d, axis=0) + 1e-3
-        keep = np.all(d[:, 1:] < 3.0 * 1.4826 * mad[1:] + 2.0, axis=1) & (d[:, 0] < 3.0 * 1.4826 * mad[0] + 8)
-        if keep.sum() > 20:
-            px = px[keep]
-        self.n = len(px)
-        self.mean = px.mean(axis=0)
-        ab = px[:, 1:]
-        cov = np.cov(ab.T) if len(ab) > 2 else np.eye(2)
-        cov = cov + np.eye(2) * min_std_ab ** 2
-        self.icov = np.linalg.inv(cov)
-        self.l_std = max(float(px[:, 0].std()), min_std_l)
-        self.l_lo, self.l_hi = (float(v) for v in np.percentile(px[:, 0], [5, 95]))
-
-    def dist(self, lab: np.ndarray) -> np.ndarray:
-        """Mahalanobis distance in ab (float32 HxW), plus a lightness penalty."""
-        ab = lab[..., 1:].astype(np.float32) - self.mean[1:]
-        q = (ab[..., 0] * (self.icov[0, 0] * ab[..., 0] + self.icov[0, 1] * ab[..., 1])
-             + ab[..., 1] * (self.icov[1, 0] * ab[..., 0] + self.icov[1, 1] * ab[..., 1]))
-        d = np.sqrt(np.maximum(q, 0))
-        return d
-
-    def l_dist(self, lab: np.ndarray) -> np.ndarray:
-        return np.abs(lab[..., 0].astype(np.float32) - self.mean[0]) / self.l_std
-
-    def l_penalty(self, lab: np.ndarray, above: float = 22.0, below: float = 45.0) -> np.ndarray:
-        """0 inside the sampled lightness band (widened: shadows darken skin far more than highlights
-        lighten it), growing by 1 per 10 (8-bit L) outside it."""
-        L = lab[..., 0].astype(np.float32)
-        return (np.maximum(L - (self.l_hi + above), 0) / 10.0
-                + np.maximum((self.l_lo - below) - L, 0) / 15.0)
 
 
 class _HistModel:
@@ -474,12 +436,7 @@ class GarmentTeacher:
 
         # ---- skin distance (chroma Mahalanobis, lightness-bounded)
         if skin_model is not None:
-            sd = skin_model.dist(lab)
-            # skin keeps its colourfulness in shade; greys and near-neutrals lie along the skin model's
-            # saturation axis, so a chroma floor (relative to the face's own chroma) keeps them out
-            chroma = np.hypot(lab[..., 1].astype(np.float32) - 128, lab[..., 2].astype(np.float32) - 128)
-            face_c = float(np.hypot(skin_model.mean[1] - 128, skin_model.mean[2] - 128))
-            skin_d = sd + skin_model.l_penalty(lab) + np.maximum(0.55 * face_c - chroma, 0) / 2.0
+            skin_d = skin_distance(skin_model, lab)
         else:
             ycc = cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb).astype(np.float32)
             cr, cb = ycc[..., 1], ycc[..., 2]

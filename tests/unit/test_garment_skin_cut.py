@@ -1,0 +1,85 @@
+"""The garment mask's skin cut (vision/garment_mask.py: cut_skin): bare skin the network marked as garment
+(the neck above a collar, a forearm across the chest) comes out by the face's own skin colour; a garment
+of skin colour, and skin-coloured patches inside a garment, are left alone."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tryon_desktop.vision import garment_mask as GM
+
+SKIN = (140, 160, 200)  # BGR
+
+
+def _scene(garment_bgr, seed: int = 0):
+    """A 144 x 256 canvas: a face oval (skin, with sensor noise) on a grey wall, a neck joining it to a
+    garment below, a forearm reaching in from the left across the garment, and a skin-coloured print patch
+    in the garment's middle. The network marked the garment's whole rectangle (neck, arm and patch
+    included) as garment."""
+    rng = np.random.default_rng(seed)
+    img = np.full((144, 256, 3), (120, 120, 120), np.uint8)
+    cv2.ellipse(img, (128, 40), (17, 22), 0, 0, 360, SKIN, -1)
+    img[60:144, 118:139] = SKIN  # the neck, from under the chin down into the collar
+    img[80:144, 70:186] = garment_bgr
+    img[74:96, 119:138] = SKIN  # the neck showing inside the collar (marked as garment)
+    img[118:128, 20:120] = SKIN  # a forearm from the left edge across the garment
+    img[100:110, 150:165] = SKIN  # a print patch in the middle of the garment
+    img = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape), 0, 255).astype(np.uint8)
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([128 + 17 * np.cos(t), 40 + 22 * np.sin(t)], 1).astype(np.float32)
+    prob = np.zeros((144, 256), np.float32)
+    prob[74:144, 70:186] = 0.95
+    return img, prob, oval
+
+
+def test_neck_and_forearm_are_cut_and_the_garment_and_its_print_stay():
+    img, prob, oval = _scene((150, 70, 40))  # a blue top
+    skin = GM.cheek_pixels(img, oval)
+    assert skin is not None and len(skin) >= 20
+    out = GM.cut_skin(img, prob, skin)
+    assert float(out[76:94, 121:136].mean()) < 0.2  # the neck inside the collar
+    assert float(out[120:126, 72:116].mean()) < 0.2  # the forearm over the garment
+    assert float(out[101:109, 151:164].mean()) > 0.9  # a skin-coloured print not joined to any skin: kept
+    assert float(out[85:115, 75:115].mean()) > 0.9  # the garment
+    assert float(out[132:144, 140:185].mean()) > 0.9
+    assert float(np.abs(out - prob)[prob == 0].max()) == 0.0  # nothing is added
+
+
+def test_a_skin_coloured_garment_is_left_whole():
+    img, prob, oval = _scene((150, 168, 205))  # a blush top, near the skin's colour
+    out = GM.cut_skin(img, prob, GM.cheek_pixels(img, oval))
+    assert out is prob
+
+
+def test_no_face_or_no_garment_cuts_nothing():
+    img, prob, oval = _scene((150, 70, 40))
+    assert GM.cut_skin(img, prob, None) is prob
+    empty = np.zeros_like(prob)
+    assert GM.cut_skin(img, empty, GM.cheek_pixels(img, oval)) is empty
+    # an oval off the frame or degenerate gives no sample
+    assert GM.cheek_pixels(img, oval + 1000.0) is None
+    assert GM.cheek_pixels(img, np.full((36, 2), np.nan, np.float32)) is None
+
+
+def test_the_engine_cuts_skin_only_when_asked():
+    """GarmentPerception runs the skin cut after the hair cut; skin_cut = False (the evaluations'
+    --no-skin-cut) leaves the mask as the hair cut made it."""
+    from tryon_desktop.engine import GarmentPerception
+
+    img, prob, oval = _scene((150, 70, 40))
+
+    class Seg:
+        seen = img
+        seen_colours = GM.colour_planes(img)
+
+    g = GarmentPerception(model=None)
+    g.segmenter = Seg()
+    try:
+        cut = g._cut_hair(img, prob.copy(), [oval])
+        GarmentPerception.skin_cut = False
+        kept = g._cut_hair(img, prob.copy(), [oval])
+    finally:
+        GarmentPerception.skin_cut = True
+    assert float(cut[76:94, 121:136].mean()) < 0.2
+    assert float(kept[76:94, 121:136].mean()) > 0.9
