@@ -8,6 +8,7 @@ follows the cloth's own shading), and the shading multiplies it afterwards.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -233,26 +234,60 @@ def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
     # changes nothing), no pixel needs the remap's slow wrap-round (a bound a hair off, by float rounding,
     # only sends a pixel there)
     kx, ky = np.floor(lo_x / tw), np.floor(lo_y / th)
-    map_x, map_y = _work("map_x", (h, w)), _work("map_y", (h, w))
-    if offsets is None:  # the sums in the order of the straightforward code: its numbers, to the last bit
-        np.add(xa, yb, out=map_x)
-        np.subtract(ya, xb, out=map_y)
-        map_x += np.float32(shift)
-        map_y += np.float32(shift)
-        if kx:
-            map_x -= np.float32(kx * tw)
-        if ky:
-            map_y -= np.float32(ky * th)
-    else:  # the shifts (resized to the box), plus the row, then the column and the constants
-        if ox.shape != (h, w):
-            ox = cv2.resize(ox, (w, h), dst=map_x, interpolation=cv2.INTER_LINEAR)
-            oy = cv2.resize(oy, (w, h), dst=map_y, interpolation=cv2.INTER_LINEAR)
-        np.add(ox, xa, out=map_x)
-        np.add(oy, ya, out=map_y)
-        map_x += yb + np.float32(shift - kx * tw)
-        map_y -= xb - np.float32(shift - ky * th)
-    return cv2.remap(_repeats(key, _reps(hi_x / tw - kx), _reps(hi_y / th - ky)), map_x, map_y, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_WRAP)
+    if offsets is not None and ox.shape != (h, w):  # the shifts resized to the box (one call: not by bands)
+        ox = cv2.resize(ox, (w, h), dst=_work("map_x", (h, w)), interpolation=cv2.INTER_LINEAR)
+        oy = cv2.resize(oy, (w, h), dst=_work("map_y", (h, w)), interpolation=cv2.INTER_LINEAR)
+    src = _repeats(key, _reps(hi_x / tw - kx), _reps(hi_y / th - ky))
+    out = np.empty((h, w) + src.shape[2:], np.float32)
+    cx, cy = np.float32(shift - kx * tw), np.float32(shift - ky * th)
+
+    def rows(r0: int, r1: int) -> None:
+        # a band's maps (small enough to stay in the cache) and its pixels
+        n = r1 - r0
+        map_x, map_y = _work("band_x", (n, w)), _work("band_y", (n, w))
+        if offsets is None:  # the sums in the order of the straightforward code: its numbers, to the last bit
+            np.add(xa, yb[r0:r1], out=map_x)
+            np.subtract(ya[r0:r1], xb, out=map_y)
+            map_x += np.float32(shift)
+            map_y += np.float32(shift)
+            if kx:
+                map_x -= np.float32(kx * tw)
+            if ky:
+                map_y -= np.float32(ky * th)
+        else:  # the shifts, plus the row, then the column and the constants
+            np.add(ox[r0:r1], xa, out=map_x)
+            np.add(oy[r0:r1], ya[r0:r1], out=map_y)
+            map_x += yb[r0:r1] + cx
+            map_y -= xb - cy
+        cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, dst=out[r0:r1], borderMode=cv2.BORDER_WRAP)
+        sums.append(cv2.sumElems(out[r0:r1]))  # (read while the band is in the cache: `albedo_mean`)
+
+    sums: list = []
+    # in bands of rows (each pixel's numbers are the same whichever band works them out): a band's maps
+    # stay in the cache between their sums and the lookup, instead of going through memory twice
+    band = max(8, BAND_PX // max(w, 1))
+    for r0 in range(0, h, band):
+        rows(r0, min(h, r0 + band))
+    global _last_mean
+    _last_mean = (weakref.ref(out), np.sum(sums, axis=0)[:3] / max(h * w, 1))
+    return out
+
+
+_last_mean: tuple | None = None  # (the last map made, weakly; its mean per channel)
+
+
+def albedo_mean(albedo: np.ndarray) -> np.ndarray:
+    """float32 (3,): the mean per channel of an albedo map (h, w, 3), as cv2.mean gives it (to float
+    rounding): the sums `albedo_map` took band by band for the map it made last (the outfit effect hands it
+    to the renderer as it is: a map changed in place since must not be asked about), else cv2.mean (a pass
+    over the map)."""
+    kept = _last_mean
+    if kept is not None and kept[0]() is albedo:
+        return np.asarray(kept[1], np.float32)
+    return np.asarray(cv2.mean(albedo)[:3], np.float32)
+
+
+BAND_PX = 16384  # pixels per band of `albedo_map`'s work (maps and lookups: about 200 KB of scratch)
 
 
 @lru_cache(maxsize=8)

@@ -44,6 +44,7 @@ import numpy as np
 from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
+from tryon_desktop.render.patterns import albedo_mean
 from tryon_desktop.render.outfit import (
     WorkArrays as _Work,
     _DEC,
@@ -305,28 +306,39 @@ def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str,
     return out
 
 
+BAND_PX = 49152  # pixels per band of a pattern's full-resolution reference: its scratch stays in the cache
+
+
 def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr: np.ndarray,
                        work: _Work, fresh: bool = False) -> np.ndarray:
     """render_garment(region, alpha, albedo map, 1.0, ymed, y8), within one level: the albedo times the
     shading (the table of each luma level, times encode's steps) indexes the shoulder's and encode's fused
     table. mean_bgr: the map's mean, for the damping (the mean of the map's luminance is its mean's).
-    In the work array "ref" (overwritten by the next call), or a new array when `fresh`."""
+    In the work array "ref" (overwritten by the next call), or a new array when `fresh`.
+
+    Worked out in bands of rows: every step is per pixel (the same numbers), and a band's shading and
+    products stay in the cache instead of going through memory as full-box float arrays."""
     h, w = y8.shape
     ymed = max(float(ymed), 1e-3)
-    table = shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS
-    # (one channel's lookup, copied to three: a third of a three-channel lookup's cost)
-    s = cv2.LUT(y8, table.reshape(256, 1), dst=work("s", (h, w), np.float32))
-    t = cv2.merge([s, s, s], dst=work("t", (h, w, 3), np.float32))
-    cv2.multiply(t, albedo, dst=t)
-    out = np.empty((h, 3 * w), np.uint8) if fresh else None
-    return _table_lookup(_SHOULDER_ENC, t.reshape(h, 3 * w), work, "ref", out).reshape(h, w, 3)
+    table = (shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS).reshape(256, 1)
+    out = np.empty((h, w, 3), np.uint8) if fresh else work("ref", (h, w, 3))
+    band = max(8, BAND_PX // max(w, 1))
+    for r0 in range(0, h, band):
+        r1 = min(h, r0 + band)
+        n = r1 - r0
+        # (one channel's lookup, copied to three: a third of a three-channel lookup's cost)
+        s = cv2.LUT(y8[r0:r1], table, dst=work("s", (n, w), np.float32))
+        t = cv2.merge([s, s, s], dst=work("t", (n, w, 3), np.float32))
+        cv2.multiply(t, albedo[r0:r1], dst=t)
+        _table_lookup(_SHOULDER_ENC, t.reshape(n, 3 * w), work, "enc_band", out[r0:r1].reshape(n, 3 * w))
+    return out
 
 
 def render_pattern(y8: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, work: _Work | None = None) -> np.ndarray:
     """render_garment(region, alpha, albedo, 1.0, y8=y8) for an albedo map (a pattern), within one level, by
     table lookups (`_pattern_reference`): a new uint8 BGR array. work: work arrays kept between calls."""
     albedo = np.ascontiguousarray(albedo, np.float32)
-    mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
+    mean_bgr = albedo_mean(albedo)
     return _pattern_reference(y8, albedo, median_luma_luminance(y8, alpha), mean_bgr,
                               work if work is not None else _Work(), fresh=True)
 
@@ -427,7 +439,7 @@ class GanOutfit:
                 mean_bgr = albedo
             else:
                 albedo = np.ascontiguousarray(albedo, np.float32)
-                mean_bgr = np.asarray(cv2.mean(albedo)[:3], np.float32)
+                mean_bgr = albedo_mean(albedo)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
                 pending.append(small_ref := _in_background(shrinker, ref))
             orig_s, alpha_s = small()
