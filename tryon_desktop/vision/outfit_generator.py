@@ -52,12 +52,14 @@ from tryon_desktop.render.outfit import (
     _ENC_N,
     PrintRemover,
     _shoulder,
+    brightening,
     colour_table,
     contrast_damping,
     decode,
     luma8,
     median_luma_luminance,
     print_free_luma,
+    quiet_luma,
     render_garment,
     shading_table,
 )
@@ -339,8 +341,9 @@ def render_pattern(y8: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, work: 
     table lookups (`_pattern_reference`): a new uint8 BGR array. work: work arrays kept between calls."""
     albedo = np.ascontiguousarray(albedo, np.float32)
     mean_bgr = albedo_mean(albedo)
-    return _pattern_reference(y8, albedo, median_luma_luminance(y8, alpha), mean_bgr,
-                              work if work is not None else _Work(), fresh=True)
+    ymed = median_luma_luminance(y8, alpha)
+    y8 = quiet_luma(y8, alpha, brightening(mean_bgr, ymed))
+    return _pattern_reference(y8, albedo, ymed, mean_bgr, work if work is not None else _Work(), fresh=True)
 
 
 def _small_output(coef: np.ndarray, x: Inputs, work: _Work) -> np.ndarray:
@@ -430,16 +433,16 @@ class GanOutfit:
                 pending.append(small_pf := _in_background(shrinker, y8))
             ymed = median_luma_luminance(y8, alpha)
             h, w = y8.shape
+            albedo = np.asarray(albedo, np.float32) if flat else np.ascontiguousarray(albedo, np.float32)
+            mean_bgr = albedo if flat else albedo_mean(albedo)
+            lighter = brightening(mean_bgr, ymed)  # (render_garment's grain step, on both sizes)
+            y8 = quiet_luma(y8, alpha, lighter)
             if flat:  # render_garment's table, for both sizes
-                albedo = np.asarray(albedo, np.float32)
                 ym = max(float(ymed), 1e-3)
                 table = colour_table(albedo, ym, contrast_damping(albedo, ym))
                 ref = cv2.LUT(cv2.merge([y8, y8, y8], dst=self._work("y3", (h, w, 3))), table,
                               dst=self._work("ref", (h, w, 3)))
-                mean_bgr = albedo
             else:
-                albedo = np.ascontiguousarray(albedo, np.float32)
-                mean_bgr = albedo_mean(albedo)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
                 pending.append(small_ref := _in_background(shrinker, ref))
             orig_s, alpha_s = small()
@@ -452,6 +455,8 @@ class GanOutfit:
                 y8_s, y8_orig_s = small_pf(), y8_s
                 gain = (cv2.LUT(y8_s, _DEC_LUT) + 1e-4) / (cv2.LUT(y8_orig_s, _DEC_LUT) + 1e-4)
             cond = condition_vector(mean_bgr[::-1], not flat, ymed, own)
+            if flat:
+                y8_s = quiet_luma(y8_s, alpha_s, lighter)
             ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table) if flat else small_ref()
         finally:
             for wait in pending:  # none left reading the work arrays (or the caller's) when this returns
