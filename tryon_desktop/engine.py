@@ -108,6 +108,9 @@ class GarmentPerception:
         self._loaded = False
         self._head_finder = None  # a still-photo face tracker for small faces (_cut_small_face)
         self.small_face: np.ndarray | None = None  # (478, 2) landmarks of the last photo's small face
+        from tryon_desktop.vision.garment_mask import SkinCut
+
+        self._skin = SkinCut()
 
     def load(self) -> None:
         if self._loaded:
@@ -158,7 +161,7 @@ class GarmentPerception:
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
         """The hair, then the bare skin (neck, arms, hands), lying on the garment taken out by their colours,
         sampled on each face (`cut_hair`, `cut_skin`)."""
-        from tryon_desktop.vision.garment_mask import cheek_pixels, cut_hair, cut_skin, scale_polygons
+        from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
 
         seen = getattr(self.segmenter, "seen", None)
         if polys and seen is not None:
@@ -166,8 +169,7 @@ class GarmentPerception:
             prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
                             colours=colours)
             if self.skin_cut:
-                cheeks = [px for px in (cheek_pixels(frame, p) for p in polys) if px is not None]
-                prob = cut_skin(seen, prob, np.concatenate(cheeks) if cheeks else None)
+                prob = self._skin(seen, prob, frame, polys, video=self.video)
         return prob
 
     def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, list]:
@@ -213,6 +215,7 @@ class GarmentPerception:
                 "sha256": str(getattr(man, "sha256", "") or ""), "provider": str(getattr(seg, "provider", ""))}
 
     def reset(self) -> None:
+        self._skin.reset()
         if self.segmenter is not None:
             self.segmenter.reset()
 

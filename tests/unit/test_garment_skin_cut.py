@@ -1,4 +1,4 @@
-"""The garment mask's skin cut (vision/garment_mask.py: cut_skin): bare skin the network marked as garment
+"""The garment mask's skin cut (vision/garment_mask.py: SkinCut): bare skin the network marked as garment
 (the neck above a collar, a forearm across the chest) comes out by the face's own skin colour; a garment
 of skin colour, and skin-coloured patches inside a garment, are left alone."""
 
@@ -37,7 +37,7 @@ def test_neck_and_forearm_are_cut_and_the_garment_and_its_print_stay():
     img, prob, oval = _scene((150, 70, 40))  # a blue top
     skin = GM.cheek_pixels(img, oval)
     assert skin is not None and len(skin) >= 20
-    out = GM.cut_skin(img, prob, skin)
+    out = GM.SkinCut()(img, prob, img, [oval])
     assert float(out[76:94, 121:136].mean()) < 0.2  # the neck inside the collar
     assert float(out[120:126, 72:116].mean()) < 0.2  # the forearm over the garment
     assert float(out[101:109, 151:164].mean()) > 0.9  # a skin-coloured print not joined to any skin: kept
@@ -48,15 +48,16 @@ def test_neck_and_forearm_are_cut_and_the_garment_and_its_print_stay():
 
 def test_a_skin_coloured_garment_is_left_whole():
     img, prob, oval = _scene((150, 168, 205))  # a blush top, near the skin's colour
-    out = GM.cut_skin(img, prob, GM.cheek_pixels(img, oval))
+    out = GM.SkinCut()(img, prob, img, [oval])
     assert out is prob
 
 
 def test_no_face_or_no_garment_cuts_nothing():
     img, prob, oval = _scene((150, 70, 40))
-    assert GM.cut_skin(img, prob, None) is prob
+    cut = GM.SkinCut()
+    assert cut(img, prob, img, []) is prob
     empty = np.zeros_like(prob)
-    assert GM.cut_skin(img, empty, GM.cheek_pixels(img, oval)) is empty
+    assert cut(img, empty, img, [oval]) is empty
     # an oval off the frame or degenerate gives no sample
     assert GM.cheek_pixels(img, oval + 1000.0) is None
     assert GM.cheek_pixels(img, np.full((36, 2), np.nan, np.float32)) is None
@@ -83,3 +84,29 @@ def test_the_engine_cuts_skin_only_when_asked():
         GarmentPerception.skin_cut = True
     assert float(cut[76:94, 121:136].mean()) < 0.2
     assert float(kept[76:94, 121:136].mean()) > 0.9
+
+
+def test_a_stream_refits_its_colour_models_every_few_frames_and_at_once_for_a_new_face():
+    img, prob, oval = _scene((150, 70, 40))
+    cut = GM.SkinCut(refit=3)
+    fits = []
+    real_fit = GM.SkinCut._fit
+
+    def counting_fit(*a):
+        fits.append(1)
+        return real_fit(*a)
+
+    cut._fit = counting_fit
+    first = cut(img, prob, img, [oval], video=True)
+    for _ in range(4):
+        again = cut(img, prob, img, [oval], video=True)
+        np.testing.assert_array_equal(first, again)  # the same frame: the same cut, refitted or not
+    assert len(fits) == 2  # frames 1 and 4
+    cut(img, prob, img, [oval, oval + 300.0], video=True)  # a second face (off this frame): refit at once
+    assert len(fits) == 3
+    cut.reset()
+    cut(img, prob, img, [oval], video=True)
+    assert len(fits) == 4
+    for _ in range(3):
+        cut(img, prob, img, [oval])  # a photo fits every time
+    assert len(fits) == 7
