@@ -17,6 +17,10 @@ shading kept     Pearson correlation inside the core of high-pass log luminance 
                  as it bends. A second row scores patterns against the tile bent as the effect bends it
                  (render.patterns.fold_offsets on the same garment): the shading alone. Goal >= 0.85
                  (colours).
+grain            A dark garment made much lighter (the swatch's luminance >= GRAIN_GAIN x the garment's own):
+                 the fine luminance detail inside the core (luma minus its blur at 1.5 px: std over mean), the
+                 camera's noise carried into the new colour or not. Against the same figure on the real light
+                 garments of the dev photos (median L* > 60): what light cloth looks like on a camera.
 pattern fidelity Stripes and gingham: the added pattern log(Y_out / Y_in) inside the core, mean removed, with
                  a taper (distance to the core's edge), zero-padded 2-D FFT; the strongest peak with period
                  between 3 px and 0.6 shoulder widths gives the period and the angle. Expected: period =
@@ -197,6 +201,22 @@ def corr_in(a: np.ndarray, b: np.ndarray, core: np.ndarray) -> float | None:
     if len(x) < 30 or x.std() < 1e-6 or z.std() < 1e-6:
         return None
     return float(np.corrcoef(x, z)[0, 1])
+
+
+GRAIN_GAIN = 4.0  # swatches at least this many times lighter than the garment are scored for grain
+
+
+def grain(bgr: np.ndarray, core: np.ndarray) -> float | None:
+    """Fine luminance detail inside the core: std of luma minus its 1.5 px blur, over the mean luma."""
+    y = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    d = y - cv2.GaussianBlur(y, (0, 0), 1.5)
+    if int(core.sum()) < 30 or float(y[core].mean()) < 1.0:
+        return None
+    return float(d[core].std() / y[core].mean())
+
+
+def _luminance_of(rgb) -> float:
+    return float(luminance(np.asarray(rgb[::-1], np.uint8).reshape(1, 1, 3))[0, 0])
 
 
 def shading_kept(before: np.ndarray, after: np.ndarray, core: np.ndarray, sigma: float) -> float | None:
@@ -667,6 +687,8 @@ def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) 
                         row["dark"] = bool(rgb8_to_lab(sw.rgb)[0] < DARK_L)
                         row["colour"] = colour_error(out, core, sw.rgb)
                         row["shading"] = shading_kept(b.image, out, core, sigma)
+                        if b.colour is not None and _luminance_of(sw.rgb) >= GRAIN_GAIN * max(_luminance_of(b.colour), 1e-4):
+                            row["grain"] = grain(out, core)
                     else:
                         period = max(4.0, sw.scale * max(b.shoulder, 32.0))
                         box = b.box
@@ -729,6 +751,7 @@ def summarise_rows(rows: list[dict], names: list[str]) -> dict:
             "shading_colour_dark": _stats([r.get("shading") for r in rs if r["kind"] == "colour" and r.get("dark")]),
             "shading_colour_light": _stats([r.get("shading") for r in rs if r["kind"] == "colour" and not r.get("dark")]),
             "shading_pattern": _stats([r.get("shading") for r in pat]),
+            "grain_dark_to_light": _stats([r.get("grain") for r in rs if r.get("grain") is not None]),
             "shading_pattern_bent": _stats([r.get("shading_bent") for r in pat]),
             "pattern": {},
             "leak_outside_share": _stats([r["leak"]["outside_share"] for r in rs]),
@@ -911,6 +934,9 @@ def markdown(report: dict) -> str:
         f"{S[n]['shading_colour']['median']:.3f} / {S[n]['shading_colour']['p10']:.3f}")
     row(f"  of which dark swatches (L* < {DARK_L:.0f}) / the rest (median)", "",
         lambda n: f"{fmt(_g(S[n], 'shading_colour_dark', 'median'), 3)} / {fmt(_g(S[n], 'shading_colour_light', 'median'), 3)}")
+    gl = report.get("grain_real_light")
+    row(f"grain of dark garments made ≥ {GRAIN_GAIN:.0f}x lighter (median / p90)",
+        f"real light garments: {fmt(gl and gl['median'], 3)}", med_p90("grain_dark_to_light", digits=3))
     row("pattern × shading kept, patterns (median / p10)", "",
         lambda n: "–" if not S[n]["shading_pattern"] else
         f"{S[n]['shading_pattern']['median']:.3f} / {S[n]['shading_pattern']['p10']:.3f}")
@@ -1004,6 +1030,9 @@ def run_outfit(args) -> dict:
     from tryon_desktop.engine import GarmentPerception
 
     GarmentPerception.skin_cut = not getattr(args, "no_skin_cut", False)
+    import tryon_desktop.render.outfit as render_outfit
+
+    render_outfit.GRAIN_REMOVAL = not getattr(args, "no_grain_removal", False)
     n_colours = args.colours if args.colours else (6 if quick else len(COLOURS))
     max_frames = args.max_frames if args.max_frames else (16 if quick else 60)
     bodies = load_bodies(data, 4 if quick else None)
@@ -1015,6 +1044,8 @@ def run_outfit(args) -> dict:
     rng = np.random.default_rng(0)
     print(f"garment masks of {len(bodies)} dev photos ...", file=sys.stderr)
     first_pass(bodies, rng)
+    light = [grain(b.image, garment_core(b.alpha, CORE_ERODE * b.shoulder)) for b in bodies
+             if b.alpha is not None and b.colour is not None and rgb8_to_lab(b.colour)[0] > 60]
     real = [(f"photo:{b.name}", patch_features(cut(b.image, s, b.side))) for b in bodies for s in b.sites]
     made: dict = {}
     swatches = _swatches(colours, patterns, data)
@@ -1032,6 +1063,7 @@ def run_outfit(args) -> dict:
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
         "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut,
+        "grain_real_light": _stats([g for g in light if g is not None]), "grain_removal": render_outfit.GRAIN_REMOVAL,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
         "n_bodies": len(bodies), "n_bodies_with_garment": sum(b.alpha is not None for b in bodies),
@@ -1077,6 +1109,8 @@ def add_parser(sub) -> None:
     g.add_argument("--colours", type=int, default=0, help=f"colour swatches (default {len(COLOURS)}, >= 24 for the report)")
     g.add_argument("--max-frames", type=int, default=0, help="frames per clip (default 60)")
     g.add_argument("--quick", action="store_true", help="a fast run: 4 photos, 6 colours, 2 patterns, 2 clips of 16 frames")
+    g.add_argument("--no-grain-removal", action="store_true", help="leave a dark garment's noise in its shading "
+                   "when it is made much lighter (render.outfit.GRAIN_REMOVAL off), to measure what that step does")
     g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the garment network marked "
                    "in the mask (engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--no-edge-matte", action="store_true", help="blend on the garment mask's own edge (without "
