@@ -134,19 +134,23 @@ class GarmentPerception:
         self.small_face = None
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
-        return self._cut_hair(frame, prob, polys)
+        return self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
 
     def start(self, frame: np.ndarray, timestamp: float, prior_faces: list[np.ndarray]) -> Callable[[], np.ndarray] | None:
         """A stream's garment network pass (all but the face cut) on the effects' shared helper thread, with
         `prior_faces` (the last frame's face ovals) as its prior, so it runs while the caller tracks this
         frame's faces (MediaPipe and onnxruntime let go of Python's lock). Returns a function that waits for
         it, for `finish`; None when there is nothing to run there (no model, or a segmenter without that
-        split): call self instead."""
+        split): call self instead. The skin cut runs there too, after the network, with the same faces (it
+        only samples the cheeks' colour on them, and refits that every few frames)."""
         self.load()
         uncut = getattr(self.segmenter, "segment_uncut", None)
         if uncut is None:
             return None
-        return HELPER.submit(partial(uncut, frame, timestamp, prior_faces))
+        return HELPER.submit(partial(self._uncut, uncut, frame, timestamp, prior_faces))
+
+    def _uncut(self, uncut: Callable, frame: np.ndarray, timestamp: float, prior_faces: list) -> np.ndarray:
+        return self._cut_skin(frame, uncut(frame, timestamp, prior_faces), prior_faces)
 
     def finish(self, pending: Callable[[], np.ndarray], frame: np.ndarray, faces: list[FaceInfo]) -> np.ndarray:
         """`start`'s pass with this frame's faces cut out (and the hair over them, as self() does)."""
@@ -159,8 +163,7 @@ class GarmentPerception:
         return self._cut_hair(frame, prob, polys)
 
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
-        """The hair, then the bare skin (neck, arms, hands), lying on the garment taken out by their colours,
-        sampled on each face (`cut_hair`, `cut_skin`)."""
+        """The hair lying on the garment taken out by its colours, sampled round each face (`cut_hair`)."""
         from tryon_desktop.vision.garment_mask import cut_hair, scale_polygons
 
         seen = getattr(self.segmenter, "seen", None)
@@ -168,8 +171,14 @@ class GarmentPerception:
             colours = getattr(self.segmenter, "seen_colours", None) if seen.shape[:2] == prob.shape else None
             prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
                             colours=colours)
-            if self.skin_cut:
-                prob = self._skin(seen, prob, frame, polys, video=self.video)
+        return prob
+
+    def _cut_skin(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
+        """The bare skin (neck, arms, hands) lying on the garment taken out by its colour, sampled on the
+        faces' cheeks (`SkinCut`); off when `skin_cut` is False."""
+        seen = getattr(self.segmenter, "seen", None)
+        if self.skin_cut and polys and seen is not None:
+            prob = self._skin(seen, prob, frame, polys, video=self.video)
         return prob
 
     def _cut_small_face(self, frame: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, list]:

@@ -64,8 +64,8 @@ def test_no_face_or_no_garment_cuts_nothing():
 
 
 def test_the_engine_cuts_skin_only_when_asked():
-    """GarmentPerception runs the skin cut after the hair cut; skin_cut = False (the evaluations'
-    --no-skin-cut) leaves the mask as the hair cut made it."""
+    """GarmentPerception runs the skin cut (after the hair cut on a photo; on a stream on the helper thread,
+    after the network); skin_cut = False (the evaluations' --no-skin-cut) leaves the mask as it was."""
     from tryon_desktop.engine import GarmentPerception
 
     img, prob, oval = _scene((150, 70, 40))
@@ -77,9 +77,9 @@ def test_the_engine_cuts_skin_only_when_asked():
     g = GarmentPerception(model=None)
     g.segmenter = Seg()
     try:
-        cut = g._cut_hair(img, prob.copy(), [oval])
+        cut = g._cut_skin(img, prob.copy(), [oval])
         GarmentPerception.skin_cut = False
-        kept = g._cut_hair(img, prob.copy(), [oval])
+        kept = g._cut_skin(img, prob.copy(), [oval])
     finally:
         GarmentPerception.skin_cut = True
     assert float(cut[76:94, 121:136].mean()) < 0.2
