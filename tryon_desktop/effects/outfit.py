@@ -98,9 +98,10 @@ class ReferenceOutfit:
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
         from tryon_desktop.render.outfit import render_garment
+        from tryon_desktop.render.patterns import TwoTone, as_albedo
 
         y8 = self.printer(region, alpha)
-        if strength >= 1.0 and np.ndim(albedo) == 3:
+        if strength >= 1.0 and (isinstance(albedo, TwoTone) or np.ndim(albedo) == 3):
             # a pattern at full strength: the same per-pixel shading, shoulder and encode by table lookups
             # (the outfit generator's, within one level), not evaluated pixel by pixel
             from tryon_desktop.vision.outfit_generator import _Work, render_pattern
@@ -108,7 +109,7 @@ class ReferenceOutfit:
             if self._work is None:
                 self._work = _Work()
             return render_pattern(y8, alpha, albedo, self._work)
-        return render_garment(region, alpha, albedo, strength, y8=y8)
+        return render_garment(region, alpha, as_albedo(albedo), strength, y8=y8)
 
     def reset(self) -> None:
         self.printer.reset()
@@ -207,7 +208,7 @@ class OutfitEffect(Effect):
 
     def generate(self, item: OutfitItem, look) -> Made | None:
         from tryon_desktop.render.outfit import luma8, rgb8_to_linear_bgr
-        from tryon_desktop.render.patterns import albedo_map, fold_offsets
+        from tryon_desktop.render.patterns import fold_offsets, pattern_albedo
 
         sw = look.outfit
         if sw.is_pattern:
@@ -219,9 +220,10 @@ class OutfitEffect(Effect):
             if printer is not None:
                 y8 = printer(item.region, item.alpha, y8)
             try:
-                albedo = albedo_map(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
-                                    origin=(item.box.x0 - ax, item.box.y0 - ay),
-                                    offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px, full=False))
+                # (a two-tone pattern as its share of ink: `TwoTone`, a third of the work)
+                albedo = pattern_albedo(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
+                                        origin=(item.box.x0 - ax, item.box.y0 - ay),
+                                        offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px, full=False))
             except LookError as exc:
                 self.status = str(exc)
                 return None

@@ -2,7 +2,8 @@
 
 `period_px` is one repeat of the pattern in frame pixels (the effect derives it from the swatch's scale in
 shoulder widths). The map is laid out on the garment's box, bent along the garment's folds (`fold_offsets`, `bend`: the print
-follows the cloth's own shading), and the shading multiplies it afterwards.
+follows the cloth's own shading), and the shading multiplies it afterwards. The app takes a two-tone pattern
+(`TWO_TONE`) as its share of ink and its two colours (`pattern_albedo`, `TwoTone`): a third of the sampling.
 """
 
 from __future__ import annotations
@@ -57,33 +58,35 @@ def procedural(name: str, h: int, w: int, period: float, rotation: float, tint: 
 def _pattern_at(name: str, u: np.ndarray, v: np.ndarray, soft: float, tint: tuple[int, int, int] | None) -> np.ndarray:
     """The pattern's linear-BGR albedo at pattern coordinates (u, v) in repeats; `soft`: the width of its
     edges, in repeats (about 1.5 pixels)."""
-    ink = rgb8_to_linear_bgr(tint or NAVY)
-    ground = rgb8_to_linear_bgr(WHITE)
-    if name == "stripes":
-        a = _band(v, 0.5, soft)
-    elif name == "pinstripe":
-        a = _band(v, 0.1, soft)
-    elif name == "breton":
-        a = _band(v, 0.28, soft)
-    elif name == "gingham":
-        a = 0.5 * _band(u, 0.5, soft) + 0.5 * _band(v, 0.5, soft)
-    elif name == "tartan":
+    if name in TWO_TONE:
+        ground, ink = _tones(name, tint)
+        a = _mix(name, u, v, soft)[..., None].astype(np.float32)
+        return (ground * (1.0 - a) + ink * a).astype(np.float32)
+    if name == "tartan":
         return _tartan(u, v, soft, tint)
-    elif name == "dots":
-        fu, fv = u - np.floor(u) - 0.5, v - np.floor(v) - 0.5
-        r = np.sqrt(fu * fu + fv * fv)
-        a = np.clip((0.22 - r) / soft + 0.5, 0.0, 1.0)
-    elif name in WOVEN:
-        return _woven(name, u, v, tint)
-    elif name == "floral":
+    if name == "denim":
+        return _denim(u, v, tint)
+    if name == "floral":
         return _floral(u, v, soft, tint)
-    else:
-        raise LookError(f"unknown pattern {name!r}: choose one of {', '.join(PROCEDURAL)} or a fabric image file")
-    a = a[..., None].astype(np.float32)
-    return ground * (1.0 - a) + ink * a
+    raise LookError(f"unknown pattern {name!r}: choose one of {', '.join(PROCEDURAL)} or a fabric image file")
 
 
-WOVEN = ("houndstooth", "herringbone", "denim", "knit")
+# Patterns that are two colours mixed by one number per pixel (the share of ink): the app samples that share
+# (one channel, `pattern_albedo`) instead of the colours (three), and mixes the colours in afterwards.
+TWO_TONE = ("stripes", "pinstripe", "breton", "gingham", "dots", "houndstooth", "herringbone", "knit")
+
+
+def _tones(name: str, tint: tuple[int, int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(ground, ink), linear BGR float32 (3,), of a TWO_TONE pattern."""
+    if name == "houndstooth":
+        return rgb8_to_linear_bgr(WHITE), rgb8_to_linear_bgr(tint or (30, 30, 34))
+    if name == "herringbone":  # one colour: the weave shows as light and shade
+        ink = rgb8_to_linear_bgr(tint or (110, 104, 96))
+        return ink * 0.55, ink
+    if name == "knit":
+        ink = rgb8_to_linear_bgr(tint or (150, 40, 50))
+        return ink * 0.35, ink
+    return rgb8_to_linear_bgr(WHITE), rgb8_to_linear_bgr(tint or NAVY)
 
 
 def _cells(x: np.ndarray, n: int) -> np.ndarray:
@@ -91,39 +94,48 @@ def _cells(x: np.ndarray, n: int) -> np.ndarray:
     return np.floor(x * n).astype(np.int64)
 
 
-def _woven(name: str, u: np.ndarray, v: np.ndarray, tint: tuple[int, int, int] | None) -> np.ndarray:
-    """Weaves drawn thread by thread: which thread (warp, running down, or weft, across) is on top at each
-    crossing, and its colour. One repeat = `period` pixels, so threads stay a constant size on the body."""
+def _mix(name: str, u: np.ndarray, v: np.ndarray, soft: float) -> np.ndarray:
+    """The share of ink (0..1) of a TWO_TONE pattern at pattern coordinates (u, v) in repeats.
+
+    The weaves are drawn thread by thread: which thread (warp, running down, or weft, across) is on top at
+    each crossing (ink or ground). One repeat = `period` pixels, so threads stay a constant size on the body."""
+    if name == "stripes":
+        return _band(v, 0.5, soft)
+    if name == "pinstripe":
+        return _band(v, 0.1, soft)
+    if name == "breton":
+        return _band(v, 0.28, soft)
+    if name == "gingham":
+        return 0.5 * _band(u, 0.5, soft) + 0.5 * _band(v, 0.5, soft)
+    if name == "dots":
+        fu, fv = u - np.floor(u) - 0.5, v - np.floor(v) - 0.5
+        r = np.sqrt(fu * fu + fv * fv)
+        return np.clip((0.22 - r) / soft + 0.5, 0.0, 1.0)
     if name == "houndstooth":
         # 4 dark + 4 light threads both ways, woven 2/2 twill: the classic broken check
         i, j = _cells(u, 8), _cells(v, 8)
         warp_on_top = ((i + j) % 4) < 2
-        a = np.where(warp_on_top, (i % 8) < 4, (j % 8) < 4).astype(np.float32)
-        ink, ground = rgb8_to_linear_bgr(tint or (30, 30, 34)), rgb8_to_linear_bgr(WHITE)
-    elif name == "herringbone":
-        # a 2/2 twill whose diagonal reverses every 8 threads; one colour, the weave shows as light and shade
+        return np.where(warp_on_top, (i % 8) < 4, (j % 8) < 4).astype(np.float32)
+    if name == "herringbone":
+        # a 2/2 twill whose diagonal reverses every 8 threads
         i, j = _cells(u, 16), _cells(v, 16)
         direction = np.where((i % 16) < 8, 1, -1)
-        a = (((j + direction * i) % 4) < 2).astype(np.float32)
-        ink = rgb8_to_linear_bgr(tint or (110, 104, 96))
-        ground = ink * 0.55
-    elif name == "denim":
-        # 3/1 twill, indigo warp over white weft, 48 warp threads a repeat, each thread a little different
-        i, j = _cells(u, 48), _cells(v, 48)
-        warp_on_top = ((i + j) % 4) != 0
-        slub = 0.85 + 0.3 * (((i % 48) * 2654435761) % 1000 / 1000.0)  # per-thread dye variation (a fixed hash)
-        ink = rgb8_to_linear_bgr(tint or INDIGO)
-        weft = rgb8_to_linear_bgr((214, 210, 200))
-        out = np.where(warp_on_top[..., None], ink * slub[..., None].astype(np.float32), weft)
-        return out.astype(np.float32)
-    else:  # knit: columns of V-shaped stitches, shadowed between them
-        f = np.abs(u * 6 - np.floor(u * 6) - 0.5)  # 6 ribs a repeat
-        row = v * 12 + 0.9 * f  # chevrons: 12 stitch rows a repeat
-        a = (0.55 + 0.45 * np.cos(2 * np.pi * row)) * (1.0 - 0.85 * (2 * f) ** 3)
-        ink = rgb8_to_linear_bgr(tint or (150, 40, 50))
-        ground = ink * 0.35
-    a = a[..., None].astype(np.float32)
-    return (ground * (1.0 - a) + ink * a).astype(np.float32)
+        return (((j + direction * i) % 4) < 2).astype(np.float32)
+    # knit: columns of V-shaped stitches, shadowed between them
+    f = np.abs(u * 6 - np.floor(u * 6) - 0.5)  # 6 ribs a repeat
+    row = v * 12 + 0.9 * f  # chevrons: 12 stitch rows a repeat
+    return (0.55 + 0.45 * np.cos(2 * np.pi * row)) * (1.0 - 0.85 * (2 * f) ** 3)
+
+
+def _denim(u: np.ndarray, v: np.ndarray, tint: tuple[int, int, int] | None) -> np.ndarray:
+    """3/1 twill, indigo warp over white weft, 48 warp threads a repeat, each thread a little different."""
+    i, j = _cells(u, 48), _cells(v, 48)
+    warp_on_top = ((i + j) % 4) != 0
+    slub = 0.85 + 0.3 * (((i % 48) * 2654435761) % 1000 / 1000.0)  # per-thread dye variation (a fixed hash)
+    ink = rgb8_to_linear_bgr(tint or INDIGO)
+    weft = rgb8_to_linear_bgr((214, 210, 200))
+    out = np.where(warp_on_top[..., None], ink * slub[..., None].astype(np.float32), weft)
+    return out.astype(np.float32)
 
 
 def _tartan(u: np.ndarray, v: np.ndarray, soft: float, tint: tuple[int, int, int] | None) -> np.ndarray:
@@ -171,13 +183,61 @@ TILE_MAX = 256  # a procedural tile's most pixels per repeat (a larger repeat is
 
 
 @lru_cache(maxsize=16)
-def _procedural_tile(name: str, tint: tuple[int, int, int] | None, n: int) -> np.ndarray:
+def _procedural_tile(name: str, tint: tuple[int, int, int] | None, n: int, mix: bool = False) -> np.ndarray:
     """One repeat of a procedural pattern (four each way for the floral, whose flowers turn over four) drawn
-    at n pixels a repeat, edges about 1.5 of those pixels wide."""
+    at n pixels a repeat, edges about 1.5 of those pixels wide. mix: a TWO_TONE pattern's share of ink
+    (h, w) instead of its colours (h, w, 3)."""
     reps = 4 if name == "floral" else 1
     c = (np.arange(n * reps, dtype=np.float32) + 0.5) / n
     u, v = np.meshgrid(c, c)
-    return np.ascontiguousarray(_pattern_at(name, u, v, min(0.25, 1.5 / n), tint), np.float32)
+    soft = min(0.25, 1.5 / n)
+    return np.ascontiguousarray(_mix(name, u, v, soft) if mix else _pattern_at(name, u, v, soft, tint), np.float32)
+
+
+@dataclass(frozen=True)
+class TwoTone:
+    """A TWO_TONE pattern's albedo over a box, kept as its share of ink: albedo = ground + (ink - ground) *
+    mix, per pixel. A third of the three-channel map's work to sample and to average (`pattern_albedo`);
+    the renderers mix the colours in as they multiply by the shading (bilinear sampling is linear: the same
+    albedo, to float rounding)."""
+
+    mix: np.ndarray  # float32 (h, w), 0..1
+    ground: np.ndarray  # linear BGR float32 (3,)
+    ink: np.ndarray  # linear BGR float32 (3,)
+    mix_mean: float  # the mix's mean over the box
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.mix.shape + (3,)
+
+    def mean(self) -> np.ndarray:
+        """float32 (3,): the albedo's mean per channel (linear BGR)."""
+        return (self.ground + (self.ink - self.ground) * np.float32(self.mix_mean)).astype(np.float32)
+
+    def full(self) -> np.ndarray:
+        """The three-channel albedo map, float32 (h, w, 3) (for the paths that need one: a pattern mixed
+        with the original at part strength)."""
+        a = self.mix[..., None]
+        return (self.ground * (1.0 - a) + self.ink * a).astype(np.float32)
+
+
+def as_albedo(albedo) -> np.ndarray:
+    """A three-channel albedo (or a flat colour) as it is; a `TwoTone`'s map, mixed out."""
+    return albedo.full() if isinstance(albedo, TwoTone) else albedo
+
+
+def pattern_albedo(pattern: str, h: int, w: int, period: float, rotation: float,
+                   tint: tuple[int, int, int] | None, origin: tuple[float, float] = (0.0, 0.0),
+                   offsets: tuple[np.ndarray, np.ndarray] | FoldField | None = None) -> np.ndarray | TwoTone:
+    """`albedo_map` as the app takes it: a TWO_TONE pattern as a `TwoTone` (its share of ink sampled: one
+    channel, not three), any other as `albedo_map`'s map."""
+    if pattern not in TWO_TONE:
+        return albedo_map(pattern, h, w, period, rotation, tint, origin, offsets)
+    n = int(np.clip(round(period), 4, TILE_MAX))
+    key = (pattern, tuple(tint) if tint is not None else None, n, True)
+    mix, sums = _sample(key, _procedural_tile(*key), n / max(period, 2.0), -0.5, h, w, rotation, origin, offsets)
+    ground, ink = _tones(pattern, tint)
+    return TwoTone(mix, ground, ink, float(sums[0]) / max(h * w, 1))
 
 
 def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
@@ -203,6 +263,17 @@ def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
         tile = _fabric(str(pattern))
         per_px = tile.shape[1] / max(period, 4.0)
         shift = 0.0
+    out, sums = _sample(key, tile, per_px, shift, h, w, rotation, origin, offsets)
+    global _last_mean
+    _last_mean = (weakref.ref(out), sums[:3] / max(h * w, 1))
+    return out
+
+
+def _sample(key: tuple, tile: np.ndarray, per_px: float, shift: float, h: int, w: int, rotation: float,
+            origin: tuple[float, float], offsets) -> tuple[np.ndarray, np.ndarray]:
+    """`albedo_map`'s lookup of `tile` (its repeats: `_repeats(key, ...)`) at `per_px` tile pixels per frame
+    pixel, the tile's pixel k holding the pattern at k - `shift`: (the map, float32 (h, w) + the tile's
+    channels; its sums per channel, float64 (4,))."""
     t = np.deg2rad(rotation)
     a, b = np.float32(np.cos(t) * per_px), np.float32(np.sin(t) * per_px)
     th, tw = tile.shape[:2]
@@ -268,19 +339,19 @@ def albedo_map(pattern: str, h: int, w: int, period: float, rotation: float,
     band = max(8, BAND_PX // max(w, 1))
     for r0 in range(0, h, band):
         rows(r0, min(h, r0 + band))
-    global _last_mean
-    _last_mean = (weakref.ref(out), np.sum(sums, axis=0)[:3] / max(h * w, 1))
-    return out
+    return out, np.sum(sums, axis=0)
 
 
 _last_mean: tuple | None = None  # (the last map made, weakly; its mean per channel)
 
 
-def albedo_mean(albedo: np.ndarray) -> np.ndarray:
+def albedo_mean(albedo: np.ndarray | TwoTone) -> np.ndarray:
     """float32 (3,): the mean per channel of an albedo map (h, w, 3), as cv2.mean gives it (to float
-    rounding): the sums `albedo_map` took band by band for the map it made last (the outfit effect hands it
+    rounding): a `TwoTone`'s from its mix's mean; the sums `albedo_map` took band by band for the map it made last (the outfit effect hands it
     to the renderer as it is: a map changed in place since must not be asked about), else cv2.mean (a pass
     over the map)."""
+    if isinstance(albedo, TwoTone):
+        return albedo.mean()
     kept = _last_mean
     if kept is not None and kept[0]() is albedo:
         return np.asarray(kept[1], np.float32)
@@ -319,7 +390,7 @@ def _reps(span: float) -> int:
 @lru_cache(maxsize=2)
 def _repeats(key: tuple, rx: int, ry: int) -> np.ndarray:
     tile = _procedural_tile(*key) if key[0] in PROCEDURAL else _fabric(key[0])
-    return np.ascontiguousarray(np.tile(tile, (ry, rx, 1)))
+    return np.ascontiguousarray(np.tile(tile, (ry, rx) + (1,) * (tile.ndim - 2)))
 
 
 FOLD_SIGMA = 0.035  # the fold scale: the shading is smoothed over this share of the shoulder width

@@ -44,7 +44,7 @@ import numpy as np
 from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
-from tryon_desktop.render.patterns import albedo_mean
+from tryon_desktop.render.patterns import TwoTone, albedo_mean, as_albedo
 from tryon_desktop.render.outfit import (
     WorkArrays as _Work,
     _DEC,
@@ -309,9 +309,10 @@ def _table_lookup(table: np.ndarray, index: np.ndarray, work: _Work, name: str,
 
 
 BAND_PX = 49152  # pixels per band of a pattern's full-resolution reference: its scratch stays in the cache
+BAND_PX_TWO_TONE = 16384  # ... of a `TwoTone`'s (twice the scratch: the transform's input and output)
 
 
-def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr: np.ndarray,
+def _pattern_reference(y8: np.ndarray, albedo: np.ndarray | TwoTone, ymed: float, mean_bgr: np.ndarray,
                        work: _Work, fresh: bool = False) -> np.ndarray:
     """render_garment(region, alpha, albedo map, 1.0, ymed, y8), within one level: the albedo times the
     shading (the table of each luma level, times encode's steps) indexes the shoulder's and encode's fused
@@ -319,27 +320,42 @@ def _pattern_reference(y8: np.ndarray, albedo: np.ndarray, ymed: float, mean_bgr
     In the work array "ref" (overwritten by the next call), or a new array when `fresh`.
 
     Worked out in bands of rows: every step is per pixel (the same numbers), and a band's shading and
-    products stay in the cache instead of going through memory as full-box float arrays."""
+    products stay in the cache instead of going through memory as full-box float arrays. A `TwoTone`'s
+    product is the shading times the ground plus the shading times the mix times (ink - ground): one 3 x 3
+    colour transform of (s, s mix, s mix) (a 2-channel input would take OpenCV's slow general path), a
+    little dearer than the three-channel multiply; the saving is in sampling and averaging the mix."""
     h, w = y8.shape
     ymed = max(float(ymed), 1e-3)
     table = (shading_table(ymed, contrast_damping(np.asarray(mean_bgr, np.float32), ymed)) * _ENC_STEPS).reshape(256, 1)
     out = np.empty((h, w, 3), np.uint8) if fresh else work("ref", (h, w, 3))
-    band = max(8, BAND_PX // max(w, 1))
+    two = isinstance(albedo, TwoTone)
+    if two:  # output channel c = s ground[c] + (s mix) (ink - ground)[c] (the third input, s mix again: unused)
+        mixer = np.zeros((3, 3), np.float32)
+        mixer[:, 0], mixer[:, 1] = albedo.ground, albedo.ink - albedo.ground
+    band = max(8, (BAND_PX_TWO_TONE if two else BAND_PX) // max(w, 1))
     for r0 in range(0, h, band):
         r1 = min(h, r0 + band)
         n = r1 - r0
         # (one channel's lookup, copied to three: a third of a three-channel lookup's cost)
         s = cv2.LUT(y8[r0:r1], table, dst=work("s", (n, w), np.float32))
-        t = cv2.merge([s, s, s], dst=work("t", (n, w, 3), np.float32))
-        cv2.multiply(t, albedo[r0:r1], dst=t)
+        if two:
+            sm = cv2.multiply(s, albedo.mix[r0:r1], dst=work("sm", (n, w), np.float32))
+            t = cv2.transform(cv2.merge([s, sm, sm], dst=work("t3", (n, w, 3), np.float32)), mixer,
+                              dst=work("t", (n, w, 3), np.float32))
+        else:
+            t = cv2.merge([s, s, s], dst=work("t", (n, w, 3), np.float32))
+            cv2.multiply(t, albedo[r0:r1], dst=t)
         _table_lookup(_SHOULDER_ENC, t.reshape(n, 3 * w), work, "enc_band", out[r0:r1].reshape(n, 3 * w))
     return out
 
 
-def render_pattern(y8: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, work: _Work | None = None) -> np.ndarray:
-    """render_garment(region, alpha, albedo, 1.0, y8=y8) for an albedo map (a pattern), within one level, by
-    table lookups (`_pattern_reference`): a new uint8 BGR array. work: work arrays kept between calls."""
-    albedo = np.ascontiguousarray(albedo, np.float32)
+def render_pattern(y8: np.ndarray, alpha: np.ndarray, albedo: np.ndarray | TwoTone,
+                   work: _Work | None = None) -> np.ndarray:
+    """render_garment(region, alpha, albedo, 1.0, y8=y8) for an albedo map (a pattern, or a `TwoTone`),
+    within one level, by table lookups (`_pattern_reference`): a new uint8 BGR array. work: work arrays kept
+    between calls."""
+    if not isinstance(albedo, TwoTone):
+        albedo = np.ascontiguousarray(albedo, np.float32)
     mean_bgr = albedo_mean(albedo)
     ymed = median_luma_luminance(y8, alpha)
     y8 = quiet_luma(y8, alpha, brightening(mean_bgr, ymed))
@@ -422,7 +438,7 @@ class GanOutfit:
         helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them."""
         y8_in = self.luma(region)
         self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
-        flat = np.ndim(albedo) == 1
+        flat = not isinstance(albedo, TwoTone) and np.ndim(albedo) == 1
         shrinker = shrink if flat else quick_shrink
         small = _in_background(_shrink_all, region, alpha, shrinker)
         pending = [small]
@@ -433,7 +449,8 @@ class GanOutfit:
                 pending.append(small_pf := _in_background(shrinker, y8))
             ymed = median_luma_luminance(y8, alpha)
             h, w = y8.shape
-            albedo = np.asarray(albedo, np.float32) if flat else np.ascontiguousarray(albedo, np.float32)
+            if not isinstance(albedo, TwoTone):
+                albedo = np.asarray(albedo, np.float32) if flat else np.ascontiguousarray(albedo, np.float32)
             mean_bgr = albedo if flat else albedo_mean(albedo)
             lighter = brightening(mean_bgr, ymed)  # (render_garment's grain step, on both sizes)
             y8 = quiet_luma(y8, alpha, lighter)
@@ -466,7 +483,7 @@ class GanOutfit:
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
         x = self.inputs(region, alpha, albedo)
         if x is None:
-            return render_garment(region, alpha, albedo, strength)
+            return render_garment(region, alpha, as_albedo(albedo), strength)
         out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
         # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
         # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
