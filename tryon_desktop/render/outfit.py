@@ -618,6 +618,7 @@ def _shoulder(out):
 
 
 GRAIN_REMOVAL = True  # module switch (evaluations, A/B checks): False leaves a dark garment's grain in quiet_luma
+GRAIN_GARROTE = 2.5  # the finest detail within this many noise levels of nothing is taken out
 GRAIN_MID = 0.35  # the noise's middle-scale (~4 px) level over its fine-scale (~1.5 px) one: compression's blocks
 GRAIN_FLOOR, GRAIN_CAP = 0.5, 4.0  # bounds of the fine noise level measured on a garment (luma levels)
 
@@ -644,13 +645,15 @@ def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
     A dark garment's fine luma detail is mostly the camera's noise and the compression's blocks: a few
     levels out of 20-30, which the shading (a ratio to the median) carries into a light colour as a grain of
     20-40% (black to white came out speckled grey). The noise is measured on the garment itself (the median
-    absolute value of its finest detail, below 1.5 px, where folds leave almost nothing), and the fine and
-    middle (1.5-4 px) detail are each shrunk where their local energy is not above that noise's, as a Wiener
-    filter would: folds, seams and a knit's texture stand above it and stay. Nothing changes up to 2x
-    brighter; fully from 8x. alpha: the garment mask (where the noise is measured).
+    absolute value of its finest detail, below 2 px, where folds leave almost nothing), and detail that
+    does not stand above it is taken out: folds, seams and a knit's texture stand above it and stay.
+    Nothing changes up to 2x brighter; fully from 8x. alpha: the garment mask (where the noise is measured).
 
-    Only the fine detail (int16) and the result are worked at full size; the middle band, and the fine
-    band's energy (a smooth map, from every other pixel), at half size.
+    Cheap enough for every frame (five passes at full size, four of them in 8 bits): the luma is split into
+    its half-size average and the finer detail left over. The detail goes through one table, a garrote that
+    takes out what is within GRAIN_GARROTE noise levels of nothing and keeps what stands above it; the
+    middle band (2-8 px) is shrunk at half size where its local energy (blurred, at a quarter of the size)
+    is not above the noise's.
     """
     import cv2
 
@@ -658,26 +661,30 @@ def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
     h, w = y8.shape[:2]
     if amount <= 0.0 or h < 8 or w < 8 or not GRAIN_REMOVAL:
         return y8
-    fine8 = cv2.GaussianBlur(y8, (0, 0), 1.5)
-    detail = cv2.subtract(y8, fine8, dtype=cv2.CV_16S)
+    # halved exactly (an even crop: OpenCV's area average by a ratio that is not 2 takes its slow path)
+    hw, ev = (w // 2, h // 2), np.s_[: h // 2 * 2, : w // 2 * 2]
+    half8 = cv2.resize(y8[ev], hw, interpolation=cv2.INTER_AREA)
+    detail = cv2.addWeighted(y8, 1.0, cv2.resize(half8, (w, h), interpolation=cv2.INTER_LINEAR), -1.0, 128.0,
+                             dtype=cv2.CV_8U)  # the finer detail, + 128
     inside = alpha[2:-2:4, 2:-2:4] > 0.5
     if int(np.count_nonzero(inside)) < 16:
         return y8
-    noise = float(np.clip(1.4826 * np.median(np.abs(detail[2:-2:4, 2:-2:4][inside])), GRAIN_FLOOR, GRAIN_CAP))
-    # halved exactly (an even crop: OpenCV's area average by a ratio that is not 2 takes its slow path)
-    hw, ev = (w // 2, h // 2), np.s_[: h // 2 * 2, : w // 2 * 2]
-    half = cv2.resize(fine8[ev], hw, interpolation=cv2.INTER_AREA).astype(np.float32)
+    noise = float(np.clip(1.4826 * np.median(np.abs(detail[2:-2:4, 2:-2:4][inside].astype(np.float32) - 128.0)),
+                          GRAIN_FLOOR, GRAIN_CAP))
+    d = np.arange(256, dtype=np.float32) - 128.0
+    t2 = (GRAIN_GARROTE * noise) ** 2
+    kept = d * np.maximum(d * d - t2, 0.0) / np.maximum(d * d, 1e-6)  # the non-negative garrote
+    table = np.clip(np.round(128.0 + (1.0 - amount) * d + amount * kept), 0, 255).astype(np.uint8)
+    # the middle band, at half size
+    half = half8.astype(np.float32)
     coarse = cv2.GaussianBlur(half, (0, 0), 2.0)  # about 4 px at full size
     mid = cv2.subtract(half, coarse)
-    mid = cv2.add(coarse, cv2.multiply(mid, _wiener_gain(cv2.multiply(mid, mid), GRAIN_MID * noise, 4.0)))
-    d2 = detail[: h // 2 * 2 : 2, : w // 2 * 2 : 2].astype(np.float32)
-    keep = _wiener_gain(cv2.multiply(d2, d2), noise, 1.5)
-    # (the fine band's rounding: fine8 is whole levels, so the detail is too and the sum is exact)
-    quiet = cv2.add(cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR),
-                    cv2.multiply(detail, cv2.resize(keep, (w, h), interpolation=cv2.INTER_LINEAR), dtype=cv2.CV_32F))
-    if amount >= 1.0:  # (rounded and saturated to 8 bits in one pass)
-        return cv2.addWeighted(quiet, 1.0, quiet, 0.0, 0.0, dtype=cv2.CV_8U)
-    return cv2.addWeighted(y8.astype(np.float32), 1.0 - amount, quiet, amount, 0.0, dtype=cv2.CV_8U)
+    qs = (max(1, hw[0] // 2), max(1, hw[1] // 2))
+    e = cv2.resize(cv2.multiply(mid, mid), qs, interpolation=cv2.INTER_AREA)  # energy at 8 px: smooth
+    shrink = cv2.resize(_wiener_gain(e, GRAIN_MID * noise, 2.0), hw, interpolation=cv2.INTER_LINEAR)
+    base = cv2.subtract(half, cv2.multiply(mid, cv2.subtract(1.0, shrink), scale=amount))  # half - a (1 - g) mid
+    return cv2.add(cv2.resize(cv2.subtract(base, 128.0), (w, h), interpolation=cv2.INTER_LINEAR),
+                   cv2.LUT(detail, table), dtype=cv2.CV_8U)
 
 
 def contrast_damping(albedo: np.ndarray, ymed: float) -> float:

@@ -177,6 +177,14 @@ class Inputs:
     image: np.ndarray  # (1, 7, IN, IN) float32
     cond: np.ndarray  # (COND_DIM,) float32
     unprint: np.ndarray | None = None  # IN x IN: the print-free luminance over the original's (None: no print)
+    ref_pending: Callable[[], np.ndarray] | None = None  # (the app's path) waits for `ref`, still being made
+
+
+def _flat_reference(y8: np.ndarray, alpha: np.ndarray, lighter: float, table: np.ndarray, y3: np.ndarray,
+                    out: np.ndarray) -> np.ndarray:
+    """A plain colour's full-size reference: render_garment's grain step, then its table (into `out`)."""
+    q = quiet_luma(y8, alpha, lighter)
+    return cv2.LUT(cv2.merge([q, q, q], dst=y3), table, dst=out)
 
 
 def prepare_inputs(region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray,
@@ -428,20 +436,23 @@ class GanOutfit:
         self._luma = (region, y8)
         return y8
 
-    def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray) -> Inputs | None:
+    def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, defer: bool = False) -> Inputs | None:
         """prepare_inputs(region, alpha, albedo, self.printer), the app's way (see "the app's per-frame path"):
         the same but for a pattern's reference (within one level), the albedo map's mean (within float
         rounding) and a pattern's shrinks (`quick_shrink`: the output within a few levels). `ref` is a work
         array, overwritten by the next call.
 
         The box's shrinks to IN x IN (OpenCV's area average, one core's work whatever the size) run on the
-        helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them."""
+        helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them. defer: a
+        plain colour's full-size reference (its grain step and table) is left running there too, for the
+        network to run beside it: `ref` is None and `ref_pending` waits for it (the caller must call it)."""
         y8_in = self.luma(region)
         self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
         flat = not isinstance(albedo, TwoTone) and np.ndim(albedo) == 1
         shrinker = shrink if flat else quick_shrink
         small = _in_background(_shrink_all, region, alpha, shrinker)
         pending = [small]
+        ref_job, done = None, False
         try:
             y8 = self.printer(region, alpha, y8_in)
             printed = y8 is not y8_in
@@ -453,13 +464,17 @@ class GanOutfit:
                 albedo = np.asarray(albedo, np.float32) if flat else np.ascontiguousarray(albedo, np.float32)
             mean_bgr = albedo if flat else albedo_mean(albedo)
             lighter = brightening(mean_bgr, ymed)  # (render_garment's grain step, on both sizes)
-            y8 = quiet_luma(y8, alpha, lighter)
             if flat:  # render_garment's table, for both sizes
                 ym = max(float(ymed), 1e-3)
                 table = colour_table(albedo, ym, contrast_damping(albedo, ym))
-                ref = cv2.LUT(cv2.merge([y8, y8, y8], dst=self._work("y3", (h, w, 3))), table,
-                              dst=self._work("ref", (h, w, 3)))
+                job = partial(_flat_reference, y8, alpha, lighter, table, self._work("y3", (h, w, 3)),
+                              self._work("ref", (h, w, 3)))
+                if defer:
+                    ref, ref_job = None, _in_background(job)
+                else:
+                    ref = job()
             else:
+                y8 = quiet_luma(y8, alpha, lighter)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
                 pending.append(small_ref := _in_background(shrinker, ref))
             orig_s, alpha_s = small()
@@ -475,22 +490,29 @@ class GanOutfit:
             if flat:
                 y8_s = quiet_luma(y8_s, alpha_s, lighter)
             ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table) if flat else small_ref()
+            x = Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain, ref_job)
+            done = True
         finally:
-            for wait in pending:  # none left reading the work arrays (or the caller's) when this returns
+            # none left reading the work arrays (or the caller's) when this returns, but a deferred reference
+            # handed to the caller
+            for wait in pending + ([ref_job] if ref_job is not None and not done else []):
                 _settle(wait)
-        return Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain)
+        return x
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
-        x = self.inputs(region, alpha, albedo)
+        x = self.inputs(region, alpha, albedo, defer=True)
         if x is None:
             return render_garment(region, alpha, as_albedo(albedo), strength)
-        out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
+        try:  # (the network runs while the helper makes a plain colour's full-size reference)
+            out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
+        finally:
+            ref = x.ref if x.ref_pending is None else x.ref_pending()
         # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
         # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
         h, w = region.shape[:2]
         ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)), interpolation=cv2.INTER_LINEAR)
                for a, b, name in ((out_s, x.ref_s, "up"), (x.ref_s, out_s, "down"))]
-        out = cv2.subtract(cv2.add(x.ref, ups[0], dst=x.ref), ups[1])
+        out = cv2.subtract(cv2.add(ref, ups[0], dst=ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
         return out
