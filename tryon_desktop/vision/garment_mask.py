@@ -442,6 +442,18 @@ SKIN_SURE, SKIN_MAYBE = 1.5, 2.5  # skin distance: surely skin below the first, 
 MODEL_SAMPLES = 1500  # pixels a colour model is fitted on (a stride over the sample: the fit's cost stays small)
 
 
+_LAB_GRID: list = []
+
+
+def _lab_grid() -> np.ndarray:
+    """float32 (256, 256, 3): every (a*, b*) pair of 8-bit Lab (L* 0), row a*, column b*."""
+    if not _LAB_GRID:
+        g = np.zeros((256, 256, 3), np.float32)
+        g[..., 1], g[..., 2] = np.mgrid[0:256, 0:256]
+        _LAB_GRID.append(g)
+    return _LAB_GRID[0]
+
+
 class SkinCut:
     """Takes out bare skin the network marked as garment (the neck above a collar, forearms or hands in front
     of the chest, a shoulder beside a strap), by colour: the face's own skin against the garment's.
@@ -465,7 +477,7 @@ class SkinCut:
         self.reset()
 
     def reset(self) -> None:
-        self._models: tuple[ColourModel, ColourModel] | None = None
+        self._tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._age = 0
         self._faces = -1
 
@@ -483,20 +495,18 @@ class SkinCut:
         x, y, bw, bh = cv2.boundingRect((prob > 0.02).astype(np.uint8))
         x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(mw, x + bw + 1), min(mh, y + bh + 1)
         p = prob[y0:y1, x0:x1]
-        lab = cv2.cvtColor(np.ascontiguousarray(small_bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2Lab).astype(np.float32)
-        models = self._models
-        if not video or models is None or self._age >= self.refit or self._faces != len(face_polygons):
-            models = self._fit(frame_bgr, face_polygons, lab[fg[y0:y1, x0:x1]])
-            self._models, self._age, self._faces = models, 0, len(face_polygons)
+        lab = cv2.cvtColor(np.ascontiguousarray(small_bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2Lab)
+        tables = self._tables
+        if not video or self._age >= self.refit or self._faces != len(face_polygons) or self._age == 0:
+            tables = self._tables = self._fit(frame_bgr, face_polygons, lab[fg[y0:y1, x0:x1]].astype(np.float32))
+            self._age, self._faces = 0, len(face_polygons)
         self._age += 1
-        if models is None:
-            return prob
-        skin, garment = models
-        if float(skin_distance(skin, garment.mean.reshape(1, 1, 3))[0, 0]) < 2.0:
-            return prob  # a skin-coloured garment
-        ds = skin_distance(skin, lab)
-        ds[lab[..., 0] < 25] = 99.0  # chroma is noise in near-black pixels: never skin
-        nearer = cv2.subtract(garment.dist(lab), ds + 0.5)  # by how much the pixel is nearer skin than garment
+        if tables is None:
+            return prob  # no skin sample, or a skin-coloured garment
+        skin_ab, skin_l, garment_ab = tables
+        ab = lab[..., 1].astype(np.intp) * 256 + lab[..., 2]
+        ds = cv2.add(skin_ab.take(ab), skin_l.take(lab[..., 0]))
+        nearer = cv2.subtract(garment_ab.take(ab), ds + 0.5)  # by how much the pixel is nearer skin than garment
         score = cv2.multiply(np.clip((SKIN_MAYBE - ds) * (1.0 / (SKIN_MAYBE - SKIN_SURE)), 0.0, 1.0),
                              np.clip(nearer, 0.0, 1.0))
         score = cv2.GaussianBlur(score, (0, 0), 0.7)
@@ -524,13 +534,26 @@ class SkinCut:
         return out
 
     @staticmethod
-    def _fit(frame_bgr: np.ndarray, face_polygons, garment_px: np.ndarray) -> tuple[ColourModel, ColourModel] | None:
+    def _fit(frame_bgr: np.ndarray, face_polygons, garment_px: np.ndarray):
+        """The two colour models as tables over 8-bit Lab, or None (no skin sample; a skin-coloured garment):
+        the skin distance's chroma part over (a*, b*) and its lightness part over L* (near-black: never
+        skin), and the garment model's distance over (a*, b*). Looked up per pixel: a few table reads
+        instead of a dozen passes of arithmetic a frame."""
         cheeks = [px for px in (cheek_pixels(frame_bgr, poly) for poly in face_polygons) if px is not None]
         skin_px = np.concatenate(cheeks) if cheeks else None
         if skin_px is None or len(skin_px) < 20 or len(garment_px) < 30:
             return None
-        return (ColourModel(skin_px[:: max(1, len(skin_px) // MODEL_SAMPLES)]),
-                ColourModel(garment_px[:: max(1, len(garment_px) // MODEL_SAMPLES)]))
+        skin = ColourModel(skin_px[:: max(1, len(skin_px) // MODEL_SAMPLES)])
+        garment = ColourModel(garment_px[:: max(1, len(garment_px) // MODEL_SAMPLES)])
+        if float(skin_distance(skin, garment.mean.reshape(1, 1, 3))[0, 0]) < 2.0:
+            return None  # a skin-coloured garment: colour cannot tell them apart
+        grid = _lab_grid().copy()
+        grid[..., 0] = skin.mean[0]  # (inside the skin's lightness band: no penalty, that is the L* table's)
+        skin_ab = skin_distance(skin, grid)
+        levels = np.arange(256, dtype=np.float32).reshape(1, 256, 1)
+        skin_l = skin.l_penalty(levels)[0] + np.where(np.arange(256) < 25, 99.0, 0.0)  # near-black: chroma is noise
+        garment_ab = garment.dist(grid)
+        return skin_ab.astype(np.float32).ravel(), skin_l.astype(np.float32), garment_ab.astype(np.float32).ravel()
 
 
 def _grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:
