@@ -13,25 +13,12 @@ import numpy as np
 import pytest
 
 from tryon_desktop.render import patterns as P
-from tryon_desktop.render.outfit import brightening, luma8, median_luma_luminance, quiet_luma, render_garment
+from tryon_desktop.render.outfit import brightening, median_luma_luminance, quiet_luma, render_garment
 from tryon_desktop.vision import outfit_generator as G
 
+from test_outfit_pattern_speed import _garment  # folds, a highlight and noise on a garment, soft at the edge
+
 SIZES = [(503, 431), (515, 435), (97, 83), (9, 700)]  # 0279's box at 720p and about, a small one, a wide strip
-
-
-def _garment(h: int, w: int, seed: int = 0):
-    """(BGR region, alpha, luma): folds, a highlight and noise on a garment, soft at the edge."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    shade = 0.7 + 0.3 * np.sin(xx / (0.09 * w) + seed) * np.cos(yy / (0.15 * h))
-    shade += 0.8 * np.exp(-(((xx - 0.6 * w) / (0.07 * w)) ** 2 + ((yy - 0.4 * h) / (0.25 * h)) ** 2))
-    lin = (np.asarray((150, 110, 90), np.float32) / 255.0) ** 2.2
-    img = lin * shade[..., None] * (1.0 + 0.02 * rng.standard_normal((h, w, 1)).astype(np.float32))
-    body = np.clip(255.0 * np.clip(img, 0, 1) ** (1 / 2.2) + 0.5, 0, 255).astype(np.uint8)
-    d = np.hypot((xx - 0.5 * w) / (0.44 * w), (yy - 0.52 * h) / (0.47 * h))
-    alpha = np.clip((1.0 - d) * 12.0, 0.0, 1.0).astype(np.float32)
-    region = np.ascontiguousarray(np.where(alpha[..., None] > 0.5, body, np.uint8(128)))
-    return region, alpha, luma8(region)
 
 
 def _whole_box_reference(y8, albedo, ymed, mean_bgr):
