@@ -69,6 +69,41 @@ def test_the_outfit_tab_sits_beside_lipstick_with_every_swatch_by_family(window)
     assert len(panel.swatches) == 42
 
 
+def test_the_family_bar_scrolls_to_a_family_and_follows_favourites(window, qtbot):
+    """A small window shows a family or two: a button per family above the swatches scrolls to it."""
+    win = window()
+    win.resize(1024, 640)
+    win.show()
+    win.tabs.setCurrentWidget(win.outfit_panel)
+    p = win.outfit_panel
+    qtbot.waitExposed(win)
+    names = [b.text() for b, _ in p.jump_buttons]
+    assert names == ["Neutrals", "Darks", "Brights", "Pastels", "Denim", "Stripes", "Checks", "Prints", "Weaves"]
+    bar = p.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0  # more swatches than fit
+    assert win.lipstick_panel.jump_host.isHidden()  # (its room goes to swatches: three families show there)
+    stripes = next(b for b, key in p.jump_buttons if key == "stripes")
+    qtbot.mouseClick(stripes, Qt.MouseButton.LeftButton)
+    title = next(label for label, key in p._section_labels if key == "stripes")
+    assert bar.value() == min(title.y(), bar.maximum()) > 0
+    # the section's title is in view, at the top unless the list ends first
+    top = title.mapTo(p.scroll.viewport(), QPoint(0, 0)).y()
+    assert 0 <= top < p.scroll.viewport().height()
+    qtbot.mouseClick(next(b for b, key in p.jump_buttons if key == "neutral"), Qt.MouseButton.LeftButton)
+    assert bar.value() == 0
+    # a favourite adds its section and its button, first
+    qtbot.mouseClick(_swatch(p, "Houndstooth"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(p.fav_button, Qt.MouseButton.LeftButton)
+    assert [b.text() for b, _ in p.jump_buttons][:2] == ["Favourites", "Neutrals"]
+    i18n.set_language("zh_CN")
+    try:
+        win.retranslate()
+        assert p.jump_buttons[0][0].text() == "收藏" and "收藏" in p.jump_buttons[0][0].toolTip()
+    finally:
+        i18n.set_language("en")
+        win.retranslate()
+
+
 def test_picking_a_swatch_updates_the_look_the_pipeline_and_the_engine(window, qtbot):
     engine = StubEngine()
     win = window(engine_factory=lambda: engine)

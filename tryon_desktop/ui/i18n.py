@@ -69,6 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "favourite": ("Add to or remove from favourites", "加入或移出收藏"),
     "favourite_tip": ("Favourite this shade (F)", "收藏此色号（F）"),
     "favourites": ("Favourites", "收藏"),
+    "jump_to_family_tip": ("Scroll to {family}", "跳到{family}"),
     "snapshot": ("Snapshot", "拍照"),
     "record": ("Record", "录像"),
     "stop_recording": ("Stop", "停止"),

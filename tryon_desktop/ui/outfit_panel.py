@@ -42,6 +42,7 @@ class OutfitPanel(SwatchPanel):
     AMOUNT = "strength"
     NONE_KEYS = ("no_outfit", "no_outfit_detail")
     FAVOURITE_TIP = "outfit_favourite_tip"
+    JUMP_BAR = True
     CUSTOM_START = "#1F3A93"
     CUSTOM_TITLE = "outfit_custom_title"
 

@@ -41,6 +41,8 @@ QPushButton#linkButton:hover { color: #FFC0D4; text-decoration: underline; }
 QPushButton#linkButton:disabled { color: #55555F; }
 QPushButton#lookLine { background: transparent; border: none; color: #9A9AA8; padding: 0; text-align: left; }
 QPushButton#lookLine:hover { color: #F58FB0; }
+QPushButton#familyChip { background: #26262E; border: 1px solid #30303A; border-radius: 9px; color: #B4B4C0; padding: 2px 6px; font-size: 11px; }
+QPushButton#familyChip:hover { border-color: #F0628F; color: #FFD0DE; }
 QLabel#sectionTitle { color: #9A9AA8; font-size: 11px; font-weight: 600; letter-spacing: 1px; padding-top: 4px; text-transform: uppercase; }
 QTabWidget#sideTabs::pane { border: 1px solid #26262E; border-radius: 10px; background: #1B1B21; top: -1px; }
 QTabWidget#sideTabs QWidget#swatchHost, QTabWidget#sideTabs QScrollArea, QTabWidget#sideTabs QScrollArea > QWidget > QWidget { background: #1B1B21; }

@@ -34,6 +34,7 @@ from tryon_desktop.core.looks import PATTERNS, Finish, OutfitSwatch, Shade
 from tryon_desktop.ui.i18n import family_name, finish_name, outfit_name, pattern_name, shade_name, tr
 
 COLUMNS = 4
+JUMP_COLUMNS = 5  # the family jump bar's buttons a row
 SWATCH_SIZE = QSize(74, 78)
 CHIP = 40
 PATCH = 2 * CHIP  # pattern patches are drawn at twice the chip's size (sharp on a 2x screen)
@@ -262,6 +263,8 @@ class SwatchPanel(QWidget):
     AMOUNT = "opacity"  # the item's field the amount slider sets
     NONE_KEYS = ("bare_lips", "bare_detail")  # what the card says when nothing is worn: name, detail
     FAVOURITE_TIP = "favourite_tip"
+    JUMP_BAR = False  # a button per family above the swatches (the outfit panel: its controls leave room for
+    # one family at 1024x640; the lipstick panel shows three there and keeps that room for swatches)
     CUSTOM_START = "#B0243A"
     CUSTOM_TITLE = "custom_colour_title"
 
@@ -354,6 +357,15 @@ class SwatchPanel(QWidget):
         self.outer.addLayout(row)
 
     def _build_swatch_area(self) -> None:
+        # a button per family above the swatches: one click scrolls to it (on a small screen the
+        # panel shows one or two families at a time)
+        self.jump_host = QWidget(objectName="familyJump")
+        self.jump_layout = QGridLayout(self.jump_host)
+        self.jump_layout.setContentsMargins(0, 0, 0, 0)
+        self.jump_layout.setHorizontalSpacing(4)
+        self.jump_layout.setVerticalSpacing(4)
+        self.jump_buttons: list[tuple[QPushButton, str]] = []
+        self.outer.addWidget(self.jump_host)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -385,6 +397,7 @@ class SwatchPanel(QWidget):
         for s in self.catalogue:
             families.setdefault(s.family, []).append(s)
         sections.extend(families.items())
+        self._build_jump_bar([key for key, _ in sections])
         for key, items in sections:
             title = QLabel(objectName="sectionTitle")
             self._section_labels.append((title, key))
@@ -406,9 +419,39 @@ class SwatchPanel(QWidget):
         self._retranslate_sections()
         self._sync_swatches()
 
+    def _build_jump_bar(self, keys: list[str]) -> None:
+        while self.jump_layout.count():
+            w = self.jump_layout.takeAt(0).widget()
+            if w is not None:
+                w.hide()
+                w.setParent(None)
+                w.deleteLater()
+        self.jump_buttons = []
+        for i, key in enumerate(keys):
+            b = QPushButton(objectName="familyChip")
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            b.clicked.connect(lambda _=False, key=key: self.jump_to(key))
+            self.jump_buttons.append((b, key))
+            self.jump_layout.addWidget(b, i // JUMP_COLUMNS, i % JUMP_COLUMNS)
+        self.jump_host.setVisible(self.JUMP_BAR and len(keys) > 1)
+
+    def jump_to(self, key: str) -> None:
+        """Scroll the swatches so that the family `key` (or "__favourites__") starts at the top."""
+        for label, k in self._section_labels:
+            if k == key:
+                self.scroll.verticalScrollBar().setValue(label.y())
+                return
+
+    def _section_text(self, key: str) -> str:
+        return tr("favourites") if key == "__favourites__" else family_name(key)
+
     def _retranslate_sections(self) -> None:
         for label, key in self._section_labels:
-            label.setText(tr("favourites") if key == "__favourites__" else family_name(key))
+            label.setText(self._section_text(key))
+        for b, key in self.jump_buttons:
+            b.setText(self._section_text(key))
+            b.setToolTip(tr("jump_to_family_tip").format(family=self._section_text(key)))
 
     def retranslate(self) -> None:
         self.fav_button.setToolTip(tr(self.FAVOURITE_TIP))
