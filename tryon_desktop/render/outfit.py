@@ -683,8 +683,9 @@ def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
     e = cv2.resize(cv2.multiply(mid, mid), qs, interpolation=cv2.INTER_AREA)  # energy at 8 px: smooth
     shrink = cv2.resize(_wiener_gain(e, GRAIN_MID * noise, 2.0), hw, interpolation=cv2.INTER_LINEAR)
     base = cv2.subtract(half, cv2.multiply(mid, cv2.subtract(1.0, shrink), scale=amount))  # half - a (1 - g) mid
-    return cv2.add(cv2.resize(cv2.subtract(base, 128.0), (w, h), interpolation=cv2.INTER_LINEAR),
-                   cv2.LUT(detail, table), dtype=cv2.CV_8U)
+    base8 = cv2.addWeighted(base, 1.0, base, 0.0, 0.0, dtype=cv2.CV_8U)  # (rounded: the rest stays in 8 bits)
+    return cv2.addWeighted(cv2.resize(base8, (w, h), interpolation=cv2.INTER_LINEAR), 1.0, cv2.LUT(detail, table),
+                           1.0, -128.0, dtype=cv2.CV_8U)
 
 
 def contrast_damping(albedo: np.ndarray, ymed: float) -> float:
