@@ -110,3 +110,25 @@ def test_a_stream_refits_its_colour_models_every_few_frames_and_at_once_for_a_ne
     for _ in range(3):
         cut(img, prob, img, [oval])  # a photo fits every time
     assert len(fits) == 7
+
+
+def test_a_streams_refit_moves_half_way_so_the_cut_does_not_jump():
+    img, prob, oval = _scene((150, 70, 40))
+    warmer = img.copy()
+    face = np.zeros(img.shape[:2], np.uint8)
+    cv2.ellipse(face, (128, 40), (17, 22), 0, 0, 360, 1, -1)
+    warmer[face > 0] = np.clip(warmer[face > 0].astype(np.int16) + (-10, 0, 12), 0, 255).astype(np.uint8)
+    fg = cv2.cvtColor(img, cv2.COLOR_BGR2Lab)[prob > 0.8].astype(np.float32)
+    first = GM.SkinCut._fit(img, [oval], fg)
+    second = GM.SkinCut._fit(warmer, [oval], fg)
+    assert first is not None and second is not None and not np.allclose(first[0], second[0])
+    cut = GM.SkinCut(refit=2)
+    cut(img, prob, img, [oval], video=True)
+    np.testing.assert_allclose(cut._tables[0], first[0])
+    cut(warmer, prob, warmer, [oval], video=True)  # (not a refit frame: the tables stay)
+    np.testing.assert_allclose(cut._tables[0], first[0])
+    cut(warmer, prob, warmer, [oval], video=True)  # the refit: half way
+    np.testing.assert_allclose(cut._tables[0], 0.5 * (first[0] + second[0]), rtol=1e-5)
+    photo = GM.SkinCut()
+    photo(warmer, prob, warmer, [oval])  # a photo takes its own colours, whole
+    np.testing.assert_allclose(photo._tables[0], second[0])
