@@ -502,7 +502,7 @@ class SkinCut:
             fresh = self._fit(frame_bgr, face_polygons, lab[fg[y0:y1, x0:x1]].astype(np.float32))
             if video and fresh is not None and tables is not None and self._faces == len(face_polygons):
                 # a stream's refit moves half way: the cut's edge does not jump every `refit` frames
-                fresh = tuple(0.5 * (a + b) for a, b in zip(tables, fresh))
+                fresh = tuple(0.5 * (a + b) for a, b in zip(tables, fresh, strict=True))
             tables = self._tables = fresh
             self._age, self._faces = 0, len(face_polygons)
         self._age += 1

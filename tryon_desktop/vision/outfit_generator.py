@@ -503,15 +503,18 @@ class GanOutfit:
         x = self.inputs(region, alpha, albedo, defer=True)
         if x is None:
             return render_garment(region, alpha, as_albedo(albedo), strength)
-        try:  # (the network runs while the helper makes a plain colour's full-size reference)
+        # (the network and the change's upsampling run while the helper makes a plain colour's full-size
+        # reference)
+        try:
             out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
+            # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
+            # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
+            h, w = region.shape[:2]
+            ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)),
+                              interpolation=cv2.INTER_LINEAR)
+                   for a, b, name in ((out_s, x.ref_s, "up"), (x.ref_s, out_s, "down"))]
         finally:
             ref = x.ref if x.ref_pending is None else x.ref_pending()
-        # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
-        # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
-        h, w = region.shape[:2]
-        ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)), interpolation=cv2.INTER_LINEAR)
-               for a, b, name in ((out_s, x.ref_s, "up"), (x.ref_s, out_s, "down"))]
         out = cv2.subtract(cv2.add(ref, ups[0], dst=ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
