@@ -97,7 +97,7 @@ class GarmentPerception:
     A missing or altered model leaves a notice for the user instead of failing.
     """
 
-    skin_cut = True  # cut_skin after the hair cut (the evaluations' --no-skin-cut turns it off, to compare)
+    skin_cut = True  # the SkinCut step (the evaluations' --no-skin-cut turns it off, to compare)
 
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
                  video: bool = True) -> None:

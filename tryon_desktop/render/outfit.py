@@ -688,10 +688,15 @@ def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
                            1.0, -128.0, dtype=cv2.CV_8U)
 
 
-def contrast_damping(albedo: np.ndarray, ymed: float) -> float:
-    """k in [0.6, 1]: damp the shading's log contrast when brightening a dark fabric a lot (its sensor
+def damping(gain: float) -> float:
+    """k in [0.6, 1]: damp the shading's log contrast when brightening a dark fabric `gain` times (its sensor
     noise would otherwise be amplified into grain)."""
-    return float(np.clip(1.0 - 0.12 * np.log2(max(brightening(albedo, ymed), 1.0)), 0.6, 1.0))
+    return float(np.clip(1.0 - 0.12 * np.log2(max(gain, 1.0)), 0.6, 1.0))
+
+
+def contrast_damping(albedo: np.ndarray, ymed: float) -> float:
+    """`damping` for the albedo over a garment of median luminance ymed."""
+    return damping(brightening(albedo, ymed))
 
 
 def shading_table(ymed: float, k: float) -> np.ndarray:
@@ -725,8 +730,9 @@ def render_garment(region_bgr: np.ndarray, alpha: np.ndarray, albedo: np.ndarray
         ymed = median_luma_luminance(y8, alpha)
     ymed = max(float(ymed), 1e-3)
     albedo = np.asarray(albedo, np.float32)
-    k = contrast_damping(albedo, ymed)
-    y8 = quiet_luma(y8, alpha, brightening(albedo, ymed))
+    lighter = brightening(albedo, ymed)  # (a pattern map's: one pass over it, for both)
+    k = damping(lighter)
+    y8 = quiet_luma(y8, alpha, lighter)
     if albedo.ndim == 1:
         out = cv2.LUT(cv2.merge([y8, y8, y8]), colour_table(albedo, ymed, k))
         if strength < 1.0:

@@ -378,14 +378,18 @@ class SwatchPanel(QWidget):
         self.outer.addWidget(self.scroll, 1)
         self._build_grid()
 
-    def _build_grid(self) -> None:
-        while self.grid_layout.count():
-            item = self.grid_layout.takeAt(0)
-            w = item.widget()
+    @staticmethod
+    def _clear(layout) -> None:
+        """Take every widget out of `layout` and delete it."""
+        while layout.count():
+            w = layout.takeAt(0).widget()
             if w is not None:  # detach now: a widget awaiting deleteLater still paints
                 w.hide()
                 w.setParent(None)
                 w.deleteLater()
+
+    def _build_grid(self) -> None:
+        self._clear(self.grid_layout)
         for b in self.swatches:
             self._group.removeButton(b)
         self.swatches = []
@@ -420,13 +424,11 @@ class SwatchPanel(QWidget):
         self._sync_swatches()
 
     def _build_jump_bar(self, keys: list[str]) -> None:
-        while self.jump_layout.count():
-            w = self.jump_layout.takeAt(0).widget()
-            if w is not None:
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
+        self._clear(self.jump_layout)
         self.jump_buttons = []
+        self.jump_host.setVisible(self.JUMP_BAR and len(keys) > 1)
+        if self.jump_host.isHidden():
+            return
         for i, key in enumerate(keys):
             b = QPushButton(objectName="familyChip")
             b.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -434,7 +436,6 @@ class SwatchPanel(QWidget):
             b.clicked.connect(lambda _=False, key=key: self.jump_to(key))
             self.jump_buttons.append((b, key))
             self.jump_layout.addWidget(b, i // JUMP_COLUMNS, i % JUMP_COLUMNS)
-        self.jump_host.setVisible(self.JUMP_BAR and len(keys) > 1)
 
     def jump_to(self, key: str) -> None:
         """Scroll the swatches so that the family `key` (or "__favourites__") starts at the top."""

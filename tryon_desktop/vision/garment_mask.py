@@ -383,7 +383,7 @@ class ColourModel:
         self.l_lo, self.l_hi = (float(v) for v in np.percentile(px[:, 0], [5, 95]))
 
     def dist(self, lab: np.ndarray) -> np.ndarray:
-        """Mahalanobis distance in ab (float32 HxW), plus a lightness penalty."""
+        """Mahalanobis distance in ab (float32 HxW); the lightness penalty is `l_penalty`'s."""
         ab = lab[..., 1:].astype(np.float32) - self.mean[1:]
         q = (ab[..., 0] * (self.icov[0, 0] * ab[..., 0] + self.icov[0, 1] * ab[..., 1])
              + ab[..., 1] * (self.icov[1, 0] * ab[..., 0] + self.icov[1, 1] * ab[..., 1]))
@@ -469,8 +469,8 @@ class SkinCut:
     scale, so its outline is not a staircase of cells once upsampled.
 
     On a stream (`video`) the two colour models are refitted every `refit` frames (a face's and a garment's
-    colours change slowly; fitting them is most of the cost), and at once when the number of faces changes.
-    About 0.5 ms a frame at the mask's 256x144 on this CPU (about 1.5 ms on a frame that fits).
+    colours change slowly; fitting them is most of the cost), and at once when the number of faces changes;
+    a refit moves them half way. About 1 ms a call at the mask's 256x144 on this CPU, refits included.
     """
 
     def __init__(self, sure: float = 0.8, refit: int = 6) -> None:

@@ -55,6 +55,7 @@ from tryon_desktop.render.outfit import (
     brightening,
     colour_table,
     contrast_damping,
+    damping,
     decode,
     luma8,
     median_luma_luminance,
@@ -466,7 +467,7 @@ class GanOutfit:
             lighter = brightening(mean_bgr, ymed)  # (render_garment's grain step, on both sizes)
             if flat:  # render_garment's table, for both sizes
                 ym = max(float(ymed), 1e-3)
-                table = colour_table(albedo, ym, contrast_damping(albedo, ym))
+                table = colour_table(albedo, ym, damping(lighter))
                 job = partial(_flat_reference, y8, alpha, lighter, table, self._work("y3", (h, w, 3)),
                               self._work("ref", (h, w, 3)))
                 if defer:
