@@ -5,6 +5,9 @@ upsampled to the garment's box and turned into the blend's alpha); `generate + b
 outfit's 8 ms budget is about.
 
     OMP_NUM_THREADS=1 python tools/bench_edge_matte.py --frames 100
+
+--against REV puts the matte as it was at git revision REV (tools/code_at.py) in place of "off": both columns
+run the matte, REV's and this tree's, on the same frames.
 """
 
 from __future__ import annotations
@@ -31,9 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--frames", type=int, default=100)
     p.add_argument("--model", default="auto", help="outfit generator manifest (auto: the shipped one; none: the reference renderer)")
+    p.add_argument("--against", metavar="REV", help="compare with the matte at this git revision instead of none")
     args = p.parse_args(argv)
     model = None if args.model == "none" else args.model
-    print(f"outfit stages per frame, ms, median (p90), edge matte off / on, alternated; 1280x720, {args.frames} "
+    import tryon_desktop.render.edge_matte as EM
+
+    mattes = {True: EM.edge_matte}
+    if args.against:
+        from code_at import load_tree
+
+        import importlib
+
+        old = importlib.import_module(load_tree(args.against).__name__ + ".render.edge_matte").edge_matte
+        mattes[False] = lambda region, prob, alpha, cell=0.0: old(region, prob, alpha)
+    first = f"the matte at {args.against}" if args.against else "edge matte off"
+    print(f"outfit stages per frame, ms, median (p90), {first} / this tree's, alternated; 1280x720, {args.frames} "
           f"frames each; {Path(__import__('tryon_desktop').__file__).parent}")
     for name, pattern in CASES:
         path = DATA / f"{name}.jpg"
@@ -48,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         engines = {}
         for on in (False, True):
             eng = TryOnEngine(model=None, video=True, outfit_model=model)
-            eng.effects["outfit"].edge_matte = on
+            eng.effects["outfit"].edge_matte = on or bool(args.against)
             engines[on] = eng
         rng = np.random.default_rng(0)
         times = {on: {"align": [], "generate + blend": [], "all three": []} for on in engines}
@@ -57,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 dx, dy = (int(v) for v in rng.integers(-2, 3, 2))
                 frame = np.roll(np.roll(img, dx, 1), dy, 0)
                 for on in ((False, True) if i % 2 == 0 else (True, False)):
+                    EM.edge_matte = mattes.get(on, mattes[True])
                     t = engines[on].process(frame, look, timestamp=i / 30.0, garment_mask=True).timings_ms
                     if i < 3 or "outfit.generate" not in t:
                         continue  # warm-up, or no garment found
@@ -64,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                     for k, v in (("align", a), ("generate + blend", gb), ("all three", a + gb)):
                         times[on][k].append(v)
         finally:
+            EM.edge_matte = mattes[True]
             for eng in engines.values():
                 eng.close()
         cells = []

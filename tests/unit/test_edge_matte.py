@@ -77,6 +77,46 @@ def test_a_mask_spilling_onto_the_wall_is_pulled_back():
     assert rim1 < 0.15
 
 
+def test_the_garment_darker_along_its_outline_is_still_garment(monkeypatch):
+    # a sleeve turning away from the light: its outer 4 px are the garment's colour in shade, which the
+    # straight line between the flat garment colour and the wall does not reach
+    import tryon_desktop.render.edge_matte as EM
+
+    truth = disc(100, 90, 60)
+    inner = disc(100, 90, 56)
+    img = scene((165, 112, 50), (202, 204, 215), truth)
+    rim_px = (truth > 0) & (inner == 0)
+    img[rim_px] = np.clip(img[rim_px].astype(np.float32) * 0.6, 0, 255).astype(np.uint8)
+    prob = coarse_prob(truth, 4.0)
+    before = alpha_of(prob)
+    after = edge_matte(img, prob, before.copy())
+    monkeypatch.setattr(EM, "SHADED", False)
+    flat = edge_matte(img, prob, before.copy())
+    rim_shaded, spill = rim_and_spill(after, truth)
+    rim_flat, _ = rim_and_spill(flat, truth)
+    assert rim_flat > 0.5  # the line model leaves the shaded outline in the old colour ...
+    assert rim_shaded < 0.2  # ... the shading-aware one paints it
+    assert spill < 0.05
+
+
+def test_coarse_mask_cells_widen_the_colour_window():
+    # a full-length portrait's mask cell is ~13 px: its ramp is wider than the fixed window reaches
+    truth = disc(100, 90, 70)
+    img = scene((90, 40, 30), (200, 205, 210), truth)
+    cell = 14
+    inner = cv2.erode(truth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    prob = cv2.resize(cv2.resize(inner, (W // cell, H // cell), interpolation=cv2.INTER_AREA), (W, H),
+                      interpolation=cv2.INTER_LINEAR)
+    before = alpha_of(prob)
+    narrow = edge_matte(img, prob, before.copy())
+    wide = edge_matte(img, prob, before.copy(), cell=cell)
+    rim_narrow, _ = rim_and_spill(narrow, truth)
+    rim_wide, spill = rim_and_spill(wide, truth)
+    assert rim_wide < 0.15
+    assert rim_wide < rim_narrow - 0.2
+    assert spill < 0.05
+
+
 def test_garment_the_wall_colour_keeps_the_mask_edge():
     truth = disc(100, 90, 60)
     img = scene((150, 150, 150), (154, 152, 151), truth)  # no colour edge to move onto

@@ -196,7 +196,7 @@ class OutfitEffect(Effect):
             # ... and that edge moved onto the frame's own colour edge where the colours say where it is
             from tryon_desktop.render.edge_matte import edge_matte
 
-            alpha = edge_matte(frame[box.slices], prob, alpha)
+            alpha = edge_matte(frame[box.slices], prob, alpha, cell=max(sx, sy))
         width = shoulder_width(alpha)
         anchor = None
         outfit = getattr(look, "outfit", None)

@@ -17,8 +17,14 @@ the model fits:
 - alpha is raised above the mask's only towards pixels that look mostly like the garment (coverage
   > 0.4, fully from 0.7): a background pixel whose colour happens to fall between a dark and a light
   background colour stays background.
-Elsewhere the mask's alpha is kept. Pixels outside the ramp are never changed but by the final 3x3 blur
-(one pixel of anti-aliasing), so the garment can move by at most the ramp's width (about one mask cell).
+- each side must be about one colour (`SPREAD`): a striped shirt's window mean is a grey that is neither
+  stripe, and a wall-and-chin background is neither.
+A pixel the straight line does not explain may still be the garment in its own shade (`_shaded_mix`: a
+sleeve's outline turning away from the light). The window grows with the mask's cell (`cell`), so the sure
+colours are in reach from anywhere on the ramp of a coarse mask (a full-length portrait's 13-px cells).
+Elsewhere the mask's alpha is kept. Pixels outside the ramp are never changed but by the final 3x3 blur,
+which may only lower a pixel (it smooths the decisions inward; nothing the mask and the colours both left
+out is painted), so the garment can move by at most the ramp's width (about one mask cell).
 Measured with `tryon-eval outfit` (the "garment edge" row, against the hand-made reference outlines, and
 `--no-edge-matte` for the same run without it) and tests/unit/test_edge_matte.py.
 """
@@ -30,9 +36,17 @@ import numpy as np
 
 LO, HI = 0.15, 0.85  # the ramp (mask probability) where the edge may move; the colour samples lie outside it
 MIN_SEP, FULL_SEP = 12.0, 36.0  # RGB distance between garment and background: no trust .. full trust
-RADIUS = 2  # the colour samples' window: (2 RADIUS + 1)^2 pixels of the box at quarter size (~20 px at 720p)
+RADIUS = 2  # the colour samples' window: (2 RADIUS + 1)^2 pixels of the box at quarter size (~20 px at 720p), at least
+CELL_REACH = 1.6  # ... and at least this many of the mask's cells either side (its ramp is about a cell wide, and
+# the sure garment and background must be in reach from anywhere on it: a full-length portrait's cells are 13 px)
 MIN_SAMPLED = 0.05  # both colours need this share of the window sampled to be trusted
 RAISE_FROM, RAISE_FULL = 0.4, 0.7  # coverage from which alpha may be raised, and fully
+SHADED = True  # the garment's own shading along its outline explained too (`_shaded_mix`); a switch for A/B runs
+SHADE_RANGE = (0.4, 1.25)  # the light a pixel may be under, relative to the colours sampled near it
+SPREAD = (0.35, 0.6)  # a side's colours spread over this share of the two colours' distance: full .. no trust
+# (a striped shirt's window mean is a grey that is neither stripe: no two-colour model there)
+PURE = 0.1  # coverage this close to 0 or 1 is taken as 0 or 1
+MIN_APART, FULL_APART = 0.12, 0.3  # sine of the angle between the two colours in RGB: no trust .. full trust
 
 
 def _halve(img: np.ndarray) -> np.ndarray:
@@ -43,18 +57,32 @@ def _halve(img: np.ndarray) -> np.ndarray:
     return cv2.resize(img[:2 * h2, :2 * w2], (w2, h2), interpolation=cv2.INTER_AREA)
 
 
-def _window_sums(small: np.ndarray, prob: np.ndarray) -> list[np.ndarray]:
-    """Round each pixel of the box at quarter size, the means over the (2 RADIUS + 1)^2 window of the
-    garment's (p >= HI) and of the background's (p <= LO) colours times their presence: two float32 (h, w, 4)
-    images (B, G, R, share of the window present); colour = first three / the fourth."""
-    k = (2 * RADIUS + 1, 2 * RADIUS + 1)
-    base = cv2.merge([small.astype(np.float32), np.ones(prob.shape, np.float32)])
+def _window_sums(small: np.ndarray, prob: np.ndarray, radius: int = RADIUS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Round each pixel of the box at quarter size, the sums over the (2 radius + 1)^2 window of the
+    garment's (p >= HI) and of the background's (p <= LO) colours: for each, a float32 (h, w, 4) image (B, G,
+    R, share of the window present; colour = first three / the fourth) and a (h, w) one of the squared
+    colours' sum (B^2 + G^2 + R^2, for their spread)."""
+    k = (2 * radius + 1, 2 * radius + 1)
+    f = small.astype(np.float32)
+    base = cv2.merge([f, np.ones(prob.shape, np.float32)])
+    sq = cv2.transform(cv2.multiply(f, f), np.ones((1, 3), np.float32))
     out = []
     for sel in (cv2.compare(prob, HI, cv2.CMP_GE), cv2.compare(prob, LO, cv2.CMP_LE)):
-        masked = np.zeros_like(base)
+        masked, masked_sq = np.zeros_like(base), np.zeros_like(sq)
         cv2.copyTo(base, sel, dst=masked)
-        out.append(cv2.boxFilter(masked, -1, k, borderType=cv2.BORDER_REPLICATE))
+        cv2.copyTo(sq, sel, dst=masked_sq)
+        out.append((cv2.boxFilter(masked, -1, k, borderType=cv2.BORDER_REPLICATE),
+                    cv2.boxFilter(masked_sq, -1, k, borderType=cv2.BORDER_REPLICATE)))
     return out
+
+
+def _side(sums: tuple[np.ndarray, np.ndarray], qx: np.ndarray, qy: np.ndarray):
+    """One side's window sums read at (qx, qy): its mean colour (3, n), share present (n,) and spread (n,):
+    the RMS distance of its colours from their mean."""
+    m, q = _at(sums[0], qx, qy), _at(sums[1], qx, qy)[0]
+    inv = 1.0 / np.maximum(m[3], 1e-3)
+    mean = m[:3] * inv
+    return mean, m[3], np.sqrt(np.maximum(q * inv - (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]), 0.0))
 
 
 def _at(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -66,13 +94,52 @@ def _at(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     mx[:n], my[:n] = x, y
     s = cv2.remap(img, mx.reshape(rows, 256), my.reshape(rows, 256), cv2.INTER_LINEAR,
                   borderMode=cv2.BORDER_REPLICATE)
-    return s.reshape(rows * 256, -1)[:n].T
+    return np.ascontiguousarray(s.reshape(rows * 256, -1)[:n].T)  # (contiguous rows: the arithmetic after is faster)
 
 
-def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def _shaded_mix(px: np.ndarray, B: np.ndarray, d: np.ndarray, cover: np.ndarray,
+                line_trust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels the straight line B..F cannot explain, explained as a mix of the two colours under a
+    light of their own: px = s (c F + (1 - c) B), s the shading (`SHADE_RANGE`), c the coverage.
+
+    A garment's outline is seldom its flat colour: the cloth turns away from the light there (a sleeve's
+    edge, a hem's fold) and the pixels along it are the garment's colour darker, which the line between the
+    flat colours does not reach, so the mask's edge was kept and a rim of the old colour stayed (2-6 px of
+    blue along a sleeve made red). Under shading alone a colour keeps its direction in RGB: px lies in the
+    plane through black spanned by F and B, at (a, b) = s (c, 1 - c), so c = a / (a + b). Trusted only
+    where F and B point apart (a black garment on a grey wall does not: the line model stays there), px
+    lies near the plane, and s is a plausible light.
+    px, B, d: (3, 4, n), (3, n), (3, 1, n) float32; cover, line_trust: (4, n)."""
+    F = B + d[:, 0, :]
+    ff = (F * F).sum(axis=0)
+    bb = (B * B).sum(axis=0)
+    fb = (F * B).sum(axis=0)
+    det = np.maximum(ff * bb - fb * fb, 1e-3)
+    apart = np.clip((np.sqrt(det / np.maximum(ff * bb, 1e-3)) - MIN_APART) * (1.0 / (FULL_APART - MIN_APART)),
+                    0.0, 1.0)  # the sine of the angle between them
+    fp = px[0] * F[0] + px[1] * F[1] + px[2] * F[2]
+    bp = px[0] * B[0] + px[1] * B[1] + px[2] * B[2]
+    inv = 1.0 / det
+    a = (bb * inv) * fp - (fb * inv) * bp
+    b = (ff * inv) * bp - (fb * inv) * fp
+    s = a + b
+    c = np.clip(a / np.maximum(s, 1e-3), 0.0, 1.0)
+    # the residual off the plane, against the length of px's projection on it (q = |projection|^2)
+    q = np.maximum(a * fp + b * bp, 1e-3)
+    off = np.sqrt(np.maximum((px[0] * px[0] + px[1] * px[1] + px[2] * px[2]) / q - 1.0, 0.0))
+    lo, hi = SHADE_RANGE
+    fit = (apart * np.clip((0.12 - off) * (1.0 / 0.06), 0.0, 1.0)
+           * np.clip((s - lo) * 8.0, 0.0, 1.0) * np.clip((hi - s) * 8.0, 0.0, 1.0)
+           * (np.minimum(a, b) > -0.08 * s))  # both shares about non-negative
+    better = (fit > 0.5) | (fit > line_trust)  # (where both fit, the plane's answer: a garment pixel a little darker
+    # than the colour sampled near it is the garment in shade, not 10% background)
+    return np.where(better, c, cover), np.where(better, fit, line_trust)
+
+
+def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: float = 0.0) -> np.ndarray:
     """alpha (float32, the box's size) with its edge moved onto the colour edge of region (uint8 BGR, the
-    frame's box); prob: the mask's probability over the box (its ramp says where the edge may move).
-    alpha is changed in place and returned (as it is when nothing is in the ramp or the box is tiny)."""
+    frame's box); prob: the mask's probability over the box (its ramp says where the edge may move); cell:
+    frame pixels per mask cell (the colour samples' window grows with it). alpha is changed in place and returned (as it is when nothing is in the ramp or the box is tiny)."""
     H, W = prob.shape
     if H < 8 or W < 8:
         return alpha
@@ -84,14 +151,16 @@ def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray) -> np.nd
     # the two colours change slowly: found at quarter size and read (bilinearly) at the ramp's pixels of
     # the half-size box, each the same for its 2x2 block of frame pixels ...
     x2, y2 = pts[:, 0, 0], pts[:, 0, 1]
+    radius = max(RADIUS, int(np.ceil(CELL_REACH * cell / 4.0)))
     qx, qy = (x2 + 0.5) * 0.5 - 0.5, (y2 + 0.5) * 0.5 - 0.5
-    (F, f_n), (B, b_n) = ((m[:3] / np.maximum(m[3], 1e-3), m[3])
-                          for m in (_at(s, qx, qy) for s in _window_sums(_halve(_halve(region)), _halve(p2))))
+    (F, f_n, f_sd), (B, b_n, b_sd) = (_side(w, qx, qy) for w in _window_sums(_halve(_halve(region)), _halve(p2), radius))
     d = F - B
     dd = np.maximum(d[0] * d[0] + d[1] * d[1] + d[2] * d[2], 1e-3)
     sep = np.sqrt(dd)
+    lo, hi = SPREAD
     trust = (np.clip((sep - MIN_SEP) * (1.0 / (FULL_SEP - MIN_SEP)), 0.0, 1.0)
-             * np.clip(np.minimum(f_n, b_n) * (1.0 / MIN_SAMPLED), 0.0, 1.0))  # they differ, both seen nearby
+             * np.clip(np.minimum(f_n, b_n) * (1.0 / MIN_SAMPLED), 0.0, 1.0)  # they differ, both seen nearby,
+             * np.clip((hi * sep - np.maximum(f_sd, b_sd)) / ((hi - lo) * sep + 1e-3), 0.0, 1.0))  # each one colour
     keep = trust > 0
     if not keep.any():
         return alpha
@@ -103,18 +172,28 @@ def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray) -> np.nd
     at = ((2 * W) * y2 + 2 * x2).astype(np.intp) + np.array([[0], [1], [W], [W + 1]], np.intp)
     at = at.ravel()
     n = len(x2)
-    rel = np.ascontiguousarray(region).reshape(-1, 3).take(at, axis=0).T.reshape(3, 4, n).astype(np.float32)
-    rel -= B[:, None, :]
+    px = np.ascontiguousarray(region).reshape(-1, 3).take(at, axis=0).T.reshape(3, 4, n).astype(np.float32)
+    rel = px - B[:, None, :]
     d = d[:, None, :]
     cover = np.clip((rel[0] * d[0] + rel[1] * d[1] + rel[2] * d[2]) / dd, 0.0, 1.0)
     rel -= cover * d  # the pixel's distance from the line B..F
     off_line = np.sqrt(rel[0] * rel[0] + rel[1] * rel[1] + rel[2] * rel[2])
-    trust = trust * np.clip((0.5 * sep - off_line) / (0.25 * sep + 1e-3), 0.0, 1.0)
-    cover, trust = cover.ravel(), trust.ravel()
+    line_trust = np.clip((0.5 * sep - off_line) / (0.25 * sep + 1e-3), 0.0, 1.0)
+    if SHADED:
+        # (only the blocks where the line leaves a pixel unexplained or mixed: elsewhere it says garment or wall)
+        cols = np.flatnonzero(((line_trust < 1.0) | ((cover > PURE) & (cover < 1.0 - PURE))).any(axis=0))
+        if len(cols):
+            cover[:, cols], line_trust[:, cols] = _shaded_mix(px[:, :, cols], B[:, cols], d[:, :, cols],
+                                                              cover[:, cols], line_trust[:, cols])
+    trust = trust * line_trust
+    # within PURE of either colour is that colour: a garment pixel a shade off the window's mean is not 8% wall
+    cover = np.clip((cover.ravel() - PURE) * (1.0 / (1.0 - 2.0 * PURE)), 0.0, 1.0)
+    trust = trust.ravel()
     a0 = alpha.take(at)  # (take and put index the array as if flattened, whatever its layout)
     raise_ok = np.clip((cover - RAISE_FROM) * (1.0 / (RAISE_FULL - RAISE_FROM)), 0.0, 1.0)
     trust = np.where(cover > a0, trust * raise_ok, trust)
     np.put(alpha, at, a0 + trust * (cover - a0))
     # each pixel decided on its own: a 3x3 blur takes out the odd speckle and stair step, as a lens would
     # (a no-op inside and outside the garment, where alpha is flat)
-    return cv2.GaussianBlur(alpha, (3, 3), 0, dst=alpha)
+    # (it may lower a pixel, never raise one: a pixel the mask and the colours both left out stays out)
+    return cv2.min(cv2.GaussianBlur(alpha, (3, 3), 0), alpha, dst=alpha)
