@@ -1,14 +1,17 @@
-"""Side by side in one process: the engine with both effects, with and without this stop's two steps (the
-garment mask's skin cut, the outfit's grain step), alternated frame by frame on the same frames, so a busy
-host slows every column alike.
+"""Side by side in one process: the engine with both effects, with and without each of three optional steps
+(the garment mask's skin cut, the outfit's grain step, its full-resolution hair matte), alternated frame by
+frame on the same frames, so a busy host slows every column alike.
 
 Configurations (each its own engine; the module switches are set before each frame):
-  all        skin cut on, grain step on (what the app runs)
+  all        every step on (what the app runs)
   no-grain   render.outfit.GRAIN_REMOVAL off
   no-skin    engine.GarmentPerception.skin_cut off
-  neither    both off
+  no-hair    render.hair_matte.ENABLED off
+  none       all three off
 
-    OMP_NUM_THREADS=1 python tools/bench_steps.py --frames 150 --outfit Navy --shade "Classic Red"
+    OMP_NUM_THREADS=1 python tools/bench_steps.py --frames 150 --outfit Navy --shade "Classic Red" [--video CLIP]
+
+--video: a clip (fitted into 1280x720 as tryon-bench fits it) instead of the moving demo photo.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CONFIGS = {"all": (True, True), "no-grain": (False, True), "no-skin": (True, False), "neither": (False, False)}
+CONFIGS = {"all": (True, True, True), "no-grain": (False, True, True), "no-skin": (True, False, True),
+           "no-hair": (True, True, False), "none": (False, False, False)}  # grain, skin, hair
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,14 +36,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=150)
     p.add_argument("--outfit", default="Navy")
     p.add_argument("--shade", default="Classic Red")
+    p.add_argument("--video", help="a clip instead of the moving demo photo")
     args = p.parse_args(argv)
 
+    import tryon_desktop.render.hair_matte as HM
     import tryon_desktop.render.outfit as RO
     from tryon_desktop.cli import synthetic_clip
     from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
     from tryon_desktop.engine import GarmentPerception, TryOnEngine
 
-    frames = synthetic_clip(1280, 720, args.frames)
+    if args.video:
+        from tryon_desktop.cli import fit_frame
+        from tryon_desktop.eval_garment import read_clip
+
+        clip, _ = read_clip(Path(args.video), args.frames)
+        frames = [fit_frame(f, 1280, 720) for f in clip]
+    else:
+        frames = synthetic_clip(1280, 720, args.frames)
     look = Look(lipstick=resolve_shade(args.shade), outfit=resolve_outfit(args.outfit))
     engines = {name: TryOnEngine(video=True) for name in CONFIGS}
     ms: dict[str, list[float]] = {name: [] for name in CONFIGS}
@@ -48,17 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.frames):
         frame = frames[i % len(frames)]
         for name in order[i % len(order):] + order[: i % len(order)]:  # who goes first rotates
-            RO.GRAIN_REMOVAL, GarmentPerception.skin_cut = CONFIGS[name]
+            RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED = CONFIGS[name]
             t = time.perf_counter()
             res = engines[name].process(frame, look, timestamp=i / 30.0)
             ms[name].append((time.perf_counter() - t) * 1000.0)
             for k, v in res.timings_ms.items():
                 stages[name].setdefault(k, []).append(v)
-    RO.GRAIN_REMOVAL, GarmentPerception.skin_cut = True, True
+    RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED = True, True, True
     skip = min(10, args.frames // 4)
     print(f"engine with both effects ({args.shade}, {args.outfit}), 1280x720, {args.frames} frames, alternated; "
-          "median ms (per-frame difference to 'neither', median)")
-    base = np.array(ms["neither"][skip:])
+          "median ms (per-frame difference to 'none', median)")
+    base = np.array(ms["none"][skip:])
     for name in order:
         v = np.array(ms[name][skip:])
         g = np.median(stages[name].get("garment", [0.0])[skip:])

@@ -276,7 +276,7 @@ class TryOnEngine:
         self.video = video
         self.smoother = LandmarkSmoother() if (smoothing and video) else None
         self.garment = GarmentPerception(garment_model, providers, video=video)
-        self.effects: dict[str, Effect] = {"outfit": OutfitEffect(outfit_model, providers),
+        self.effects: dict[str, Effect] = {"outfit": OutfitEffect(outfit_model, providers, video=video),
                                            "lipstick": LipstickEffect(model, providers)}
         self._t0 = time.perf_counter()
         self._last_faces: tuple[tuple, float, list[np.ndarray]] | None = None  # (frame shape, time, face ovals)

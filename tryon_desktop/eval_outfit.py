@@ -564,7 +564,7 @@ def _measurer():
     from tryon_desktop.effects.outfit import OutfitEffect
 
     if not _MEASURER:
-        _MEASURER.append(OutfitEffect(model=None))
+        _MEASURER.append(OutfitEffect(model=None, video=False))
     _MEASURER[0].edge_matte = EDGE_MATTE[0]
     return _MEASURER[0]
 
@@ -1033,6 +1033,9 @@ def run_outfit(args) -> dict:
     import tryon_desktop.render.outfit as render_outfit
 
     render_outfit.GRAIN_REMOVAL = not getattr(args, "no_grain_removal", False)
+    import tryon_desktop.render.hair_matte as hair_matte
+
+    hair_matte.ENABLED = not getattr(args, "no_hair_matte", False)
     n_colours = args.colours if args.colours else (6 if quick else len(COLOURS))
     max_frames = args.max_frames if args.max_frames else (16 if quick else 60)
     bodies = load_bodies(data, 4 if quick else None)
@@ -1062,7 +1065,7 @@ def run_outfit(args) -> dict:
     print("speed ...", file=sys.stderr)
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
-        "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut,
+        "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut, "hair_matte": hair_matte.ENABLED,
         "grain_real_light": _stats([g for g in light if g is not None]), "grain_removal": render_outfit.GRAIN_REMOVAL,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
@@ -1113,5 +1116,7 @@ def add_parser(sub) -> None:
                    "when it is made much lighter (render.outfit.GRAIN_REMOVAL off), to measure what that step does")
     g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the garment network marked "
                    "in the mask (engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
+    g.add_argument("--no-hair-matte", action="store_true", help="leave hair lying on the garment to the garment "
+                   "mask's own hair cut (render.hair_matte off), to measure what the full-resolution hair matte does")
     g.add_argument("--no-edge-matte", action="store_true", help="blend on the garment mask's own edge (without "
                    "moving it onto the frame's colour edge), to measure what the edge matte does")

@@ -150,9 +150,13 @@ class OutfitEffect(Effect):
     needs = frozenset({FACES, GARMENT})
 
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
-                 edge_matte: bool = True) -> None:
+                 edge_matte: bool = True, video: bool = True) -> None:
+        from tryon_desktop.render.hair_matte import HairMatte
+
         self.backend, self.notice = load_outfit_backend(model, providers)
         self.edge_matte = edge_matte  # the blend's edge moved onto the colour edge (render/edge_matte.py)
+        self.hair = HairMatte()  # hair lying on the garment taken out of the blend (render/hair_matte.py)
+        self.video = video  # a stream: the hair matte keeps its colour tables for a few frames
         if self.notice:
             log.warning(self.notice)
         self.status: str | None = None  # the last frame's per-frame message (NO_GARMENT), for the HUD
@@ -197,6 +201,11 @@ class OutfitEffect(Effect):
             from tryon_desktop.render.edge_matte import edge_matte
 
             alpha = edge_matte(frame[box.slices], prob, alpha, cell=max(sx, sy))
+        if scene.faces:  # long hair lying on the garment, taken out pixel by pixel
+            from tryon_desktop.core.masks import FACE_OVAL
+
+            alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha,
+                              [f.landmarks[list(FACE_OVAL)] for f in scene.faces], small, video=self.video)
         width = shoulder_width(alpha)
         anchor = None
         outfit = getattr(look, "outfit", None)
@@ -234,6 +243,7 @@ class OutfitEffect(Effect):
     def reset(self) -> None:
         self.backend.reset()
         self.anchor.reset()
+        self.hair.reset()
 
     def describe(self) -> EffectInfo:
         d = self.backend.describe()
