@@ -51,6 +51,9 @@ MASK_TINT_BGR = np.array([60, 220, 60], np.float32)  # the overlay's green
 # Module switch: on a stream, the garment network runs on the helper thread while the face tracker runs,
 # its prior drawn from the last frame's faces (this frame's are cut out afterwards); False: one after the other.
 GARMENT_OVERLAP = True
+TEACHER_AGREE = 0.3  # a photo's teacher mask it does not trust itself is taken where it overlaps the live one this much
+TEACHER_FACE_GROW = 0.4  # round each face (grown this much) a photo's teacher mask is never above the live one
+TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
 PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
 
 
@@ -98,6 +101,7 @@ class GarmentPerception:
     """
 
     skin_cut = True  # the SkinCut step (the evaluations' --no-skin-cut turns it off, to compare)
+    photo_teacher = True  # a photo's mask from the careful teacher where it agrees (see `_photo_mask`); a switch
 
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
                  video: bool = True) -> None:
@@ -108,6 +112,7 @@ class GarmentPerception:
         self._loaded = False
         self._head_finder = None  # a still-photo face tracker for small faces (_cut_small_face)
         self.small_face: np.ndarray | None = None  # (478, 2) landmarks of the last photo's small face
+        self._teacher = None  # the photo mask's GarmentTeacher (made on the first photo; False: not available)
         from tryon_desktop.vision.garment_mask import SkinCut
 
         self._skin = SkinCut()
@@ -134,7 +139,54 @@ class GarmentPerception:
         self.small_face = None
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
-        return self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
+        prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
+        if not self.video and self.photo_teacher:
+            prob = self._photo_mask(frame, prob, polys)
+        return prob
+
+    def _photo_mask(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
+        """A photo's mask: the garment teacher's (`vision/garment_teacher.py`, the slow careful mask the live
+        network was trained on: 0.5-3 s a photo) where it found a garment and either trusts its own answer or
+        agrees with the live network's (mask IoU >= `TEACHER_AGREE`); the live network's mask elsewhere.
+        Inside the live garment's outline the live network's sure holes are kept (`TEACHER_KEEP_HOLES`), and
+        round each face (grown well past the face's own cut) it is never above the live mask, which keeps
+        faces clear. Only photos: a stream has no time for it. Without mediapipe's solutions API (Python
+        3.13) or its pose and selfie models (the packaged build), the live mask, with a log line."""
+        from tryon_desktop.vision.garment_mask import face_exclusion
+
+        if self._teacher is None:
+            try:
+                from tryon_desktop.vision.garment_teacher import GarmentTeacher
+
+                self._teacher = GarmentTeacher()
+            except Exception as exc:  # (mediapipe without the solutions API, models left out of a build)
+                log.info("photo garment mask: the careful teacher is not available (%s); using the live mask", exc)
+                self._teacher = False
+        if not self._teacher:
+            return prob
+        try:
+            res = self._teacher(frame)
+        except Exception as exc:
+            log.warning("photo garment mask: the teacher failed (%s); using the live mask", exc)
+            return prob
+        if not res.mask.any():
+            return prob
+        mh, mw = prob.shape
+        taught = cv2.resize(res.mask, (mw, mh), interpolation=cv2.INTER_AREA)
+        a, b = taught > 0.5, prob > 0.5
+        agree = float((a & b).sum()) / max(float((a | b).sum()), 1.0)
+        if not (res.confident or agree >= TEACHER_AGREE):
+            return prob
+        # inside the live garment's outline, what the live network is sure is not garment stays out: a name
+        # badge, a row of medal ribbons, a gap under an arm (the teacher's mask is smooth over them)
+        outline = np.zeros((mh, mw), np.uint8)
+        contours, _ = cv2.findContours(b.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.fillPoly(outline, [cv2.convexHull(c) for c in contours if len(c) >= 3], 1)
+        taught = np.where((outline > 0) & (prob < TEACHER_KEEP_HOLES), prob, taught)
+        near = face_exclusion(polys, (frame.shape[1], frame.shape[0]), (mh, mw), grow=TEACHER_FACE_GROW)
+        if near is not None:
+            taught = np.where(near > 0, np.minimum(taught, prob), taught)
+        return taught.astype(np.float32)
 
     def start(self, frame: np.ndarray, timestamp: float, prior_faces: list[np.ndarray]) -> Callable[[], np.ndarray] | None:
         """A stream's garment network pass (all but the face cut) on the effects' shared helper thread, with
@@ -213,6 +265,9 @@ class GarmentPerception:
         if self._head_finder is not None:
             self._head_finder.close()
             self._head_finder = None
+        if self._teacher:
+            self._teacher.close()
+        self._teacher = None
 
     def describe(self) -> dict:
         self.load()

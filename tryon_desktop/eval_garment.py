@@ -1,4 +1,5 @@
-"""tryon-eval garment-mask: the live garment mask (student) and its offline teacher, side by side in one run.
+"""tryon-eval garment-mask: the live garment mask (student), the photo path (the student with the teacher's mask
+where they agree) and the offline teacher, side by side in one run.
 
 Scored against the hand-made reference masks in eval_refs/garment (see its README), on the frames they were
 drawn on, read from the data folder (../shared/data by default):
@@ -93,12 +94,15 @@ def summarise(rows: list[dict]) -> dict:
 
 
 class Student:
-    """The app's path: a TryOnEngine asked for its garment mask, upsampled to the frame."""
+    """The app's path: a TryOnEngine asked for its garment mask, upsampled to the frame. photo_teacher: a
+    photo's mask as tryon-render makes it (the teacher where it agrees, GarmentPerception._photo_mask); off,
+    the live network's path alone (what a stream gets)."""
 
-    def __init__(self, model: str | Path = "auto", video: bool = False) -> None:
+    def __init__(self, model: str | Path = "auto", video: bool = False, photo_teacher: bool = False) -> None:
         from tryon_desktop.engine import TryOnEngine
 
         self.engine = TryOnEngine(model=None, video=video, max_faces=2, garment_model=model)
+        self.engine.garment.photo_teacher = photo_teacher
         self.engine.garment.load()
         if self.engine.garment.segmenter is None:
             raise InputError(self.engine.garment.notice or "no garment mask model")
@@ -414,6 +418,8 @@ def run_garment_mask(args) -> dict:
     if args.limit:
         refs = refs[: args.limit]
     methods: dict = {"student": Student(args.model)}
+    if not getattr(args, "no_photo", False):
+        methods["photo"] = Student(args.model, photo_teacher=True)
     if not args.no_teacher:
         from tryon_desktop.vision.garment_teacher import GarmentTeacher
 
@@ -460,6 +466,8 @@ def add_parser(sub) -> None:
     g.add_argument("--max-frames", type=int, default=90, help="frames per clip for the flicker test (the teacher "
                    "takes about a second a frame)")
     g.add_argument("--no-teacher", action="store_true")
+    g.add_argument("--no-photo", action="store_true", help="leave out the photo path's row (the live network's mask "
+                   "with the teacher's where it agrees: what tryon-render makes of a photo)")
     g.add_argument("--no-speed", action="store_true")
     g.add_argument("--no-joined-growth", action="store_true", help="the colour refinement grows the garment only "
                    "near the network's (vision.garment_mask.GROW_CONNECTED off), to measure what the joined growth does")

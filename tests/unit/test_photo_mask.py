@@ -1,0 +1,116 @@
+"""A photo's garment mask: the careful teacher's where it found a garment and trusts it or agrees with the live
+network's; the live mask otherwise; faces never above the live mask; streams never wait for the teacher."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+import tryon_desktop.engine as E
+
+H, W = 360, 640  # the frame
+MH, MW = 72, 128  # the mask
+
+
+class FakeTeacher:
+    def __init__(self, mask: np.ndarray, confident: bool = True) -> None:
+        self.mask, self.confident, self.calls = mask, confident, 0
+
+    def __call__(self, frame):
+        self.calls += 1
+        return SimpleNamespace(mask=self.mask, confident=self.confident, reason="test")
+
+    def close(self) -> None:
+        pass
+
+
+def perception(teacher, video: bool = False) -> E.GarmentPerception:
+    g = E.GarmentPerception(model=None, video=video)
+    g._teacher = teacher
+    return g
+
+
+def live_mask() -> np.ndarray:
+    prob = np.zeros((MH, MW), np.float32)
+    prob[30:, 40:90] = 0.95  # the live network found the top's middle only
+    return prob
+
+
+def teacher_mask() -> np.ndarray:
+    m = np.zeros((H, W), np.float32)
+    m[150:, 150:490] = 1.0  # the whole top
+    return m
+
+
+FRAME = np.zeros((H, W, 3), np.uint8)
+
+
+def test_a_trusted_teacher_mask_replaces_the_live_one():
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(FRAME, live_mask(), [])
+    assert out.shape == (MH, MW) and out.dtype == np.float32
+    assert out[40:, 32:96].min() > 0.9  # the teacher's wider top
+    assert out[:25].max() == 0.0
+
+
+def test_an_unsure_teacher_that_disagrees_or_finds_nothing_leaves_the_live_mask():
+    elsewhere = np.zeros((H, W), np.float32)
+    elsewhere[0:100, 0:100] = 1.0  # a garment somewhere else entirely, not trusted by the teacher itself
+    prob = live_mask()
+    assert np.array_equal(perception(FakeTeacher(elsewhere, confident=False))._photo_mask(FRAME, prob, []), prob)
+    assert np.array_equal(perception(FakeTeacher(np.zeros((H, W), np.float32)))._photo_mask(FRAME, prob, []), prob)
+    # unsure but agreeing with the live mask: taken
+    agreeing = perception(FakeTeacher(teacher_mask(), confident=False))._photo_mask(FRAME, prob, [])
+    assert agreeing[40:, 32:96].min() > 0.9
+
+
+def test_round_a_face_the_teacher_mask_is_never_above_the_live_one():
+    face = np.array([[300, 40], [340, 40], [350, 110], [320, 140], [290, 110]], np.float32)  # just above the top
+    spill = teacher_mask()
+    spill[100:150, 280:360] = 1.0  # the teacher marks the chin and neck
+    prob = live_mask()
+    out = perception(FakeTeacher(spill))._photo_mask(FRAME, prob, [face])
+    near = (slice(int(120 * MH / H), int(150 * MH / H)), slice(int(300 * MW / W), int(340 * MW / W)))
+    assert (out[near] <= prob[near] + 1e-6).all()
+
+
+def test_no_teacher_available_or_a_failing_one_leaves_the_live_mask(monkeypatch):
+    prob = live_mask()
+    assert np.array_equal(perception(False)._photo_mask(FRAME, prob, []), prob)
+
+    class Broken(FakeTeacher):
+        def __call__(self, frame):
+            raise RuntimeError("graph failed")
+
+    assert np.array_equal(perception(Broken(teacher_mask()))._photo_mask(FRAME, prob, []), prob)
+
+    import tryon_desktop.vision.garment_teacher as GT
+
+    def refuse(*a, **k):
+        raise GT.InputError("no solutions API")
+
+    monkeypatch.setattr(GT, "GarmentTeacher", refuse)
+    g = perception(None)
+    assert np.array_equal(g._photo_mask(FRAME, prob, []), prob)
+    assert g._teacher is False  # not tried again on the next photo
+
+
+def test_a_stream_never_runs_the_teacher():
+    teacher = FakeTeacher(teacher_mask())
+    g = perception(teacher, video=True)
+    g.segmenter = SimpleNamespace(segment=lambda frame, timestamp, face_polygons: live_mask(), seen=None)
+    g._loaded = True
+    out = g(FRAME, 0.0, [])
+    assert teacher.calls == 0 and np.array_equal(out, live_mask())
+    g.video = False
+    g(FRAME, 0.0, [])
+    assert teacher.calls == 1
+
+
+def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
+    prob = np.zeros((MH, MW), np.float32)
+    prob[30:, 30:100] = 0.95
+    prob[45:52, 70:85] = 0.02  # a name badge the live network left out, inside the jacket
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(FRAME, prob, [])
+    assert out[46:51, 72:83].max() < 0.1  # the badge stays out
+    assert out[60:, 32:96].min() > 0.9  # the rest is the teacher's
