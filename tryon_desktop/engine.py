@@ -113,6 +113,7 @@ class GarmentPerception:
         self._head_finder = None  # a still-photo face tracker for small faces (_cut_small_face)
         self.small_face: np.ndarray | None = None  # (478, 2) landmarks of the last photo's small face
         self._teacher = None  # the photo mask's GarmentTeacher (made on the first photo; False: not available)
+        self.photo_source: str | None = None  # the last photo's mask: "teacher" or "live" (None: a stream's)
         from tryon_desktop.vision.garment_mask import SkinCut
 
         self._skin = SkinCut()
@@ -130,7 +131,10 @@ class GarmentPerception:
         if self.notice:
             log.warning(self.notice)
 
-    def __call__(self, frame: np.ndarray, timestamp: float, faces: list[FaceInfo]) -> np.ndarray | None:
+    def __call__(self, frame: np.ndarray, timestamp: float, faces: list[FaceInfo],
+                 careful: bool = True) -> np.ndarray | None:
+        """careful: a photo's mask may use the teacher (False when the mask is only wanted to find a small
+        face for the lipstick)."""
         self.load()
         if self.segmenter is None:
             return None
@@ -140,8 +144,11 @@ class GarmentPerception:
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
         prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
-        if not self.video and self.photo_teacher:
-            prob = self._photo_mask(frame, prob, polys)
+        self.photo_source = None
+        if not self.video and self.photo_teacher and careful:
+            taught = self._photo_mask(frame, prob, polys)
+            self.photo_source = "live" if taught is prob else "teacher"
+            prob = taught
         return prob
 
     def _photo_mask(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
@@ -275,7 +282,8 @@ class GarmentPerception:
         if seg is None:
             return {"renderer": "none", "version": "", "sha256": "", "provider": ""}
         man = getattr(seg, "manifest", None)
-        return {"renderer": "student", "version": str(getattr(man, "version", "") or ""),
+        renderer = "student + teacher (a photo)" if self.photo_source == "teacher" else "student"
+        return {"renderer": renderer, "version": str(getattr(man, "version", "") or ""),
                 "sha256": str(getattr(man, "sha256", "") or ""), "provider": str(getattr(seg, "provider", ""))}
 
     def reset(self) -> None:
@@ -461,7 +469,9 @@ class TryOnEngine:
             scene.garment_notice = self.garment.notice
             timings["garment"] = (time.perf_counter() - t1) * 1000.0
         elif garment_wanted or small_face_search:
-            scene.garment = self.garment(frame, t, infos)
+            # (only looking for a small face for the lipstick: no need for a photo's careful mask)
+            scene.garment = (self.garment(frame, t, infos) if garment_wanted
+                             else self.garment(frame, t, infos, careful=False))
             scene.garment_notice = self.garment.notice
             small = getattr(self.garment, "small_face", None)
             if not infos and small is not None:

@@ -102,9 +102,13 @@ def test_a_stream_never_runs_the_teacher():
     g._loaded = True
     out = g(FRAME, 0.0, [])
     assert teacher.calls == 0 and np.array_equal(out, live_mask())
+    assert g.photo_source is None and g.describe()["renderer"] == "student"
     g.video = False
     g(FRAME, 0.0, [])
     assert teacher.calls == 1
+    assert g.photo_source == "teacher" and "teacher" in g.describe()["renderer"]
+    g(FRAME, 0.0, [], careful=False)  # (only a small face wanted: no teacher)
+    assert teacher.calls == 1 and g.photo_source is None
 
 
 def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
