@@ -18,6 +18,7 @@ tryon-render, tryon-bench, self-test, tests) calls this same class. Frames are B
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ MASK_TINT_BGR = np.array([60, 220, 60], np.float32)  # the overlay's green
 GARMENT_OVERLAP = True
 TEACHER_AGREE = 0.3  # a photo's teacher mask it does not trust itself is taken where it overlaps the live one this much
 TEACHER_FACE_GROW = 0.4  # round each face (grown this much) a photo's teacher mask is never above the live one
+STILL_FRAMES = 3  # identical frames in a row that make a stream a still picture (it then gets a photo's mask)
 TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
 PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
 
@@ -114,6 +116,8 @@ class GarmentPerception:
         self.small_face: np.ndarray | None = None  # (478, 2) landmarks of the last photo's small face
         self._teacher = None  # the photo mask's GarmentTeacher (made on the first photo; False: not available)
         self.photo_source: str | None = None  # the last photo's mask: "teacher" or "live" (None: a stream's)
+        self._still: dict = {}  # a stream's still picture: its key, frames seen, careful-mask job and mask
+        self._careful: GarmentPerception | None = None  # the photo-mode perception that makes a still's mask
         from tryon_desktop.vision.garment_mask import SkinCut
 
         self._skin = SkinCut()
@@ -149,6 +153,49 @@ class GarmentPerception:
             taught = self._photo_mask(frame, prob, polys)
             self.photo_source = "live" if taught is prob else "teacher"
             prob = taught
+        if self.video:
+            prob = self._still_mask(frame, faces, prob)
+        return prob
+
+    def _still_mask(self, frame: np.ndarray, faces: list[FaceInfo], prob: np.ndarray) -> np.ndarray:
+        """A stream that shows the same picture frame after frame (a photo chosen as the app's source) gets
+        a photo's careful mask (`_photo_mask`): after `STILL_FRAMES` identical frames it is made once on a
+        thread of its own (a second, photo-mode GarmentPerception: 1-3 s, the live mask meanwhile) and
+        used for as long as the picture stays the same. A camera's frames are never identical."""
+        if not self.photo_teacher:
+            return prob
+        import hashlib
+
+        key = (frame.shape, hashlib.blake2b(np.ascontiguousarray(frame[::7, ::7]).tobytes(), digest_size=16).digest())
+        st = self._still
+        if st.get("key") != key:
+            self._still = {"key": key, "count": 1}
+            return prob
+        st["count"] += 1
+        if st.get("mask") is not None:
+            return st["mask"]
+        job = st.get("job")
+        if job is None and st["count"] >= STILL_FRAMES:
+            if self._careful is None:
+                self._careful = GarmentPerception(self.model, self.providers, video=False)
+            out: dict = {}
+            careful, still = self._careful, frame.copy()
+
+            def run() -> None:
+                try:
+                    out["mask"] = careful(still, 0.0, faces)
+                    out["source"] = careful.photo_source
+                except Exception as exc:  # (the live mask stays; said once in the log)
+                    log.warning("still picture: its careful garment mask failed (%s)", exc)
+
+            job = threading.Thread(target=run, name="tryon-still-mask", daemon=True)
+            st["job"], st["out"] = job, out
+            job.start()
+        elif job is not None and not job.is_alive():
+            mask = st["out"].get("mask")
+            st["mask"] = mask if mask is not None and st["out"].get("source") == "teacher" else prob
+            self.photo_source = st["out"].get("source")
+            return st["mask"]
         return prob
 
     def _photo_mask(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
@@ -219,7 +266,7 @@ class GarmentPerception:
         self.small_face = None
         polys = face_ovals(faces)
         prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]))
-        return self._cut_hair(frame, prob, polys)
+        return self._still_mask(frame, faces, self._cut_hair(frame, prob, polys))
 
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
         """The hair lying on the garment taken out by its colours, sampled round each face (`cut_hair`)."""
@@ -275,6 +322,13 @@ class GarmentPerception:
         if self._teacher:
             self._teacher.close()
         self._teacher = None
+        job = self._still.get("job")
+        if job is not None:
+            job.join(timeout=10.0)  # (a careful mask being made: let it finish before its models close)
+        self._still = {}
+        if self._careful is not None:
+            self._careful.close()
+            self._careful = None
 
     def describe(self) -> dict:
         self.load()
@@ -288,6 +342,7 @@ class GarmentPerception:
 
     def reset(self) -> None:
         self._skin.reset()
+        self._still = {}
         if self.segmenter is not None:
             self.segmenter.reset()
 

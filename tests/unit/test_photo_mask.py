@@ -118,3 +118,33 @@ def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
     out = perception(FakeTeacher(teacher_mask()))._photo_mask(FRAME, prob, [])
     assert out[46:51, 72:83].max() < 0.1  # the badge stays out
     assert out[60:, 32:96].min() > 0.9  # the rest is the teacher's
+
+
+def _stub(g: E.GarmentPerception, prob_fn) -> E.GarmentPerception:
+    g.segmenter = SimpleNamespace(segment=lambda frame, timestamp, face_polygons: prob_fn(), seen=None, reset=lambda: None)
+    g._loaded = True
+    return g
+
+
+def test_a_stream_showing_one_still_picture_gets_its_careful_mask_once_and_a_camera_never_does():
+    teacher = FakeTeacher(teacher_mask())
+    careful = _stub(perception(teacher, video=False), live_mask)
+    g = _stub(E.GarmentPerception(model=None, video=True), live_mask)
+    g._careful = careful
+    outs = []
+    for _ in range(E.STILL_FRAMES + 1):
+        outs.append(g(FRAME, 0.0, []))
+    job = g._still.get("job")
+    assert job is not None
+    job.join(timeout=10)
+    later = [g(FRAME, 0.0, []) for _ in range(3)]
+    assert teacher.calls == 1  # made once
+    assert all(np.array_equal(o, live_mask()) for o in outs)  # the live mask while it was being made
+    assert later[-1][40:, 32:96].min() > 0.9  # then the careful one
+    # a frame that differs (a camera's next frame) is live again, and nothing new is started
+    moved = FRAME.copy()
+    moved[0, 0] = 1
+    assert np.array_equal(g(moved, 0.0, []), live_mask())
+    assert teacher.calls == 1
+    g.reset()
+    assert g._still == {}
