@@ -1,5 +1,6 @@
 """Before / without / with the outfit's full-resolution hair matte (render/hair_matte.py), cropped round
-where it changes the picture: the image shown in the README.
+where it changes the picture: the image shown in the README. The photo gets the live garment mask, as a
+stream's frame does (a photo's own careful mask, the teacher's, leaves the hair out before the matte runs).
 
     python tools/hair_matte_sheet.py [--image ../shared/data/bodies/dev/mimicmotion/demo1.jpg]
         [--outfit "#C0392B"] [--out docs/hair_matte.jpg]
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     for on in (False, True):
         HM.ENABLED = on
         eng = TryOnEngine(model=None, video=False)
+        eng.garment.photo_teacher = False  # (the live mask, as a stream has it: a photo's teacher mask leaves
+        # the hair out already, and the matte is there for the frames that do not get it)
         try:
             outs.append(eng.process(img, look).frame)
         finally:

@@ -33,7 +33,7 @@ from tryon_desktop.core.blend import composite_in_box
 from tryon_desktop.core.looks import Look, OutfitSwatch, Shade
 from tryon_desktop.core.masks import FACE_OVAL, lip_box, mouth_opening
 from tryon_desktop.core.smoothing import LandmarkSmoother
-from tryon_desktop.effects.base import FACES, GARMENT, Effect, FaceInfo, Scene
+from tryon_desktop.effects.base import FACES, GARMENT, Effect, FaceInfo, Scene, face_ovals
 from tryon_desktop.effects.lipstick import (  # noqa: F401  (re-exported: the engine's public names)
     DEFAULT_LIPSTICK_MANIFEST,
     LipstickBackend,
@@ -52,11 +52,12 @@ MASK_TINT_BGR = np.array([60, 220, 60], np.float32)  # the overlay's green
 # Module switch: on a stream, the garment network runs on the helper thread while the face tracker runs,
 # its prior drawn from the last frame's faces (this frame's are cut out afterwards); False: one after the other.
 GARMENT_OVERLAP = True
-TEACHER_AGREE = 0.3  # a photo's teacher mask it does not trust itself is taken where it overlaps the live one this much
-TEACHER_FACE_GROW = 0.4  # round each face (grown this much) a photo's teacher mask is never above the live one
-STILL_FRAMES = 3  # identical frames in a row that make a stream a still picture (it then gets a photo's mask)
-TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
 PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
+# A photo's garment mask (GarmentPerception._photo_mask):
+TEACHER_AGREE = 0.3  # a teacher mask it does not trust itself is taken where it overlaps the live one this much
+TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
+TEACHER_FACE_GROW = 0.4  # round each face (grown this much) the teacher mask is never above the live one
+STILL_FRAMES = 3  # identical frames in a row that make a stream a still picture (it then gets a photo's mask)
 
 
 @dataclass
@@ -168,11 +169,13 @@ class GarmentPerception:
 
         key = (frame.shape, hashlib.blake2b(np.ascontiguousarray(frame[::7, ::7]).tobytes(), digest_size=16).digest())
         st = self._still
+        self.photo_source = None
         if st.get("key") != key:
             self._still = {"key": key, "count": 1}
             return prob
         st["count"] += 1
         if st.get("mask") is not None:
+            self.photo_source = st["out"].get("source")
             return st["mask"]
         job = st.get("job")
         if job is None and st["count"] >= STILL_FRAMES:
@@ -345,10 +348,6 @@ class GarmentPerception:
         self._still = {}
         if self.segmenter is not None:
             self.segmenter.reset()
-
-
-def face_ovals(faces: list[FaceInfo]) -> list[np.ndarray]:
-    return [f.landmarks[list(FACE_OVAL)] for f in faces]
 
 
 def head_region(prob: np.ndarray, frame_w: int, frame_h: int) -> tuple[int, int, int, int] | None:

@@ -73,7 +73,7 @@ def run_self_test() -> dict:
                                     "status": res_outfit.status.get("outfit", "ok"),
                                     "timings_ms": {k: round(v, 2) for k, v in res_outfit.timings_ms.items()}}
             # which garment mask a photo got: the careful teacher's (where it agreed), or the live network's alone
-            report["photo_mask"] = "teacher" if engine.garment._teacher else "live"
+            report["photo_mask"] = engine.garment.photo_source or "live"
         changed = int((res.frame != image).any(axis=2).sum())
         report["timings_ms"] = {k: round(v, 2) for k, v in res.timings_ms.items()}
         report["result"] = {"faces": len(res.faces), "pixels_changed": changed, "outfit": outfit}

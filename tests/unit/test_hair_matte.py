@@ -43,7 +43,7 @@ def scene(garment_bgr, seed: int = 0):
 
 def test_strands_over_the_garment_leave_the_blend_and_the_garment_between_them_stays():
     frame, small, box, alpha, strands = scene((170, 110, 40))  # a blue sweater
-    out = HM.hair_matte(frame, box, alpha.copy(), [head_polygon()], small)
+    out = HM.HairMatte()(frame, box, alpha.copy(), [head_polygon()], small)
     core = cv2.erode(strands.astype(np.uint8), np.ones((1, 5), np.uint8)) > 0  # each lock's middle
     between = np.zeros_like(strands)
     for x in range(270 - 60, 332 - 60, 14):  # the middle two columns of each gap between locks
@@ -58,22 +58,22 @@ def test_strands_over_the_garment_leave_the_blend_and_the_garment_between_them_s
 
 def test_a_garment_the_hair_colour_is_left_whole():
     frame, small, box, alpha, _ = scene((34, 40, 50))  # a dark brown top under dark brown hair
-    out = HM.hair_matte(frame, box, alpha.copy(), [head_polygon()], small)
+    out = HM.HairMatte()(frame, box, alpha.copy(), [head_polygon()], small)
     assert np.array_equal(out, alpha)
 
 
 def test_no_face_or_switched_off_passes_through(monkeypatch):
     frame, small, box, alpha, _ = scene((170, 110, 40))
-    assert np.array_equal(HM.hair_matte(frame, box, alpha.copy(), [], small), alpha)
+    assert np.array_equal(HM.HairMatte()(frame, box, alpha.copy(), [], small), alpha)
     monkeypatch.setattr(HM, "ENABLED", False)
-    assert np.array_equal(HM.hair_matte(frame, box, alpha.copy(), [head_polygon()], small), alpha)
+    assert np.array_equal(HM.HairMatte()(frame, box, alpha.copy(), [head_polygon()], small), alpha)
 
 
 def test_bad_polygons_and_a_head_at_the_frame_edge_do_not_fail():
     frame, small, box, alpha, _ = scene((170, 110, 40))
     bad = [np.full((5, 2), np.nan, np.float32), np.zeros((2, 2), np.float32),
            head_polygon() - np.array([0, 200], np.float32)]  # a head above the frame
-    out = HM.hair_matte(frame, box, alpha.copy(), bad, small)
+    out = HM.HairMatte()(frame, box, alpha.copy(), bad, small)
     assert out.shape == alpha.shape and np.isfinite(out).all()
 
 

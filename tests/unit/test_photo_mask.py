@@ -141,10 +141,11 @@ def test_a_stream_showing_one_still_picture_gets_its_careful_mask_once_and_a_cam
     assert teacher.calls == 1  # made once
     assert all(np.array_equal(o, live_mask()) for o in outs)  # the live mask while it was being made
     assert later[-1][40:, 32:96].min() > 0.9  # then the careful one
+    assert g.photo_source == "teacher"
     # a frame that differs (a camera's next frame) is live again, and nothing new is started
     moved = FRAME.copy()
     moved[0, 0] = 1
     assert np.array_equal(g(moved, 0.0, []), live_mask())
-    assert teacher.calls == 1
+    assert teacher.calls == 1 and g.photo_source is None
     g.reset()
     assert g._still == {}

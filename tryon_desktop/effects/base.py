@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
+from tryon_desktop.core.masks import FACE_OVAL
 
 # Kinds of perception an effect can ask for.
 FACES = "faces"  # face landmarks (MediaPipe face mesh), smoothed over time
@@ -23,6 +24,11 @@ class FaceInfo:
     landmarks: np.ndarray  # (478, 2) float32 frame pixels, smoothed
     box: Box  # lips' bounding box (what the lipstick blend touches)
     mouth_open: float  # inner-lip gap / mouth width
+
+
+def face_ovals(faces: list[FaceInfo]) -> list[np.ndarray]:
+    """Each face's oval outline (FACE_OVAL landmarks), frame pixels."""
+    return [f.landmarks[list(FACE_OVAL)] for f in faces]
 
 
 @dataclass

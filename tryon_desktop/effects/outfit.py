@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
-from tryon_desktop.effects.base import FACES, GARMENT, Effect, EffectInfo, Made, Scene, source_hash
+from tryon_desktop.effects.base import FACES, GARMENT, Effect, EffectInfo, Made, Scene, face_ovals, source_hash
 from tryon_desktop.errors import LookError
 from tryon_desktop.paths import MODELS_DIR
 
@@ -202,10 +202,8 @@ class OutfitEffect(Effect):
 
             alpha = edge_matte(frame[box.slices], prob, alpha, cell=max(sx, sy))
         if scene.faces:  # long hair lying on the garment, taken out pixel by pixel
-            from tryon_desktop.core.masks import FACE_OVAL
-
-            alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha,
-                              [f.landmarks[list(FACE_OVAL)] for f in scene.faces], small, video=self.video)
+            alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha, face_ovals(scene.faces), small,
+                              video=self.video)
         width = shoulder_width(alpha)
         anchor = None
         outfit = getattr(look, "outfit", None)

@@ -139,7 +139,8 @@ def _shaded_mix(px: np.ndarray, B: np.ndarray, d: np.ndarray, cover: np.ndarray,
 def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: float = 0.0) -> np.ndarray:
     """alpha (float32, the box's size) with its edge moved onto the colour edge of region (uint8 BGR, the
     frame's box); prob: the mask's probability over the box (its ramp says where the edge may move); cell:
-    frame pixels per mask cell (the colour samples' window grows with it). alpha is changed in place and returned (as it is when nothing is in the ramp or the box is tiny)."""
+    frame pixels per mask cell (the colour samples' window grows with it). alpha is changed in place and
+    returned (as it is when nothing is in the ramp or the box is tiny)."""
     H, W = prob.shape
     if H < 8 or W < 8:
         return alpha

@@ -29,6 +29,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tryon_desktop.vision.garment_mask import grown_polygon
+
 ENABLED = True  # module switch (evaluations, A/B checks)
 BINS = 32  # (Cr, Cb) histogram bins per axis
 Y_BINS = 8  # and luma bins
@@ -76,14 +78,6 @@ def _lookup(ycc: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 
 _LUTS = _bin_luts()
-
-
-def _poly_map(p: np.ndarray, c: np.ndarray, k: float, x0: int, y0: int, shape: tuple[int, int]) -> np.ndarray:
-    """uint8 map (shape, its origin at frame pixel (x0, y0)) of polygon p scaled by k about c, filled."""
-    m = np.zeros(shape, np.uint8)
-    q = np.round(c + (p - c) * k - np.array([x0, y0], np.float32)).astype(np.int32)
-    cv2.fillPoly(m, [q.reshape(-1, 1, 2)], 1)
-    return m
 
 
 class HairMatte:
@@ -158,7 +152,7 @@ def _fit(frame: np.ndarray, box: tuple[int, int, int, int], alpha: np.ndarray, h
         ycc = cv2.cvtColor(np.ascontiguousarray(frame[hy0:hy1:2, hx0:hx1:2]), cv2.COLOR_BGR2YCrCb)
         shape = ycc.shape[:2]
         p2, c2 = (p - np.array([hx0, hy0], np.float32)) * 0.5, (c - np.array([hx0, hy0], np.float32)) * 0.5
-        rings = [_poly_map(p2, c2, k, 0, 0, shape) for k in (1.08, 1.45) + OUTER]
+        rings = [grown_polygon(p2, c2, k, shape) for k in (1.08, 1.45) + OUTER]
         off = np.ones(shape, np.uint8)
         if garment_small is not None:  # (the mask over the window's even pixels)
             mh, mw = garment_small.shape[:2]
@@ -234,9 +228,3 @@ def _apply(frame: np.ndarray, box: tuple[int, int, int, int], alpha: np.ndarray,
     a = alpha[fy0 - by0:fy1 - by0, fx0 - bx0:fx1 - bx0]
     a *= 1.0 - q
     return True
-
-
-def hair_matte(frame: np.ndarray, box: tuple[int, int, int, int], alpha: np.ndarray, faces: list,
-               garment_small: np.ndarray | None) -> np.ndarray:
-    """A photo's hair matte (`HairMatte` with nothing kept)."""
-    return HairMatte()(frame, box, alpha, faces, garment_small)

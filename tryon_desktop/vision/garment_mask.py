@@ -573,7 +573,7 @@ class SkinCut:
         return skin_ab.astype(np.float32).ravel(), skin_l.astype(np.float32), garment_ab.astype(np.float32).ravel()
 
 
-def _grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:
+def grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:
     """uint8 map of polygon p (N, 2) scaled by k about c, filled."""
     m = np.zeros(shape, np.uint8)
     cv2.fillPoly(m, [np.round(c + (p - c) * k).astype(np.int32).reshape(-1, 1, 2)], 1)
@@ -611,7 +611,7 @@ def cut_hair(small_bgr: np.ndarray, prob: np.ndarray, heads, sure: float = 0.8,
         if fw < 3 or fh < 3:
             continue
 
-        band = (_grown_polygon(p, c, 1.45, (mh, mw)) > 0) & (_grown_polygon(p, c, 1.08, (mh, mw)) == 0) & (prob < 0.5)
+        band = (grown_polygon(p, c, 1.45, (mh, mw)) > 0) & (grown_polygon(p, c, 1.08, (mh, mw)) == 0) & (prob < 0.5)
         band[int(max(0.0, c[1] + 0.15 * fh)):] = False  # the upper part of the head only
         if int(band.sum()) < 30:
             continue
