@@ -104,6 +104,7 @@ class GarmentPerception:
     """
 
     skin_cut = True  # the SkinCut step (the evaluations' --no-skin-cut turns it off, to compare)
+    body_fill = True  # the BodyFill step (vision/body_fill.py; --no-body-fill turns it off, to compare)
     photo_teacher = True  # a photo's mask from the careful teacher where it agrees (see `_photo_mask`); a switch
 
     def __init__(self, model: str | Path | None = "auto", providers: list[str] | None = None,
@@ -119,9 +120,11 @@ class GarmentPerception:
         self.photo_source: str | None = None  # the last photo's mask: "teacher" or "live" (None: a stream's)
         self._still: dict = {}  # a stream's still picture: its key, frames seen, careful-mask job and mask
         self._careful: GarmentPerception | None = None  # the photo-mode perception that makes a still's mask
+        from tryon_desktop.vision.body_fill import BodyFill
         from tryon_desktop.vision.garment_mask import SkinCut
 
         self._skin = SkinCut()
+        self._body = BodyFill()
 
     def load(self) -> None:
         if self._loaded:
@@ -148,12 +151,21 @@ class GarmentPerception:
         self.small_face = None
         if not polys and not self.video:
             prob, polys = self._cut_small_face(frame, prob)
-        prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
         self.photo_source = None
         if not self.video and self.photo_teacher and careful:
-            taught = self._photo_mask(frame, prob, polys)
-            self.photo_source = "live" if taught is prob else "teacher"
-            prob = taught
+            # a photo: the teacher's careful mask where it answers (`_photo_mask`, which reads the network's
+            # own mask); the body fill, the person mask standing in for the teacher, only where it does not
+            live = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
+            taught = self._photo_mask(frame, live, polys)
+            if taught is not live:
+                self.photo_source = "teacher"
+                return taught
+            self.photo_source = "live"
+        if polys and self.body_fill:
+            from tryon_desktop.vision.garment_mask import cut_faces
+
+            prob = cut_faces(self._fill_body(frame, prob, polys), polys, (frame.shape[1], frame.shape[0]))
+        prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
         if self.video:
             prob = self._still_mask(frame, faces, prob)
         return prob
@@ -259,7 +271,17 @@ class GarmentPerception:
         return HELPER.submit(partial(self._uncut, uncut, frame, timestamp, prior_faces))
 
     def _uncut(self, uncut: Callable, frame: np.ndarray, timestamp: float, prior_faces: list) -> np.ndarray:
-        return self._cut_skin(frame, uncut(frame, timestamp, prior_faces), prior_faces)
+        prob = self._fill_body(frame, uncut(frame, timestamp, prior_faces), prior_faces)
+        return self._cut_skin(frame, prob, prior_faces)
+
+    def _fill_body(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
+        """The person's clothing below each face that the network missed, added (`BodyFill`); off when
+        `body_fill` is False or the person mask is not available."""
+        seen = getattr(self.segmenter, "seen", None)
+        if self.body_fill and polys and seen is not None:
+            colours = getattr(self.segmenter, "seen_colours", None) if seen.shape[:2] == prob.shape else None
+            prob = self._body(seen, prob, frame, polys, video=self.video, colours=colours)
+        return prob
 
     def finish(self, pending: Callable[[], np.ndarray], frame: np.ndarray, faces: list[FaceInfo]) -> np.ndarray:
         """`start`'s pass with this frame's faces cut out (and the hair over them, as self() does)."""
@@ -281,6 +303,11 @@ class GarmentPerception:
             prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
                             colours=colours)
         return prob
+
+    def body_fill_available(self) -> bool:
+        """Whether the body fill runs here (switched on, and its person mask loads: mediapipe's solutions API
+        and the selfie model; not on Python 3.13's mediapipe)."""
+        return bool(self.body_fill and self._body.available)
 
     def _cut_skin(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
         """The bare skin (neck, arms, hands) lying on the garment taken out by its colour, sampled on the
@@ -332,6 +359,7 @@ class GarmentPerception:
         if self._careful is not None:
             self._careful.close()
             self._careful = None
+        self._body.close()
 
     def describe(self) -> dict:
         self.load()
@@ -339,12 +367,16 @@ class GarmentPerception:
         if seg is None:
             return {"renderer": "none", "version": "", "sha256": "", "provider": ""}
         man = getattr(seg, "manifest", None)
-        renderer = "student + teacher (a photo)" if self.photo_source == "teacher" else "student"
+        if self.photo_source == "teacher":
+            renderer = "student + teacher (a photo)"
+        else:  # the body fill, once its person mask has loaded (not loaded here: describing costs nothing)
+            renderer = "student + body fill" if self.body_fill and self._body.loaded else "student"
         return {"renderer": renderer, "version": str(getattr(man, "version", "") or ""),
                 "sha256": str(getattr(man, "sha256", "") or ""), "provider": str(getattr(seg, "provider", ""))}
 
     def reset(self) -> None:
         self._skin.reset()
+        self._body.reset()
         self._still = {}
         if self.segmenter is not None:
             self.segmenter.reset()

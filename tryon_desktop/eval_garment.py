@@ -411,6 +411,7 @@ def run_garment_mask(args) -> dict:
     from tryon_desktop.engine import GarmentPerception
 
     GarmentPerception.skin_cut = not getattr(args, "no_skin_cut", False)
+    GarmentPerception.body_fill = not getattr(args, "no_body_fill", False)
     import tryon_desktop.vision.garment_mask as garment_mask
 
     garment_mask.GROW_CONNECTED = not getattr(args, "no_joined_growth", False)
@@ -448,6 +449,7 @@ def run_garment_mask(args) -> dict:
         report["speed"] = eval_speed(args.model)
     report["model"] = methods["student"].engine.garment.describe()
     report["skin_cut"] = GarmentPerception.skin_cut
+    report["body_fill"] = GarmentPerception.body_fill
     report["joined_growth"] = garment_mask.GROW_CONNECTED
     report["command"] = "tryon-eval garment-mask " + " ".join(sys.argv[2:]) if len(sys.argv) > 1 else None
     out = Path(args.out)
@@ -471,6 +473,8 @@ def add_parser(sub) -> None:
     g.add_argument("--no-speed", action="store_true")
     g.add_argument("--no-joined-growth", action="store_true", help="the colour refinement grows the garment only "
                    "near the network's (vision.garment_mask.GROW_CONNECTED off), to measure what the joined growth does")
+    g.add_argument("--no-body-fill", action="store_true", help="the live mask without the person's silhouette "
+                   "below the face (engine.GarmentPerception.body_fill off), to measure what the body fill does")
     g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the network marked in the mask "
                    "(engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--limit", type=int, help="only the first N reference masks (quick checks)")

@@ -1030,6 +1030,7 @@ def run_outfit(args) -> dict:
     from tryon_desktop.engine import GarmentPerception
 
     GarmentPerception.skin_cut = not getattr(args, "no_skin_cut", False)
+    GarmentPerception.body_fill = not getattr(args, "no_body_fill", False)
     import tryon_desktop.render.outfit as render_outfit
 
     render_outfit.GRAIN_REMOVAL = not getattr(args, "no_grain_removal", False)
@@ -1065,7 +1066,7 @@ def run_outfit(args) -> dict:
     print("speed ...", file=sys.stderr)
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
-        "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut, "hair_matte": hair_matte.ENABLED,
+        "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut, "body_fill": GarmentPerception.body_fill, "hair_matte": hair_matte.ENABLED,
         "grain_real_light": _stats([g for g in light if g is not None]), "grain_removal": render_outfit.GRAIN_REMOVAL,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
@@ -1114,6 +1115,8 @@ def add_parser(sub) -> None:
     g.add_argument("--quick", action="store_true", help="a fast run: 4 photos, 6 colours, 2 patterns, 2 clips of 16 frames")
     g.add_argument("--no-grain-removal", action="store_true", help="leave a dark garment's noise in its shading "
                    "when it is made much lighter (render.outfit.GRAIN_REMOVAL off), to measure what that step does")
+    g.add_argument("--no-body-fill", action="store_true", help="the garment mask without the person's "
+                   "silhouette below the face (engine.GarmentPerception.body_fill off), to compare")
     g.add_argument("--no-skin-cut", action="store_true", help="leave bare skin the garment network marked "
                    "in the mask (engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--no-hair-matte", action="store_true", help="leave hair lying on the garment to the garment "

@@ -74,6 +74,8 @@ def run_self_test() -> dict:
                                     "timings_ms": {k: round(v, 2) for k, v in res_outfit.timings_ms.items()}}
             # which garment mask a photo got: the careful teacher's (where it agreed), or the live network's alone
             report["photo_mask"] = engine.garment.photo_source or "live"
+            # whether the live mask's body fill has its person mask (the selfie model travels with the build)
+            report["body_fill"] = engine.garment.body_fill_available()
         changed = int((res.frame != image).any(axis=2).sum())
         report["timings_ms"] = {k: round(v, 2) for k, v in res.timings_ms.items()}
         report["result"] = {"faces": len(res.faces), "pixels_changed": changed, "outfit": outfit}

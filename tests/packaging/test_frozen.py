@@ -94,6 +94,7 @@ def test_frozen_self_test(exe: Path, tmp_path: Path) -> None:
     # the garment teacher's models travel with the build: a photo gets its careful mask (Python < 3.13)
     if sys.version_info < (3, 13):
         assert report["photo_mask"] == "teacher", output
+        assert report["body_fill"] is True, output  # the live mask's person mask (the landscape selfie model)
     for dist, version in report["versions"].items():
         assert not str(version).startswith("missing"), f"{dist}: {version}"
 

@@ -149,3 +149,42 @@ def test_a_stream_showing_one_still_picture_gets_its_careful_mask_once_and_a_cam
     assert teacher.calls == 1 and g.photo_source is None
     g.reset()
     assert g._still == {}
+
+
+class FakeFill:
+    """Stands in for the body fill: counts its calls and adds the top's right side."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.loaded = True
+
+    def __call__(self, small, prob, frame, polys, video=False, colours=None):
+        self.calls += 1
+        out = prob.copy()
+        out[30:, 90:110] = 0.75
+        return out
+
+    def reset(self) -> None:
+        pass
+
+
+def test_the_body_fill_stands_in_for_the_teacher_only_where_it_has_no_answer():
+    oval = np.array([[300, 20], [340, 60], [300, 100], [260, 60]], np.float32)  # a face above the top
+    for teacher, filled in ((FakeTeacher(teacher_mask()), False), (FakeTeacher(np.zeros((H, W), np.float32)), True)):
+        g = perception(teacher)
+        g.segmenter = SimpleNamespace(segment=lambda frame, timestamp, face_polygons: live_mask(),
+                                      seen=np.zeros((MH, MW, 3), np.uint8))
+        g._loaded = True
+        g.skin_cut = False
+        g._body = FakeFill()
+        out = g(FRAME, 0.0, [SimpleNamespace(landmarks=np.tile(oval, (120, 1))[:478])])
+        assert g._body.calls == int(filled)
+        assert g.photo_source == ("live" if filled else "teacher")
+        if filled:
+            assert float(out[40:, 95:108].min()) > 0.5  # the fill's part of the top
+            assert g.describe()["renderer"] == "student + body fill"
+    g.body_fill = False  # the switch (tryon-eval garment-mask --no-body-fill)
+    g._body.calls = 0
+    g(FRAME, 0.0, [SimpleNamespace(landmarks=np.tile(oval, (120, 1))[:478])])
+    assert g._body.calls == 0
+    assert g.describe()["renderer"] == "student"

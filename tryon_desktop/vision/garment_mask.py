@@ -521,8 +521,8 @@ class SkinCut:
         if tables is None:
             return prob  # no skin sample, or a skin-coloured garment
         skin_ab, skin_l, garment_ab = tables
-        ab = (lab[..., 1] >> 1).astype(np.intp) * 128 + (lab[..., 2] >> 1)
-        ds = cv2.add(skin_ab.take(ab), skin_l.take(lab[..., 0]))
+        ab = ab_index(lab)
+        ds = skin_lookup(lab, (skin_ab, skin_l), ab)
         nearer = cv2.subtract(garment_ab.take(ab), ds + 0.5)  # by how much the pixel is nearer skin than garment
         score = cv2.multiply(np.clip((SKIN_MAYBE - ds) * (1.0 / (SKIN_MAYBE - SKIN_SURE)), 0.0, 1.0),
                              np.clip(nearer, 0.0, 1.0))
@@ -564,13 +564,33 @@ class SkinCut:
         garment = ColourModel(garment_px[:: max(1, len(garment_px) // MODEL_SAMPLES)])
         if float(skin_distance(skin, garment.mean.reshape(1, 1, 3))[0, 0]) < 2.0:
             return None  # a skin-coloured garment: colour cannot tell them apart
-        grid = _lab_grid().copy()
-        grid[..., 0] = skin.mean[0]  # (inside the skin's lightness band: no penalty, that is the L* table's)
-        skin_ab = skin_distance(skin, grid)
-        levels = np.arange(256, dtype=np.float32).reshape(1, 256, 1)
-        skin_l = skin.l_penalty(levels)[0] + np.where(np.arange(256) < 25, 99.0, 0.0)  # near-black: chroma is noise
-        garment_ab = garment.dist(grid)
-        return skin_ab.astype(np.float32).ravel(), skin_l.astype(np.float32), garment_ab.astype(np.float32).ravel()
+        skin_ab, skin_l = skin_tables(skin)
+        garment_ab = garment.dist(_lab_grid())
+        return skin_ab, skin_l, garment_ab.astype(np.float32).ravel()
+
+
+def skin_tables(skin: ColourModel) -> tuple[np.ndarray, np.ndarray]:
+    """`skin_distance` of a skin model as two tables over 8-bit Lab: its chroma part over (a*, b*) (flat,
+    index (a* >> 1) * 128 + (b* >> 1)) and its lightness part over L* (near-black: never skin). A pixel's
+    distance is the sum of its two entries (`skin_lookup`): a few table reads instead of a dozen passes of
+    arithmetic a frame."""
+    grid = _lab_grid().copy()
+    grid[..., 0] = skin.mean[0]  # (inside the skin's lightness band: no penalty, that is the L* table's)
+    skin_ab = skin_distance(skin, grid)
+    levels = np.arange(256, dtype=np.float32).reshape(1, 256, 1)
+    skin_l = skin.l_penalty(levels)[0] + np.where(np.arange(256) < 25, 99.0, 0.0)  # near-black: chroma is noise
+    return skin_ab.astype(np.float32).ravel(), skin_l.astype(np.float32)
+
+
+def ab_index(lab: np.ndarray) -> np.ndarray:
+    """Each 8-bit Lab pixel's index into an (a*, b*) table of `skin_tables` (intp, h x w)."""
+    return (lab[..., 1] >> 1).astype(np.intp) * 128 + (lab[..., 2] >> 1)
+
+
+def skin_lookup(lab: np.ndarray, tables: tuple[np.ndarray, np.ndarray], ab: np.ndarray | None = None) -> np.ndarray:
+    """float32 (h, w): each pixel's skin distance through `skin_tables`; ab: `ab_index(lab)` when known."""
+    skin_ab, skin_l = tables
+    return cv2.add(skin_ab.take(ab_index(lab) if ab is None else ab), skin_l.take(lab[..., 0]))
 
 
 def grown_polygon(p: np.ndarray, c: np.ndarray, k: float, shape: tuple[int, int]) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""The live garment mask's body fill (vision/body_fill.py): below a face, the person's clothing the network
+missed is added, never skin, hair hanging from the head, the face or what is off the person; nothing is
+added when the network found no garment or the clothing is skin-coloured; a stream makes it afresh every
+few frames and moves it with the faces in between. The person mask (MediaPipe's selfie model) is stood in
+for by a drawn one, so these tests need no model and no data folder."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon_desktop.vision import body_fill as BF
+
+SKIN = (140, 160, 200)  # BGR
+NAVY = (90, 40, 30)
+WALL = (200, 200, 200)
+HAIR = (30, 60, 110)  # auburn
+
+
+def _scene(clothes=NAVY, hair_down: bool = False, dx: int = 0, seed: int = 0):
+    """A 144 x 256 frame (the mask's own size): a face (skin) with hair on top, a neck, a top below on a
+    light wall; the person mask covers head, neck and top. The network found the left half of the top.
+    hair_down: the hair also hangs down the right side of the face over the top's right shoulder, and the
+    top's left half has stripes of the hair's colour (so the garment's own colours do not rule it out)."""
+    rng = np.random.default_rng(seed)
+    img = np.full((144, 256, 3), WALL, np.uint8)
+    person = np.zeros((144, 256), np.float32)
+    cx = 128 + dx
+    cv2.ellipse(img, (cx, 30), (22, 26), 0, 180, 360, HAIR, -1)  # hair round the top of the head
+    cv2.ellipse(person, (cx, 30), (22, 26), 0, 180, 360, 1.0, -1)
+    img[78:144, cx - 60:cx + 60] = clothes
+    person[78:144, cx - 60:cx + 60] = 1.0
+    img[55:84, cx - 9:cx + 10] = SKIN  # the neck, into the collar
+    person[55:84, cx - 9:cx + 10] = 1.0
+    cv2.ellipse(img, (cx, 40), (17, 22), 0, 0, 360, SKIN, -1)
+    cv2.ellipse(person, (cx, 40), (17, 22), 0, 0, 360, 1.0, -1)
+    if hair_down:
+        img[30:110, cx + 17:cx + 30] = HAIR
+        person[30:110, cx + 17:cx + 30] = 1.0
+        img[90:140:8, cx - 55:cx - 20] = HAIR
+        img[91:140:8, cx - 55:cx - 20] = HAIR
+    img = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape), 0, 255).astype(np.uint8)
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([cx + 17 * np.cos(t), 40 + 22 * np.sin(t)], 1).astype(np.float32)
+    prob = np.zeros((144, 256), np.float32)
+    prob[84:144, cx - 58:cx - 5] = 0.95  # the network found the top's left half
+    return img, prob, person, oval
+
+
+def _fill(img, prob, person, oval, video=False, calls=None):
+    bf = BF.BodyFill()
+    bf._seg = True  # (a stand-in segmenter: `person` is replaced below)
+
+    def person_of(small):
+        if calls is not None:
+            calls.append(1)
+        return person
+
+    bf.person = person_of
+    return bf, bf(img, prob, img, [oval], video=video)
+
+
+def test_the_missed_half_of_the_top_is_filled_and_nothing_else():
+    img, prob, person, oval = _scene()
+    _, out = _fill(img, prob, person, oval)
+    assert float(out[90:140, 140:186].mean()) > 0.7  # the right half the network missed
+    assert float(out[90:140, 72:120].mean()) > 0.9  # the left half stays
+    assert float(out[60:76, 121:136].max()) < 0.5  # the neck above the collar: skin
+    assert float(out[20:62, 112:145].max()) < 0.5  # the face and the hair on it
+    assert float(out[:, :60].max()) < 0.5 and float(out[:, 196:].max()) < 0.5  # the wall, off the person
+    assert np.all(out >= prob)  # it only adds
+
+
+def test_nothing_is_filled_without_a_garment_found_or_with_a_skin_coloured_top():
+    img, prob, person, oval = _scene()
+    none_found = np.zeros_like(prob)
+    _, out = _fill(img, none_found, person, oval)
+    assert out is none_found  # it completes a garment the network found, it never makes one up
+    speck = np.zeros_like(prob)
+    speck[120:144, 75:90] = 0.95  # a speck of the top: too little to say the network found the garment
+    _, out = _fill(img, speck, person, oval)
+    assert out is speck
+    img, prob, person, oval = _scene(clothes=(150, 168, 205))  # a blush top, the skin's colour
+    _, out = _fill(img, prob, person, oval)
+    assert out is prob
+
+
+def test_hair_hanging_from_the_head_over_the_top_is_not_filled():
+    img, prob, person, oval = _scene(hair_down=True)
+    _, out = _fill(img, prob, person, oval)
+    assert float(out[88:108, 147:156].max()) < 0.5  # the hair over the right shoulder
+    assert float(out[112:140, 150:186].mean()) > 0.7  # the top below and beside it
+
+
+def test_no_face_or_no_person_model_adds_nothing(monkeypatch):
+    img, prob, person, oval = _scene()
+    bf, _ = _fill(img, prob, person, oval)
+    assert bf(img, prob, img, []) is prob
+    monkeypatch.setattr(BF.BodyFill, "_make", staticmethod(lambda: False))  # Python 3.13's mediapipe
+    plain = BF.BodyFill()
+    assert not plain.available
+    assert plain(img, prob, img, [oval]) is prob
+
+
+def test_a_stream_makes_the_fill_every_few_frames_and_moves_it_with_the_face():
+    calls: list = []
+    img, prob, person, oval = _scene()
+    bf, first = _fill(img, prob, person, oval, video=True, calls=calls)
+    for k in range(1, BF.EVERY * 3):
+        img2, prob2, person2, oval2 = _scene(dx=2 * k)
+        bf.person = lambda small, p=person2: calls.append(1) or p
+        out = bf(img2, prob2, img2, [oval2], video=True)
+    # the person mask (most of the cost) is made for frame 0, then one frame ahead of each fresh fill, on
+    # its own thread: on frames EVERY - 1, 2 * EVERY - 1 and 3 * EVERY - 1 (that one for a frame not run)
+    assert bf._job is not None
+    bf._job[0].result(timeout=10)
+    assert len(calls) == 4
+    # the last frame reused a fill two frames old, moved with the face: the right half is still covered
+    cx = 128 + 2 * (BF.EVERY * 3 - 1)
+    assert float(out[95:140, cx + 12:cx + 55].mean()) > 0.6
+    assert float(out[:, :cx - 68].max()) < 0.5  # and it did not stay behind on the wall
+
+
+def test_shifted_moves_a_mask():
+    m = np.zeros((20, 30), np.float32)
+    m[5:10, 5:10] = 1.0
+    s = BF.shifted(m, np.float32((3, 2)))
+    assert s[7:12, 8:13].min() == pytest.approx(1.0)
+    assert s[5:7, 5:8].max() == pytest.approx(0.0)
+    assert BF.shifted(m, np.float32((0.0, 0.0))) is m
+
+
+def test_a_stream_drops_the_fill_at_once_when_the_garment_is_gone():
+    img, prob, person, oval = _scene()
+    bf, _ = _fill(img, prob, person, oval, video=True)
+    blank = np.full_like(img, 128)
+    out = bf(blank, np.zeros_like(prob), blank, [oval], video=True)  # the next frame: the person left
+    assert float(out.max()) == 0.0  # the last frame's faces (a stream's prior) must not bring the fill back

@@ -1,0 +1,84 @@
+"""What the live garment mask's body fill costs the engine: one engine with both effects at a time (the fill
+makes its person mask one frame ahead on a thread of its own, so engines alternated frame by frame, as in
+tools/bench_steps.py, would hide that work in each other's frames), with the fill on and off in turn,
+`--rounds` times, each round a fresh engine over the same frames. Prints the median ms of each run, of its
+garment stage and of the body fill's own call (per frame, every frame counted), and the medians over rounds.
+
+    OMP_NUM_THREADS=1 python tools/bench_body_fill.py --frames 200 --rounds 2 [--video CLIP]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--frames", type=int, default=200)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--outfit", default="Navy")
+    p.add_argument("--shade", default="Classic Red")
+    p.add_argument("--video", help="a clip instead of the moving demo photo")
+    args = p.parse_args(argv)
+
+    import tryon_desktop.vision.body_fill as BF
+    from tryon_desktop.cli import synthetic_clip
+    from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
+    from tryon_desktop.engine import GarmentPerception, TryOnEngine
+
+    if args.video:
+        from tryon_desktop.cli import fit_frame
+        from tryon_desktop.eval_garment import read_clip
+
+        clip, _ = read_clip(Path(args.video), args.frames)
+        frames = [fit_frame(f, 1280, 720) for f in clip]
+    else:
+        frames = synthetic_clip(1280, 720, args.frames)
+    look = Look(lipstick=resolve_shade(args.shade), outfit=resolve_outfit(args.outfit))
+    fill_ms: list[float] = []
+    real_call = BF.BodyFill.__call__
+
+    def timed_call(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return real_call(self, *a, **k)
+        finally:
+            fill_ms.append((time.perf_counter() - t) * 1000.0)
+
+    BF.BodyFill.__call__ = timed_call
+    rows: dict[str, list[tuple[float, float, float]]] = {"on": [], "off": []}
+    skip = min(20, args.frames // 4)
+    for r in range(args.rounds):
+        for mode in ("on", "off"):
+            GarmentPerception.body_fill = mode == "on"
+            fill_ms.clear()
+            total, garment = [], []
+            with TryOnEngine(video=True) as eng:
+                for i in range(args.frames):
+                    res = eng.process(frames[i % len(frames)], look, timestamp=i / 30.0)
+                    total.append(res.timings_ms["total"])
+                    garment.append(res.timings_ms.get("garment", 0.0))
+            f = float(np.mean(fill_ms[skip:])) if len(fill_ms) > skip else 0.0
+            rows[mode].append((float(np.median(total[skip:])), float(np.median(garment[skip:])), f))
+            print(f"round {r + 1} fill {mode:3s}: total {rows[mode][-1][0]:6.2f} ms  garment {rows[mode][-1][1]:5.2f}"
+                  f"  body fill call {f:5.2f} (mean a frame)", flush=True)
+    GarmentPerception.body_fill = True
+    BF.BodyFill.__call__ = real_call
+    on, off = np.median(rows["on"], 0), np.median(rows["off"], 0)
+    print(f"median over {args.rounds} rounds, 1280x720, both effects ({args.shade}, {args.outfit}): "
+          f"total {on[0]:.2f} with the fill, {off[0]:.2f} without ({on[0] - off[0]:+.2f} ms); "
+          f"the fill's own call {on[2]:.2f} ms a frame (mean)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

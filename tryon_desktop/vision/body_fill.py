@@ -1,0 +1,330 @@
+"""Body fill: the person's own silhouette below each face, less skin, hair and face, added to the live
+garment mask where the network missed it.
+
+The garment network is small and learned from a teacher that was weakest on webcam framing (a head and
+shoulders filling the frame): it often finds one side of a jacket and not the other, or a collar and not
+the shirt under it. MediaPipe's person mask (the selfie segmenter that ships in the 0.10.21 wheel, the
+256x144 "landscape" model, ~2-3 ms on this CPU at the mask's size) is reliable on exactly that framing.
+Below a face, within a torso's reach, what the person mask covers is clothing unless it is the neck or
+another bare skin, hair, or the face itself:
+
+    fill = person x (1 - skin) x (1 - hair), inside each face's torso region, outside the faces
+
+- torso region: from just above the chin down `REACH` face heights, and `SIDE` face widths either side of
+  the face's centre (sleeves included; a second person's clothes far to the side are not);
+- skin: the face's own cheeks give a colour model (`garment_mask.cheek_pixels`, `skin_distance`): sure skin
+  goes, maybe-skin goes in part. When the clothing found below the face is itself skin-coloured (a beige
+  top, a bare torso) colour cannot tell them apart and nothing is filled;
+- hair: a band round the top of each head gives the hair's colours; a pixel whose colour is `HAIR_LLR`
+  likelier there than in the clothing already found is left out;
+
+The fill is added as a probability of `LEVEL` (counted in the mask, below the network's "sure" level, so
+it never feeds the colour models that settle the network's own undecided pixels) with the maximum:
+it can only add garment. On a stream it is averaged over frames (`MEMORY`), so its outline does not flicker
+with the person mask's. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
+live mask is the network's alone (`available`).
+
+numpy + cv2 + mediapipe only: no torch, no Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import cv2
+import numpy as np
+
+from tryon_desktop.vision.garment_mask import (
+    MODEL_SAMPLES,
+    SKIN_MAYBE,
+    SKIN_SURE,
+    ColourModel,
+    cheek_pixels,
+    colour_hist,
+    colour_planes,
+    grown_polygon,
+    skin_distance,
+    skin_lookup,
+    skin_tables,
+)
+
+log = logging.getLogger(__name__)
+
+TOP = -0.05  # face heights below the chin where the search starts (beside a close-up's face, shoulders reach its jaw)
+REACH = 3.0  # face heights below the chin that clothing is looked for (chin to hips, about)
+SIDE = 2.5  # face widths either side of the face's centre (shoulders and sleeves)
+FACE_GROW = 1.1  # the face oval grown by this about its centre is never filled
+HAIR_LLR = 1.0  # a colour this much likelier (log) in the hair band than in the clothing is hair
+LEVEL = 0.75  # the fill's probability: inside the mask (> 0.5), under the refiner's sure level (0.8)
+MEMORY = 0.5  # a stream's fill: this much of this frame's, the rest the last frame's
+EVERY = 3  # a stream makes the fill afresh on every this many frames, moved with the faces in between
+REFIT = 4  # ... and refits its skin, hair and garment colours on every this many fresh fills (12 frames)
+SKIN_GARMENT = 2.0  # the clothing's mean colour this close to the skin model (skin_distance): skin-coloured
+PERSON = 0.5  # the person mask's level that counts as the person
+SKIN_FAR = (SKIN_SURE + 0.5, SKIN_MAYBE)  # skin distance: not filled below the first, fully from the second
+GARMENT_LLR = -1.0  # a colour this much rarer (log) in the garment the network found than in the frame is not
+#                    filled: the fill completes that garment in its own colours (not hands, not a necklace)
+FOUND = 0.15  # the network must have found garment on this share of the body below the faces: the fill
+#               completes a garment, it never makes one up (a face close-up, hair at the frame's edge)
+
+
+class BodyFill:
+    """`fill(small_bgr, prob, frame_bgr, face_polygons, video)` -> prob with the body's clothing added (a new
+    array) or prob itself (nothing to add). small_bgr: the frame at prob's size; face_polygons: face ovals
+    in frame pixels (the last frame's are fine on a stream: only the chin line and the cheeks are read).
+
+    On a stream (`video`) the fill is made afresh on every `EVERY`-th frame (the person mask is most of its
+    cost) and moved with the faces in between (a head and shoulders move together: the last fill is shifted
+    by how far the faces' centre moved, so it does not trail a moving body); each fresh fill is averaged
+    with the last one, moved the same way (`MEMORY`), and the colour models are refitted on every `REFIT`-th
+    fresh fill. About 1.5 ms a frame on this CPU, against about 4 ms for all of it every frame."""
+
+    def __init__(self) -> None:
+        self._seg = None  # the selfie segmenter, made on first use; False: not available here
+        self._lock = threading.Lock()  # one person mask at a time (the graph is not for two threads at once)
+        self.reset()
+
+    @property
+    def available(self) -> bool:
+        if self._seg is None:
+            self._seg = self._make()
+        return bool(self._seg)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the person mask has been made and works (without making it)."""
+        return bool(self._seg)
+
+    @staticmethod
+    def _make():
+        try:
+            import mediapipe as mp
+
+            if not hasattr(mp, "solutions"):
+                log.info("body fill: mediapipe has no solutions API here; the live garment mask is the network's")
+                return False
+            seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
+            seg.process(np.zeros((32, 32, 3), np.uint8))
+            return seg
+        except Exception as exc:  # (a build without the selfie model, a broken install)
+            log.warning("body fill: the person mask is not available (%s); the live garment mask is the network's", exc)
+            return False
+
+    def reset(self) -> None:
+        self._last: np.ndarray | None = None  # the last fresh fill, the faces' centre then, frames since
+        self._centre = np.zeros(2, np.float32)
+        self._since = 0
+        self._colours: dict | None = None  # the fitted colour tables, their age (fresh fills) and faces
+        self._age = 0
+        self._faces = -1
+        self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre)
+
+    def close(self) -> None:
+        with self._lock:  # (a person mask being made ahead finishes first)
+            if self._seg:
+                self._seg.close()
+            self._seg = False if self._seg is False else None
+        self._job = None
+
+    def person(self, small_bgr: np.ndarray) -> np.ndarray | None:
+        """float32 (h, w) person probability of the frame at small_bgr's size, or None when unavailable."""
+        rgb = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2RGB)
+        with self._lock:
+            if not self.available:
+                return None
+            m = self._seg.process(rgb).segmentation_mask
+            return None if m is None else np.asarray(m, np.float32)
+
+    def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, frame_bgr: np.ndarray, face_polygons,
+                 video: bool = False, colours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        if not face_polygons:
+            self.reset()
+            return prob
+        mh, mw = prob.shape
+        centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
+        last = self._last if video and self._last is not None and self._last.shape == (mh, mw) else None
+        if last is not None and self._since + 1 < EVERY and self._faces == len(face_polygons):
+            self._since += 1
+            fill = shifted(last, centre - self._centre)
+            if np.count_nonzero(prob > 0.5) < FOUND * np.count_nonzero(fill > 0.5):
+                self.reset()  # the network no longer finds the garment (the person left): nothing to complete
+                return prob
+            if self._since + 1 == EVERY and self._job is None and self.available:
+                # the next fresh fill's person mask, made on this frame beside the rest of the engine's work
+                self._job = (_pool().submit(self.person, small_bgr.copy()), centre)
+        else:
+            person = None
+            if self._job is not None:
+                job, then = self._job
+                self._job = None
+                person = job.result()
+                if person is not None and person.shape == (mh, mw):
+                    person = shifted(person, centre - then)
+            fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, video, person)
+            if fill is None:
+                return prob
+            if last is not None:
+                fill = cv2.addWeighted(fill, MEMORY, shifted(last, centre - self._centre), 1.0 - MEMORY, 0.0)
+            if video:
+                self._last, self._centre, self._since = fill, centre, 0
+        if not (fill > 0.5).any():
+            return prob
+        return np.maximum(prob, fill)
+
+    def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
+        mh, mw = prob.shape
+        if small_bgr.shape[:2] != (mh, mw):
+            small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
+        if person is None or person.shape != (mh, mw):
+            person = self.person(small_bgr)
+        if person is None:
+            return None
+        geo = Geometry.of(face_polygons, (mh, mw), frame_bgr.shape)
+        if colours is None or colours[0].shape[:2] != (mh, mw):
+            colours = colour_planes(small_bgr)
+        lab = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2Lab)
+        if not video or self._colours is None or self._age >= REFIT or self._faces != len(face_polygons):
+            self._colours = fit_colours(frame_bgr, geo, lab, colours, person, prob)
+            self._age, self._faces = 0, len(face_polygons)
+        self._age += 1
+        return body_fill(geo, lab, colours, person, prob, self._colours)
+
+
+_POOL: list = []
+
+
+def _pool():
+    """One thread for the person masks a stream makes ahead (shared: one stream at a time runs a fill)."""
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="tryon-person"))
+    return _POOL[0]
+
+
+def faces_centre(face_polygons, scale: tuple[float, float]) -> np.ndarray:
+    """The mean of the faces' centres, at the mask's scale (float32 (2,))."""
+    cs = [np.asarray(p, np.float32).reshape(-1, 2).mean(0) for p in face_polygons]
+    return (np.mean(cs, 0) * np.float32(scale)).astype(np.float32)
+
+
+def shifted(m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """m moved by d = (dx, dy) pixels (bilinear; 0 comes in at the edges)."""
+    if abs(float(d[0])) < 0.05 and abs(float(d[1])) < 0.05:
+        return m
+    M = np.float32([[1, 0, d[0]], [0, 1, d[1]]])
+    return cv2.warpAffine(m, M, (m.shape[1], m.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+class Geometry:
+    """Where to look, at the mask's size, from the face ovals: `region` (each face's torso reach), `faces`
+    (the ovals grown by FACE_GROW), `band` (round the top of each head: the hair's sample), `ring` (round
+    the whole head down to the jaw: where hanging hair starts), `ovals` (the valid polygons, frame pixels)."""
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.region = np.zeros(shape, np.uint8)
+        self.faces = np.zeros(shape, np.uint8)
+        self.band = np.zeros(shape, np.uint8)
+        self.ring = np.zeros(shape, np.uint8)
+        self.ovals: list[np.ndarray] = []
+
+    @classmethod
+    def of(cls, face_polygons, shape: tuple[int, int], frame_shape) -> Geometry:
+        mh, mw = shape
+        g = cls(shape)
+        scale = np.float32((mw / frame_shape[1], mh / frame_shape[0]))
+        for poly in face_polygons:
+            p = np.asarray(poly, np.float32).reshape(-1, 2)
+            if len(p) < 3 or not np.all(np.isfinite(p)):
+                continue
+            g.ovals.append(p)
+            q = p * scale
+            c = q.mean(0)
+            (x0, y0), (x1, y1) = q.min(0), q.max(0)
+            fw, fh = float(x1 - x0), float(y1 - y0)
+            if fw < 2 or fh < 2:
+                continue
+            r0, r1 = int(max(0, y1 + TOP * fh)), int(min(mh, y1 + REACH * fh + 1))
+            c0, c1 = int(max(0, c[0] - SIDE * fw)), int(min(mw, c[0] + SIDE * fw + 1))
+            g.region[r0:r1, c0:c1] = 1
+            g.faces |= grown_polygon(q, c, FACE_GROW, shape)
+            ring = grown_polygon(q, c, 1.45, shape) & (1 - grown_polygon(q, c, 1.08, shape))
+            ring[int(max(0.0, y1 - 0.05 * fh)):] = 0  # round the head, down to the jaw (not the neck)
+            g.ring |= ring
+            ring[int(max(0.0, c[1] + 0.1 * fh)):] = 0  # round the top of the head only: the hair's sample
+            g.band |= ring
+        return g
+
+
+def fit_colours(frame_bgr: np.ndarray, geo: Geometry, lab: np.ndarray, colours: tuple[np.ndarray, np.ndarray],
+                person: np.ndarray, prob: np.ndarray) -> dict | None:
+    """The colour models the fill reads, or None (no skin sample on the cheeks: the neck cannot be told from
+    a collar): "skin" (`skin_tables` of the cheeks' model), "skin_coloured" (the clothing below the faces
+    looks like the skin: no fill), "hair" (per colour bin, the log-likelihood ratio of the head's band
+    against the background, or None without a hair sample), "garment" (per colour bin, the log-likelihood
+    ratio of the garment the network found, on the person, against the whole frame; None: too little found)."""
+    cheeks = [px for px in (cheek_pixels(frame_bgr, p) for p in geo.ovals) if px is not None]
+    skin_px = np.concatenate(cheeks) if cheeks else None
+    if skin_px is None or len(skin_px) < 20:
+        return None
+    skin = ColourModel(skin_px[:: max(1, len(skin_px) // MODEL_SAMPLES)])
+    tables = skin_tables(skin)
+    on = person > PERSON
+    clothes = (geo.region > 0) & (geo.faces == 0) & on & (skin_lookup(lab, tables) > SKIN_MAYBE)
+    skin_coloured = True
+    if int(clothes.sum()) >= 20:
+        mid = np.median(lab[clothes][:: max(1, int(clothes.sum()) // MODEL_SAMPLES)], axis=0).astype(np.float32)
+        skin_coloured = float(skin_distance(skin, mid.reshape(1, 1, 3))[0, 0]) < SKIN_GARMENT
+    hair = None
+    sample = (geo.band > 0) & on
+    if int(sample.sum()) >= 30:
+        ycc = colours[0]
+        off = person < 0.2
+        ref = off if int(off.sum()) >= 30 else np.ones(person.shape, bool)
+        hair = np.log((colour_hist(ycc, sample.astype(np.uint8)) + 1e-4)
+                      / (colour_hist(ycc, ref.astype(np.uint8)) + 1e-4)).astype(np.float32).ravel()
+    found = ((prob > 0.8) & on).astype(np.uint8)
+    if int(found.sum()) < 30:
+        found = ((prob > 0.5) & on).astype(np.uint8)
+    garment_llr = None
+    if int(found.sum()) >= 30:
+        garment_llr = np.log((colour_hist(colours[0], found) + 1e-4)
+                             / (colour_hist(colours[0], np.ones(person.shape, np.uint8)) + 1e-4)).astype(np.float32).ravel()
+    return {"skin": tables, "skin_coloured": skin_coloured, "hair": hair, "garment": garment_llr}
+
+
+def body_fill(geo: Geometry, lab: np.ndarray, colours: tuple[np.ndarray, np.ndarray], person: np.ndarray,
+              prob: np.ndarray, fitted: dict | None) -> np.ndarray:
+    """float32 (h, w) at prob's size: LEVEL where the person's clothing lies below a face (module docstring),
+    0 elsewhere (softened a little at its edges). person: the person probability at the same size; fitted:
+    `fit_colours`'."""
+    fill = np.zeros(prob.shape, np.float32)
+    if fitted is None or fitted["skin_coloured"] or fitted["garment"] is None:
+        return fill  # no skin sample; or skin-coloured clothing (a beige top, a bare torso): no telling them apart
+    on = person > PERSON
+    body = (geo.region > 0) & (geo.faces == 0) & on
+    n_body = int(body.sum())
+    if n_body < 20 or int(np.count_nonzero(prob[body] > 0.5)) < FOUND * n_body:
+        return fill
+    keep = np.clip((skin_lookup(lab, fitted["skin"]) - SKIN_FAR[0]) * (1.0 / (SKIN_FAR[1] - SKIN_FAR[0])), 0.0, 1.0)
+    keep = keep * (fitted["garment"][colours[1]] > GARMENT_LLR)
+    if fitted["hair"] is not None:
+        keep = keep * (hanging_hair(fitted["hair"][colours[1]], on, geo) == 0)
+    fill[body] = LEVEL * keep[body]
+    return cv2.GaussianBlur(fill, (0, 0), 0.7)
+
+
+def hanging_hair(hair_llr: np.ndarray, on: np.ndarray, geo: Geometry) -> np.ndarray:
+    """uint8 (h, w): the hair that hangs from the heads. hair_llr: each pixel's log-likelihood ratio of the
+    head's band against the background; hair-coloured pixels (> `HAIR_LLR`) on the person form regions,
+    and every region that touches the ring round a head is hair. Long hair over the shoulders hangs from
+    the head in one piece; clothing of another colour is not joined to it; clothing of the hair's colour
+    touching it goes with it (the fill then leaves that to the network)."""
+    coloured = (hair_llr > HAIR_LLR) & on & (geo.faces == 0)
+    n, labels = cv2.connectedComponents(coloured.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(on.shape, np.uint8)
+    seeds = np.unique(labels[(geo.ring > 0) & coloured])
+    seeds = seeds[seeds > 0]
+    return np.isin(labels, seeds).astype(np.uint8)
