@@ -3,6 +3,7 @@
     python tools/bench_gui.py [--bench-seconds 20] [--bench-clip clip.mp4]        lipstick (Classic Red)
     python tools/bench_gui.py --shade "Classic Red" --outfit Navy                   both effects
     python tools/bench_gui.py --shade none --outfit Breton --source my_clip.mp4    an outfit alone, own clip
+    python tools/bench_gui.py --shade "Classic Red" --outfit Navy --no-body-fill    the live mask without its body fill
 
 The clip is 30 fps 1280x720, made from --source (default: a face close-up for a lipstick alone, a person in
 a coat, ../shared/data/video/train/latentsync_demo1.mp4, when an outfit is worn; the demo photo when
@@ -32,6 +33,8 @@ def main(argv=None) -> int:
     ap.add_argument("--source", help="the video the 30 fps 1280x720 clip is made from")
     ap.add_argument("--shade", default="Classic Red", help="lipstick: catalogue name, #RRGGBB or none")
     add_outfit_options(ap)
+    ap.add_argument("--no-body-fill", action="store_true", help="the live garment mask without its body fill "
+                    "(engine.GarmentPerception.body_fill off), to measure what it costs")
     a = ap.parse_args(argv)
     try:
         look = look_from_args(a)
@@ -39,6 +42,10 @@ def main(argv=None) -> int:
         print(f"bench_gui: error: {exc}", file=sys.stderr)
         return BAD_VALUE
 
+    if a.no_body_fill:
+        from tryon_desktop.engine import GarmentPerception
+
+        GarmentPerception.body_fill = False
     from tryon_desktop.ui import qtenv  # noqa: F401
     from tryon_desktop.ui.app import _exit_now, make_app
     from tryon_desktop.ui.bench import run_bench

@@ -8,20 +8,26 @@ the shirt under it. MediaPipe's person mask (the selfie segmenter that ships in 
 Below a face, within a torso's reach, what the person mask covers is clothing unless it is the neck or
 another bare skin, hair, or the face itself:
 
-    fill = person x (1 - skin) x (1 - hair), inside each face's torso region, outside the faces
+    fill = person x (not skin) x (not hanging hair) x (a colour of the garment found), in each face's torso
+           region, outside the faces
 
 - torso region: from just above the chin down `REACH` face heights, and `SIDE` face widths either side of
   the face's centre (sleeves included; a second person's clothes far to the side are not);
-- skin: the face's own cheeks give a colour model (`garment_mask.cheek_pixels`, `skin_distance`): sure skin
-  goes, maybe-skin goes in part. When the clothing found below the face is itself skin-coloured (a beige
-  top, a bare torso) colour cannot tell them apart and nothing is filled;
-- hair: a band round the top of each head gives the hair's colours; a pixel whose colour is `HAIR_LLR`
-  likelier there than in the clothing already found is left out;
+- skin: the face's own cheeks give a colour model (`garment_mask.cheek_pixels`, `skin_distance`); pixels
+  within `SKIN_FAR` of it are not filled. When the clothing found below the face is itself skin-coloured (a
+  beige top, a bare torso) colour cannot tell them apart and nothing is filled;
+- hair: a band round the top of each head gives the hair's colours (against the background's);
+  hair-coloured regions of the person joined to a ring round the head are hair hanging from it
+  (`hanging_hair`), left out;
+- colour: a colour `GARMENT_LLR` rarer in the garment the network found than in the frame (hands, a
+  necklace) is left out: the fill completes that garment in its own colours.
 
 The fill is added as a probability of `LEVEL` (counted in the mask, below the network's "sure" level, so
 it never feeds the colour models that settle the network's own undecided pixels) with the maximum:
-it can only add garment. On a stream it is averaged over frames (`MEMORY`), so its outline does not flicker
-with the person mask's. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
+it can only add garment, and only where the network found garment on `FOUND` of the body (it completes a
+garment, it never makes one up). On a stream it is made every few frames and moved with the faces between
+(`BodyFill`), and averaged over fresh fills (`MEMORY`), so its outline does not flicker with the person
+mask's. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
 live mask is the network's alone (`available`).
 
 numpy + cv2 + mediapipe only: no torch, no Qt.
@@ -58,8 +64,8 @@ FACE_GROW = 1.1  # the face oval grown by this about its centre is never filled
 HAIR_LLR = 1.0  # a colour this much likelier (log) in the hair band than in the clothing is hair
 LEVEL = 0.75  # the fill's probability: inside the mask (> 0.5), under the refiner's sure level (0.8)
 MEMORY = 0.5  # a stream's fill: this much of this frame's, the rest the last frame's
-EVERY = 3  # a stream makes the fill afresh on every this many frames, moved with the faces in between
-REFIT = 4  # ... and refits its skin, hair and garment colours on every this many fresh fills (12 frames)
+EVERY = 6  # a stream makes the fill afresh on every this many frames, moved with the faces in between
+REFIT = 2  # ... and refits its skin, hair and garment colours on every this many fresh fills (12 frames)
 SKIN_GARMENT = 2.0  # the clothing's mean colour this close to the skin model (skin_distance): skin-coloured
 PERSON = 0.5  # the person mask's level that counts as the person
 SKIN_FAR = (SKIN_SURE + 0.5, SKIN_MAYBE)  # skin distance: not filled below the first, fully from the second
@@ -74,11 +80,14 @@ class BodyFill:
     array) or prob itself (nothing to add). small_bgr: the frame at prob's size; face_polygons: face ovals
     in frame pixels (the last frame's are fine on a stream: only the chin line and the cheeks are read).
 
-    On a stream (`video`) the fill is made afresh on every `EVERY`-th frame (the person mask is most of its
-    cost) and moved with the faces in between (a head and shoulders move together: the last fill is shifted
-    by how far the faces' centre moved, so it does not trail a moving body); each fresh fill is averaged
-    with the last one, moved the same way (`MEMORY`), and the colour models are refitted on every `REFIT`-th
-    fresh fill. About 1.5 ms a frame on this CPU, against about 4 ms for all of it every frame."""
+    On a stream (`video`) the person mask (most of the cost, 2-3 ms) is made on every `EVERY`-th frame, on a
+    thread of its own beside the rest of the engine's work, and never waited for: once it is ready (a frame
+    or two later) the fill is made afresh from it and this frame's colours, and in between the last fill is
+    moved by how far the faces' centre moved (a head and shoulders move together), so it does not trail a
+    moving body. Each fresh fill is averaged with the last one, moved the same way (`MEMORY`); the colour
+    models are refitted on every `REFIT`-th fresh fill. A stream's first frames, before the first person
+    mask, get the network's mask alone.
+    """
 
     def __init__(self) -> None:
         self._seg = None  # the selfie segmenter, made on first use; False: not available here
@@ -115,10 +124,11 @@ class BodyFill:
         self._last: np.ndarray | None = None  # the last fresh fill, the faces' centre then, frames since
         self._centre = np.zeros(2, np.float32)
         self._since = 0
+        self._area = 0  # its pixels over one half
         self._colours: dict | None = None  # the fitted colour tables, their age (fresh fills) and faces
         self._age = 0
         self._faces = -1
-        self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre)
+        self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre, faces)
 
     def close(self) -> None:
         with self._lock:  # (a person mask being made ahead finishes first)
@@ -142,37 +152,37 @@ class BodyFill:
             self.reset()
             return prob
         mh, mw = prob.shape
+        if not video:
+            fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
+            return prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
         centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
-        last = self._last if video and self._last is not None and self._last.shape == (mh, mw) else None
-        if last is not None and self._since + 1 < EVERY and self._faces == len(face_polygons):
-            self._since += 1
-            fill = shifted(last, centre - self._centre)
-            if np.count_nonzero(prob > 0.5) < FOUND * np.count_nonzero(fill > 0.5):
-                self.reset()  # the network no longer finds the garment (the person left): nothing to complete
-                return prob
-            if self._since + 1 == EVERY and self._job is None and self.available:
-                # the next fresh fill's person mask, made on this frame beside the rest of the engine's work
-                self._job = (_pool().submit(self.person, small_bgr.copy()), centre)
-        else:
-            person = None
-            if self._job is not None:
-                job, then = self._job
-                self._job = None
-                person = job.result()
-                if person is not None and person.shape == (mh, mw):
-                    person = shifted(person, centre - then)
-            fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, video, person)
-            if fill is None:
-                return prob
-            if last is not None:
-                fill = cv2.addWeighted(fill, MEMORY, shifted(last, centre - self._centre), 1.0 - MEMORY, 0.0)
-            if video:
-                self._last, self._centre, self._since = fill, centre, 0
-        if not (fill > 0.5).any():
+        self._since += 1
+        job = self._job
+        if job is None and (self._last is None or self._since >= EVERY) and self.available:
+            # the next person mask, made on a thread of its own beside the rest of the engine's work: the
+            # fill is made afresh once it is ready (a frame or two later), moved by how far the faces moved
+            self._job = (_pool().submit(self.person, small_bgr.copy()), centre, len(face_polygons))
+            self._since = 0
+        elif job is not None and job[0].done():
+            self._job = None
+            person = job[0].result()
+            if person is not None and person.shape == (mh, mw) and job[2] == len(face_polygons):
+                fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, True,
+                                   shifted(person, centre - job[1]))
+                last = self._last if self._last is not None and self._last.shape == (mh, mw) else None
+                if last is not None:
+                    fill = cv2.addWeighted(fill, MEMORY, shifted(last, centre - self._centre), 1.0 - MEMORY, 0.0)
+                self._last, self._centre, self._area = fill, centre, int(np.count_nonzero(fill > 0.5))
+        last = self._last
+        if last is None or last.shape != (mh, mw) or self._area == 0:
+            return prob  # no fill yet, or the last one added nothing
+        if np.count_nonzero(prob > 0.5) < FOUND * self._area:
+            self.reset()  # the network no longer finds the garment (the person left): nothing to complete
             return prob
-        return np.maximum(prob, fill)
+        return np.maximum(prob, shifted(last, centre - self._centre))
 
     def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
+        """A fill made now (the person mask made here when not given: a photo), or None without one."""
         mh, mw = prob.shape
         if small_bgr.shape[:2] != (mh, mw):
             small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
@@ -211,8 +221,8 @@ def faces_centre(face_polygons, scale: tuple[float, float]) -> np.ndarray:
 
 def shifted(m: np.ndarray, d: np.ndarray) -> np.ndarray:
     """m moved by d = (dx, dy) pixels (bilinear; 0 comes in at the edges)."""
-    if abs(float(d[0])) < 0.05 and abs(float(d[1])) < 0.05:
-        return m
+    if abs(float(d[0])) < 0.25 and abs(float(d[1])) < 0.25:
+        return m  # (a quarter of a mask cell: the fill's soft edge does not see it)
     M = np.float32([[1, 0, d[0]], [0, 1, d[1]]])
     return cv2.warpAffine(m, M, (m.shape[1], m.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
