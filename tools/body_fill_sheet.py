@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -56,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if frame_no is None:
             img = cv2.imread(str(path))
-            frames = [img] * 4
+            frames = [img] * 8
         else:
             clip, _ = read_clip(path, frame_no + 1)
-            frames = clip[max(0, frame_no - 5):frame_no + 1]
+            frames = clip[max(0, frame_no - 9):frame_no + 1]
         cells = [frames[-1]]
         for on in (False, True):
             GarmentPerception.body_fill = on
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             with TryOnEngine(model=None, video=True) as eng:
                 for i, f in enumerate(frames):
                     res = eng.process(f, look, timestamp=i / 30.0)
+                    time.sleep(1 / 30)  # at a camera's pace: the fill's person mask is made beside the frames
             cells.append(res.frame)
         GarmentPerception.body_fill, GarmentPerception.photo_teacher = True, True
         h = args.height

@@ -152,3 +152,15 @@ def test_shifted_moves_a_mask():
     assert s[7:12, 8:13].min() == pytest.approx(1.0)
     assert s[5:7, 5:8].max() == pytest.approx(0.0)
     assert BF.shifted(m, np.float32((0.0, 0.0))) is m
+
+
+def test_a_stream_whose_frame_is_not_at_the_mask_size_is_filled_too():
+    # a portrait frame: the network's view of it is smaller than the mask the engine keeps (its canvas)
+    img, prob, person, oval = _scene()
+    bf = BF.BodyFill()
+    bf._seg = True
+    bf.person = lambda small: cv2.resize(person, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_LINEAR)
+    half = cv2.resize(img, (128, 72), interpolation=cv2.INTER_AREA)
+    bf(half, prob, img, [oval], video=True)  # the person mask is on its way
+    out = bf(half, prob, img, [oval], video=True)
+    assert float(out[90:140, 140:186].mean()) > 0.7

@@ -152,6 +152,8 @@ class BodyFill:
             self.reset()
             return prob
         mh, mw = prob.shape
+        if small_bgr.shape[:2] != (mh, mw):
+            small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
         if not video:
             fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
             return prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
@@ -184,8 +186,6 @@ class BodyFill:
     def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
         """A fill made now (the person mask made here when not given: a photo), or None without one."""
         mh, mw = prob.shape
-        if small_bgr.shape[:2] != (mh, mw):
-            small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
         if person is None or person.shape != (mh, mw):
             person = self.person(small_bgr)
         if person is None:
