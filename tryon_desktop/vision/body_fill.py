@@ -91,6 +91,7 @@ class BodyFill:
 
     def __init__(self) -> None:
         self._seg = None  # the selfie segmenter, made on first use; False: not available here
+        self._ran = False  # a person mask was made (kept after close: what made the last results)
         self._lock = threading.Lock()  # one person mask at a time (the graph is not for two threads at once)
         self.reset()
 
@@ -102,8 +103,8 @@ class BodyFill:
 
     @property
     def loaded(self) -> bool:
-        """Whether the person mask has been made and works (without making it)."""
-        return bool(self._seg)
+        """Whether a person mask has been made here (without making one): the fill has run."""
+        return self._ran
 
     @staticmethod
     def _make():
@@ -144,7 +145,10 @@ class BodyFill:
             if not self.available:
                 return None
             m = self._seg.process(rgb).segmentation_mask
-            return None if m is None else np.asarray(m, np.float32)
+            if m is None:
+                return None
+            self._ran = True
+            return np.asarray(m, np.float32)
 
     def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, frame_bgr: np.ndarray, face_polygons,
                  video: bool = False, colours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
