@@ -24,27 +24,16 @@ if str(ROOT) not in sys.path:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--frames", type=int, default=200)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--outfit", default="Navy")
-    p.add_argument("--shade", default="Classic Red")
-    p.add_argument("--video", help="a clip instead of the moving demo photo")
+    from tryon_desktop.cli import add_step_bench_options, step_bench_inputs
+
+    add_step_bench_options(p, frames=200)
     args = p.parse_args(argv)
 
     import tryon_desktop.vision.body_fill as BF
-    from tryon_desktop.cli import synthetic_clip
-    from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
     from tryon_desktop.engine import GarmentPerception, TryOnEngine
 
-    if args.video:
-        from tryon_desktop.cli import fit_frame
-        from tryon_desktop.eval_garment import read_clip
-
-        clip, _ = read_clip(Path(args.video), args.frames)
-        frames = [fit_frame(f, 1280, 720) for f in clip]
-    else:
-        frames = synthetic_clip(1280, 720, args.frames)
-    look = Look(lipstick=resolve_shade(args.shade), outfit=resolve_outfit(args.outfit))
+    frames, look = step_bench_inputs(args)
     fill_ms: list[float] = []
     real_call = BF.BodyFill.__call__
 

@@ -34,28 +34,17 @@ CONFIGS = {"all": (True, True, True, True), "no-grain": (False, True, True, True
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tryon_desktop.cli import add_step_bench_options, step_bench_inputs
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--frames", type=int, default=150)
-    p.add_argument("--outfit", default="Navy")
-    p.add_argument("--shade", default="Classic Red")
-    p.add_argument("--video", help="a clip instead of the moving demo photo")
+    add_step_bench_options(p, frames=150)
     args = p.parse_args(argv)
 
     import tryon_desktop.render.hair_matte as HM
     import tryon_desktop.render.outfit as RO
-    from tryon_desktop.cli import synthetic_clip
-    from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
     from tryon_desktop.engine import GarmentPerception, TryOnEngine
 
-    if args.video:
-        from tryon_desktop.cli import fit_frame
-        from tryon_desktop.eval_garment import read_clip
-
-        clip, _ = read_clip(Path(args.video), args.frames)
-        frames = [fit_frame(f, 1280, 720) for f in clip]
-    else:
-        frames = synthetic_clip(1280, 720, args.frames)
-    look = Look(lipstick=resolve_shade(args.shade), outfit=resolve_outfit(args.outfit))
+    frames, look = step_bench_inputs(args)
     engines = {name: TryOnEngine(video=True) for name in CONFIGS}
     ms: dict[str, list[float]] = {name: [] for name in CONFIGS}
     stages: dict[str, dict[str, list[float]]] = {name: {} for name in CONFIGS}

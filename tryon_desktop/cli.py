@@ -13,11 +13,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tryon_desktop import __version__
 from tryon_desktop.errors import InputError, LookError, TryOnError
+
+if TYPE_CHECKING:
+    from tryon_desktop.core.looks import Look
 
 log = logging.getLogger("tryon_desktop")
 
@@ -620,6 +624,30 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     return 0
+
+
+def add_step_bench_options(p: argparse.ArgumentParser, frames: int) -> None:
+    """The options of the tools' side-by-side engine benchmarks (tools/bench_steps.py,
+    tools/bench_body_fill.py): frames, the look and the clip."""
+    p.add_argument("--frames", type=int, default=frames)
+    p.add_argument("--outfit", default="Navy")
+    p.add_argument("--shade", default="Classic Red")
+    p.add_argument("--video", help="a clip instead of the moving demo photo")
+
+
+def step_bench_inputs(args: argparse.Namespace) -> tuple[list[np.ndarray], Look]:
+    """(frames, look) for those benchmarks: a clip's first frames fitted into 1280x720 as tryon-bench fits
+    them, or the moving demo photo; the lipstick and outfit both worn."""
+    from tryon_desktop.core.looks import Look, resolve_outfit, resolve_shade
+
+    if args.video:
+        from tryon_desktop.eval_garment import read_clip
+
+        clip, _ = read_clip(Path(args.video), args.frames)
+        frames = [fit_frame(f, 1280, 720) for f in clip]
+    else:
+        frames = synthetic_clip(1280, 720, args.frames)
+    return frames, Look(lipstick=resolve_shade(args.shade), outfit=resolve_outfit(args.outfit))
 
 
 def bench_main(argv: list[str] | None = None) -> int:
