@@ -369,7 +369,7 @@ class GarmentPerception:
         man = getattr(seg, "manifest", None)
         if self.photo_source == "teacher":
             renderer = "student + teacher (a photo)"
-        else:  # the body fill, once its person mask has loaded (not loaded here: describing costs nothing)
+        else:  # the body fill, once it has made a person mask (describing makes none: it costs nothing)
             renderer = "student + body fill" if self.body_fill and self._body.loaded else "student"
         return {"renderer": renderer, "version": str(getattr(man, "version", "") or ""),
                 "sha256": str(getattr(man, "sha256", "") or ""), "provider": str(getattr(seg, "provider", ""))}
