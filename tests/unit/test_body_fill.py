@@ -164,3 +164,21 @@ def test_a_stream_whose_frame_is_not_at_the_mask_size_is_filled_too():
     bf(half, prob, img, [oval], video=True)  # the person mask is on its way
     out = bf(half, prob, img, [oval], video=True)
     assert float(out[90:140, 140:186].mean()) > 0.7
+
+
+def test_a_person_mask_queued_when_the_fill_closes_makes_no_new_segmenter(monkeypatch):
+    made: list = []
+
+    class Seg:
+        def process(self, rgb):
+            return type("R", (), {"segmentation_mask": np.zeros(rgb.shape[:2], np.float32)})()
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(BF.BodyFill, "_make", staticmethod(lambda: made.append(1) or Seg()))
+    bf = BF.BodyFill()
+    assert bf.person(np.zeros((8, 8, 3), np.uint8)) is not None and len(made) == 1
+    bf.close()
+    assert bf.person(np.zeros((8, 8, 3), np.uint8)) is None  # (a job still in the queue after close)
+    assert len(made) == 1 and not bf.available

@@ -135,7 +135,7 @@ class BodyFill:
         with self._lock:  # (a person mask being made ahead finishes first)
             if self._seg:
                 self._seg.close()
-            self._seg = False if self._seg is False else None
+            self._seg = False  # closed: a person mask still queued finds nothing to run (and makes none)
         self._job = None
 
     def person(self, small_bgr: np.ndarray) -> np.ndarray | None:
