@@ -120,6 +120,7 @@ class GarmentPerception:
         self.photo_source: str | None = None  # the last photo's mask: "teacher" or "live" (None: a stream's)
         self._still: dict = {}  # a stream's still picture: its key, frames seen, careful-mask job and mask
         self._careful: GarmentPerception | None = None  # the photo-mode perception that makes a still's mask
+        self._careful_job: threading.Thread | None = None  # its last job (the still may have changed since)
         from tryon_desktop.vision.body_fill import BodyFill
         from tryon_desktop.vision.garment_mask import SkinCut
 
@@ -190,7 +191,8 @@ class GarmentPerception:
             self.photo_source = st["out"].get("source")
             return st["mask"]
         job = st.get("job")
-        if job is None and st["count"] >= STILL_FRAMES:
+        busy = self._careful_job is not None and self._careful_job.is_alive()  # (a picture shown before this one)
+        if job is None and st["count"] >= STILL_FRAMES and not busy:
             if self._careful is None:
                 self._careful = GarmentPerception(self.model, self.providers, video=False)
             out: dict = {}
@@ -205,6 +207,7 @@ class GarmentPerception:
 
             job = threading.Thread(target=run, name="tryon-still-mask", daemon=True)
             st["job"], st["out"] = job, out
+            self._careful_job = job  # one at a time: the careful perception's models are not for two threads
             job.start()
         elif job is not None and not job.is_alive():
             mask = st["out"].get("mask")
@@ -352,9 +355,10 @@ class GarmentPerception:
         if self._teacher:
             self._teacher.close()
         self._teacher = None
-        job = self._still.get("job")
+        job = self._careful_job
         if job is not None:
             job.join(timeout=10.0)  # (a careful mask being made: let it finish before its models close)
+        self._careful_job = None
         self._still = {}
         if self._careful is not None:
             self._careful.close()

@@ -151,6 +151,46 @@ def test_a_stream_showing_one_still_picture_gets_its_careful_mask_once_and_a_cam
     assert g._still == {}
 
 
+class SlowTeacher(FakeTeacher):
+    """A teacher that takes its time and notes whether two threads were ever inside it at once."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        super().__init__(mask)
+        import threading
+
+        self.inside, self.most, self.lock = 0, 0, threading.Lock()
+
+    def __call__(self, frame):
+        import time
+
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        time.sleep(0.3)
+        with self.lock:
+            self.inside -= 1
+        return super().__call__(frame)
+
+
+def test_a_second_still_picture_waits_for_the_first_ones_careful_mask():
+    teacher = SlowTeacher(teacher_mask())
+    careful = _stub(perception(teacher, video=False), live_mask)
+    g = _stub(E.GarmentPerception(model=None, video=True), live_mask)
+    g._careful = careful
+    other = FRAME.copy()
+    other[10:20, 10:20] = 200
+    for frame in (FRAME, other):  # a picture, then another while the first one's mask is being made
+        for _ in range(E.STILL_FRAMES + 1):
+            g(frame, 0.0, [])
+    first = g._careful_job
+    assert first is not None and first.is_alive() and g._still.get("job") is None  # the second waits
+    first.join(timeout=10)
+    g(other, 0.0, [])  # now it starts
+    g._careful_job.join(timeout=10)
+    assert teacher.calls == 2 and teacher.most == 1  # never two threads in the careful models at once
+    g.close()
+
+
 class FakeFill:
     """Stands in for the body fill: counts its calls and adds the top's right side."""
 
