@@ -182,3 +182,28 @@ def test_a_person_mask_queued_when_the_fill_closes_makes_no_new_segmenter(monkey
     bf.close()
     assert bf.person(np.zeros((8, 8, 3), np.uint8)) is None  # (a job still in the queue after close)
     assert len(made) == 1 and not bf.available
+
+
+def test_garment_patches_off_the_person_are_dropped_whole_and_those_on_it_kept_whole():
+    img, prob, person, oval = _scene()
+    prob[100:130, 5:40] = 0.95  # a patch on the wall beside the person (a coat on a chair behind)
+    _, out = _fill(img, prob, person, oval)
+    assert float(out[95:135, 0:45].max()) == 0.0  # off the person: gone, its soft fringe too
+    assert float(out[90:140, 72:120].mean()) > 0.9  # the garment found stays
+    # the same on a stream, from the person mask of a few frames before
+    bf, _ = _fill(img, prob, person, oval, video=True)
+    out = bf(img, prob, img, [oval], video=True)
+    assert float(out[95:135, 0:45].max()) == 0.0
+
+
+def test_off_person_keeps_a_patch_mostly_on_the_person_whole_and_drops_one_mostly_off():
+    prob = np.zeros((20, 40), np.float32)
+    prob[5:10, 5:15] = 0.9  # 3 of its 10 columns on the person
+    prob[5:10, 25:35] = 0.9  # 1 of its 10 columns on the person
+    person = np.zeros_like(prob)
+    person[:, 12:26] = 1.0
+    out = BF.off_person(prob, person)
+    assert np.array_equal(out[:, :20], prob[:, :20])  # kept whole, off-person columns too
+    assert float(out[:, 20:].max()) == 0.0
+    person[:, :] = 1.0
+    assert BF.off_person(prob, person) is prob  # nothing off the person: the input itself

@@ -27,7 +27,12 @@ it never feeds the colour models that settle the network's own undecided pixels)
 it can only add garment, and only where the network found garment on `FOUND` of the body (it completes a
 garment, it never makes one up). On a stream it is made every few frames and moved with the faces between
 (`BodyFill`), and averaged over fresh fills (`MEMORY`), so its outline does not flicker with the person
-mask's. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
+mask's.
+
+The same person mask also takes out what the network marked off the person (`off_person`): a patch of
+garment with under `OFF_PERSON` of its pixels on the person (a textured wall beside a shoulder, a coat on a
+chair behind) is dropped whole; a patch that is mostly on the person is kept whole, so the person mask's
+own soft or late edge never trims the garment. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
 live mask is the network's alone (`available`).
 
 numpy + cv2 + mediapipe only: no torch, no Qt.
@@ -73,6 +78,7 @@ GARMENT_LLR = -1.0  # a colour this much rarer (log) in the garment the network 
 #                    filled: the fill completes that garment in its own colours (not hands, not a necklace)
 FOUND = 0.15  # the network must have found garment on this share of the body below the faces: the fill
 #               completes a garment, it never makes one up (a face close-up, hair at the frame's edge)
+OFF_PERSON = 0.2  # a patch of the network's garment with less of its pixels than this on the person is dropped
 
 
 class BodyFill:
@@ -130,6 +136,12 @@ class BodyFill:
         self._age = 0
         self._faces = -1
         self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre, faces)
+        self._person: np.ndarray | None = None  # the last person mask and the faces' centre then (off_person)
+        self._person_centre = np.zeros(2, np.float32)
+
+    def _forget_fill(self) -> None:
+        """Drop the last fill (not the person mask, which still places the person)."""
+        self._last, self._area, self._colours, self._age, self._faces = None, 0, None, 0, -1
 
     def close(self) -> None:
         with self._lock:  # (a person mask being made ahead finishes first)
@@ -160,7 +172,8 @@ class BodyFill:
             small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
         if not video:
             fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
-            return prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
+            out = prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
+            return off_person(out, self._person) if self._person is not None else out
         centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
         self._since += 1
         job = self._job
@@ -173,17 +186,21 @@ class BodyFill:
             self._job = None
             person = job[0].result()
             if person is not None and person.shape == (mh, mw) and job[2] == len(face_polygons):
-                fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, True,
-                                   shifted(person, centre - job[1]))
+                person = shifted(person, centre - job[1])
+                self._person, self._person_centre = person, centre
+                fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, True, person)
                 last = self._last if self._last is not None and self._last.shape == (mh, mw) else None
                 if last is not None:
                     fill = cv2.addWeighted(fill, MEMORY, shifted(last, centre - self._centre), 1.0 - MEMORY, 0.0)
                 self._last, self._centre, self._area = fill, centre, int(np.count_nonzero(fill > 0.5))
+        person = self._person
+        if person is not None and person.shape == (mh, mw):
+            prob = off_person(prob, shifted(person, centre - self._person_centre))
         last = self._last
         if last is None or last.shape != (mh, mw) or self._area == 0:
             return prob  # no fill yet, or the last one added nothing
         if np.count_nonzero(prob > 0.5) < FOUND * self._area:
-            self.reset()  # the network no longer finds the garment (the person left): nothing to complete
+            self._forget_fill()  # the network no longer finds the garment (the person left): nothing to complete
             return prob
         return np.maximum(prob, shifted(last, centre - self._centre))
 
@@ -192,6 +209,7 @@ class BodyFill:
         mh, mw = prob.shape
         if person is None or person.shape != (mh, mw):
             person = self.person(small_bgr)
+        self._person = person
         if person is None:
             return None
         geo = Geometry.of(face_polygons, (mh, mw), frame_bgr.shape)
@@ -215,6 +233,28 @@ def _pool():
 
         _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="tryon-person"))
     return _POOL[0]
+
+
+def off_person(prob: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """prob without the garment patches that lie off the person: each connected region over one half with
+    under `OFF_PERSON` of its pixels on the person (person > `PERSON`) goes, with its soft fringe (one cell
+    round it, where no kept patch is). Returns prob itself when nothing goes, else a new array."""
+    on = prob > 0.5
+    if person.shape != prob.shape or not on.any():
+        return prob
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(on.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return prob
+    hits = np.bincount(labels[person > PERSON], minlength=n)[:n]
+    drop = hits < OFF_PERSON * stats[:, cv2.CC_STAT_AREA]
+    drop[0] = False
+    if not drop.any():
+        return prob
+    gone = cv2.dilate(drop[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gone &= ~(on & ~drop[labels])
+    out = prob.copy()
+    out[gone] = 0.0
+    return out
 
 
 def faces_centre(face_polygons, scale: tuple[float, float]) -> np.ndarray:
