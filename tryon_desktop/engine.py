@@ -195,6 +195,7 @@ class GarmentPerception:
         if job is None and st["count"] >= STILL_FRAMES and not busy:
             if self._careful is None:
                 self._careful = GarmentPerception(self.model, self.providers, video=False)
+                self._careful.body_fill = self.body_fill
             out: dict = {}
             careful, still = self._careful, frame.copy()
 
@@ -306,6 +307,19 @@ class GarmentPerception:
             prob = cut_hair(seen, prob, scale_polygons(polys, (frame.shape[1], frame.shape[0]), prob.shape),
                             colours=colours)
         return prob
+
+    def set_body_fill(self, on: bool) -> None:
+        """Switch the body fill on or off for this perception (the app's "Whole garment" toggle; the class
+        attribute is every perception's default). Its memory is dropped either way, and a still picture's
+        mask is made again with the new setting."""
+        on = bool(on)
+        if on == self.body_fill:
+            return
+        self.body_fill = on
+        self._body.reset()
+        self._still = {}
+        if self._careful is not None:
+            self._careful.set_body_fill(on)
 
     def body_fill_available(self) -> bool:
         """Whether the body fill runs here (switched on, and its person mask loads: mediapipe's solutions API
@@ -486,6 +500,12 @@ class TryOnEngine:
                 if self.garment.notice:
                     out.append(self.garment.notice)
         return out
+
+    def set_body_fill(self, on: bool) -> None:
+        """The garment mask's body fill on or off (`GarmentPerception.set_body_fill`)."""
+        setter = getattr(self.garment, "set_body_fill", None)  # (tests put simpler stand-ins here)
+        if setter is not None:
+            setter(on)
 
     def reset(self) -> None:
         """Forget temporal state (call when the source changes): landmark filter, garment mask smoothing,

@@ -2,6 +2,7 @@
 the keys on the tab shown, the mask toggle shared with the View menu, both languages, and the look restored."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -275,6 +276,57 @@ def test_the_mask_toggle_is_the_view_menus_garment_mask(window, qtbot):
     assert not p.mask_button.isChecked() and not win.pipeline.display.show_mask
     win.mask_action.trigger()
     assert p.mask_button.isChecked()
+
+
+class FillEngine(StubEngine):
+    """A stub that records the body fill settings the worker hands it."""
+
+    fills: list = []
+    garment = SimpleNamespace(notice=None)  # (a garment mask: the switch is offered)
+
+    def set_body_fill(self, on):
+        FillEngine.fills.append(on)
+
+
+def test_whole_garment_is_the_view_menus_body_fill_and_reaches_the_engine_and_the_next_start(window, qtbot,
+                                                                                            monkeypatch):
+    from tryon_desktop.vision import body_fill
+
+    monkeypatch.setattr(body_fill, "person_mask_possible", lambda: True)  # (Python 3.13's mediapipe has none)
+    FillEngine.fills = []
+    win = window(engine_factory=FillEngine)
+    p = win.outfit_panel
+    assert p.fill_button.isChecked() and win.fill_action.isChecked() and win.pipeline.display.body_fill
+    qtbot.waitUntil(lambda: FillEngine.fills[-1:] == [True], timeout=15000)  # handed over with the first frame
+    qtbot.mouseClick(p.fill_button, Qt.MouseButton.LeftButton)  # off, from the Outfit tab
+    assert not win.fill_action.isChecked() and not win.pipeline.display.body_fill
+    qtbot.waitUntil(lambda: FillEngine.fills[-1:] == [False], timeout=15000)
+    win.fill_action.trigger()  # the View menu (or W) turns it back on: the panel follows
+    assert p.fill_button.isChecked() and win.pipeline.display.body_fill
+    qtbot.waitUntil(lambda: FillEngine.fills[-1:] == [True], timeout=15000)
+    win.fill_action.trigger()
+    win2 = window(engine_factory=FillEngine)  # the same settings: it stays off
+    assert not win2.fill_action.isChecked() and not win2.outfit_panel.fill_button.isChecked()
+    assert not win2.pipeline.display.body_fill
+
+
+def test_whole_garment_is_greyed_out_where_the_person_mask_cannot_run(window):
+    from tryon_desktop.pipeline.worker import PipelineEvent
+
+    win = window()
+    win._handle_event(PipelineEvent("info", "engine_ready", {"body_fill_possible": False}))
+    assert not win.outfit_panel.fill_button.isEnabled() and not win.fill_action.isEnabled()
+    assert "not available" in win.outfit_panel.fill_button.toolTip()
+    i18n.set_language("zh")
+    try:
+        win.retranslate()
+        assert win.outfit_panel.fill_button.text() == "完整服装"
+        assert "mediapipe" in win.outfit_panel.fill_button.toolTip()
+    finally:
+        i18n.set_language("en")
+        win.retranslate()
+    win._handle_event(PipelineEvent("info", "engine_ready", {"body_fill_possible": True}))
+    assert win.outfit_panel.fill_button.isEnabled() and win.fill_action.isEnabled()
 
 
 def test_from_a_garment_photo_asks_for_it(window, qtbot, tmp_path, monkeypatch, shirt_png):

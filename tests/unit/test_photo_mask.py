@@ -228,3 +228,24 @@ def test_the_body_fill_stands_in_for_the_teacher_only_where_it_has_no_answer():
     g(FRAME, 0.0, [SimpleNamespace(landmarks=np.tile(oval, (120, 1))[:478])])
     assert g._body.calls == 0
     assert g.describe()["renderer"] == "student"
+
+
+def test_switching_the_body_fill_drops_its_memory_and_reaches_a_still_pictures_careful_mask():
+    g = perception(None, video=True)
+    g._body = FakeFill()
+    resets: list = []
+    g._body.reset = lambda: resets.append(1)
+    g._still = {"key": "a picture", "count": 9, "mask": np.ones((MH, MW), np.float32)}
+    careful = perception(None)
+    careful._body = FakeFill()
+    careful._body.reset = lambda: None
+    g._careful = careful
+    g.set_body_fill(True)  # already on: nothing changes
+    assert resets == [] and g._still
+    g.set_body_fill(False)
+    assert not g.body_fill and resets == [1] and g._still == {}  # the still's mask is made again, without it
+    assert not careful.body_fill
+    assert E.GarmentPerception.body_fill  # every other perception keeps the default
+    engine = SimpleNamespace(garment=g)
+    E.TryOnEngine.set_body_fill(engine, True)
+    assert g.body_fill and careful.body_fill

@@ -47,13 +47,15 @@ class LookState:
 
 
 class DisplayOptions:
-    """What the preview wants; written by the GUI thread, read by the worker (plain attribute swaps)."""
+    """What the preview wants, and the user's switches for the engine; written by the GUI thread, read by
+    the worker (plain attribute swaps)."""
 
     def __init__(self) -> None:
         self.size: tuple[int, int] | None = None  # preview size in device pixels; None: full size
         self.mirror = False
         self.want_original = False  # before/after split is on
         self.show_mask = False  # garment mask overlay (drawn on the preview only, never on snapshots)
+        self.body_fill = True  # the garment mask's body fill (the worker hands it to the engine before a frame)
 
 
 def fit_size(frame_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
@@ -109,6 +111,9 @@ def default_engine_factory():
     return TryOnEngine(model="auto", max_faces=2, video=True)
 
 
+INFO_EVERY = 30  # the worker reads what makes each effect (model_info) again on every this many frames
+
+
 class EngineWorker(threading.Thread):
     def __init__(self, frames: LatestSlot, results: LatestSlot, look: LookState, display: DisplayOptions,
                  events: queue.Queue, engine_factory: Callable[[], object] = default_engine_factory) -> None:
@@ -125,6 +130,8 @@ class EngineWorker(threading.Thread):
         self.errors = 0
         self._last_report = -1e9
         self._unreported = 0
+        self._info_due = INFO_EVERY  # frames until engine_info is read again
+        self._body_fill: bool | None = None  # the body fill setting the engine has (None: not handed over yet)
 
     def stop(self) -> None:
         self._halt.set()
@@ -135,8 +142,11 @@ class EngineWorker(threading.Thread):
             self.engine_info = model_info(self.engine)
             self.notice = getattr(self.engine, "notice", None)
             garment = getattr(self.engine, "garment", None)
+            from tryon_desktop.vision.body_fill import person_mask_possible
+
             self.events.put(PipelineEvent("info", "engine_ready", dict(
-                self.engine_info, notice=self.notice or "", garment_notice=getattr(garment, "notice", None) or "")))
+                self.engine_info, notice=self.notice or "", garment_notice=getattr(garment, "notice", None) or "",
+                body_fill_possible=garment is not None and person_mask_possible())))
         except Exception as exc:
             log.exception("the try-on engine failed to start")
             self.events.put(PipelineEvent("error", "engine_failed", {"error": str(exc)}))
@@ -165,11 +175,25 @@ class EngineWorker(threading.Thread):
         made, timings, renderer, no_face, error = pkt.frame, {}, "none", False, None
         status, garment, lip_boxes = {}, None, ()
         if self.engine is not None:
+            fill = bool(self.display.body_fill)
+            if fill != self._body_fill:
+                self._body_fill = fill
+                setter = getattr(self.engine, "set_body_fill", None)  # (tests' engines may not have one)
+                if setter is not None:
+                    setter(fill)
+                    self._info_due = 0
             try:
                 out = self.engine.process(pkt.frame, look, timestamp=pkt.t_capture, garment_mask=self.display.show_mask)
                 made, timings, renderer, no_face = out.frame, out.timings_ms, out.renderer, out.no_face
                 status, garment = out.status, out.garment_mask
                 lip_boxes = lip_boxes_of(out)
+                self._info_due -= 1
+                if self._info_due <= 0:
+                    # what makes each effect, afresh about once a second and after a switch (the garment mask's
+                    # maker changes as it runs: "student + body fill" once a person mask is made, a still
+                    # picture's teacher): snapshots name what made them (a new dict: the GUI thread reads it)
+                    self.engine_info = model_info(self.engine)
+                    self._info_due = INFO_EVERY
             except Exception as exc:
                 self.errors += 1
                 error = f"{type(exc).__name__}: {exc}"

@@ -223,6 +223,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outfit_from_photo": ("From a garment photo…", "从服装照片…"),
     "outfit_from_photo_tip": ("Make a swatch from a photo of a garment or a fabric", "用衣服或面料的照片制作样式"),
     "mask_toggle": ("Show garment mask", "显示服装区域"),
+    "body_fill": ("Whole garment", "完整服装"),
+    "body_fill_tip": ("Complete the garment from your body's outline, where the live garment mask missed part "
+                      "of it (a jacket's far side, a shirt under a collar). Off: a little faster (W)",
+                      "根据身体轮廓补全实时服装区域漏掉的部分（外套的另一侧、领口下的衬衫）。关闭后速度稍快（W）"),
+    "body_fill_off_here": ("Whole garment is not available here: this mediapipe has no person mask",
+                           "此处无法使用完整服装：当前 mediapipe 没有人像分割"),
     "outfit_favourite_tip": ("Favourite this outfit (F)", "收藏此服装（F）"),
     "look_lipstick": ("Lipstick: {name}", "口红：{name}"),
     "look_outfit": ("Outfit: {name}", "服装：{name}"),

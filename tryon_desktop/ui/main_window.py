@@ -393,6 +393,12 @@ class MainWindow(QMainWindow):
         self.mask_action = action(["G"], self._mask_toggled, True, False)
         self.mask_action.toggled.connect(self.outfit_panel.set_mask_shown)  # one state: the action's
         self.outfit_panel.maskToggled.connect(self.mask_action.setChecked)
+        # the garment mask's body fill (the person's outline completes the live mask): on unless turned off
+        self.fill_action = action(["W"], self._fill_toggled, True, _bool(s.value("body_fill", True)))
+        self.fill_action.toggled.connect(self.outfit_panel.set_fill_on)
+        self.outfit_panel.fillToggled.connect(self.fill_action.setChecked)
+        self.outfit_panel.set_fill_on(self.fill_action.isChecked())
+        self.pipeline.display.body_fill = self.fill_action.isChecked()
         self.full_action = action(["F11"], self._fullscreen_toggled, True, False)
         # the look keys act on the tab shown: its swatches, its amount (opacity, strength), its favourites
         self.next_action = action(["Right", "]"], lambda: self.shown_panel().step(1))
@@ -421,7 +427,7 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         lamp = toggle_icon()
         for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.hud_action,
-                  self.zoom_action, self.mask_action):
+                  self.zoom_action, self.mask_action, self.fill_action):
             a.setIcon(lamp)
             a.setIconVisibleInMenu(False)  # menus show their own check marks
         for a in (self.mirror_action, self.split_action, self.zoom_action):
@@ -450,7 +456,7 @@ class MainWindow(QMainWindow):
             self.look_menu.addSeparator() if a is None else self.look_menu.addAction(a)
         self.view_menu = mb.addMenu("")
         for a in (self.mirror_action, self.mirror_saves_action, self.split_action, self.zoom_action, self.hud_action,
-                  self.mask_action, self.full_action):
+                  self.mask_action, self.fill_action, self.full_action):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.lang_menu = self.view_menu.addMenu("")
@@ -491,6 +497,7 @@ class MainWindow(QMainWindow):
             self.quit_action: "quit", self.mirror_action: "mirror", self.mirror_saves_action: "mirror_saves",
             self.split_action: "before_after",
             self.hud_action: "hud", self.zoom_action: "zoom", self.mask_action: "mask_overlay",
+            self.fill_action: "body_fill",
             self.full_action: "fullscreen", self.fav_action: "favourite", self.custom_action: "custom_colour",
             self.keys_action: "shortcuts", self.about_action: "about",
         }
@@ -733,6 +740,11 @@ class MainWindow(QMainWindow):
         """Draw the garment mask over the preview (not over snapshots), to see why an outfit looks wrong."""
         self.pipeline.display.show_mask = on
 
+    def _fill_toggled(self, on: bool) -> None:
+        """The garment mask's body fill on or off (the worker hands it to the engine before the next frame)."""
+        self.pipeline.display.body_fill = on
+        self.settings.setValue("body_fill", on)
+
     def _hud_toggled(self, on: bool) -> None:
         self.preview.hud_visible = on
         self.preview.update()
@@ -794,6 +806,9 @@ class MainWindow(QMainWindow):
                 self._show("warning", "reference_notice")
             if ev.args.get("garment_notice"):
                 self._show("warning", "garment_notice", detail=ev.args["garment_notice"])
+            possible = bool(ev.args.get("body_fill_possible", True))
+            self.fill_action.setEnabled(possible)
+            self.outfit_panel.set_fill_possible(possible)
             self._refresh_status()
             return
         if ev.source_id not in (-1, self.pipeline.source_id):
@@ -1027,7 +1042,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         rows = []
         for a in (self.snapshot_action, self.record_action, self.mirror_action, self.split_action, self.zoom_action,
-                  self.hud_action, self.mask_action,
+                  self.hud_action, self.mask_action, self.fill_action,
                   self.next_action, self.prev_action, self.more_action, self.less_action, self.bare_action,
                   self.fav_action, self.custom_action, *self.finish_actions, self.open_action, self.folder_action,
                   self.full_action, self.keys_action, self.quit_action):

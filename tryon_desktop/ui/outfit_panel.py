@@ -1,6 +1,7 @@
 """The outfit panel: what the worn top becomes. The outfit catalogue as named swatches grouped by family
 (colours, and patterns shown as a small drawn patch of the pattern), favourites, strength, the pattern's
-scale and rotation, "No outfit change", a custom colour, the garment mask overlay, and the way to a swatch
+scale and rotation, "No outfit change", a custom colour, the garment mask overlay, "Whole garment" (the
+garment mask's body fill), and the way to a swatch
 made from a garment photo. Emits `outfitChanged(OutfitSwatch | None)` whenever the choice changes; the window
 puts it into the whole look (the panel edits the outfit, never the lipstick).
 
@@ -37,6 +38,7 @@ class OutfitPanel(SwatchPanel):
     outfitChanged = Signal(object)  # OutfitSwatch | None
     fromPhotoRequested = Signal()
     maskToggled = Signal(bool)  # the user toggled the garment mask overlay here
+    fillToggled = Signal(bool)  # the user toggled "Whole garment" (the garment mask's body fill) here
 
     ITEM = OutfitSwatch
     AMOUNT = "strength"
@@ -92,7 +94,14 @@ class OutfitPanel(SwatchPanel):
         self.mask_button.setCheckable(True)
         self.mask_button.setIcon(toggle_icon())
         self.mask_button.toggled.connect(self.maskToggled)
-        self._button_row(self.photo_button, self.mask_button)
+        self.fill_button = QPushButton(objectName="segment")
+        self.fill_button.setCheckable(True)
+        self.fill_button.setChecked(True)
+        self.fill_button.setIcon(toggle_icon())
+        self.fill_button.toggled.connect(self.fillToggled)
+        self.fill_possible = True  # False where the person mask cannot run (the button is greyed out)
+        self._button_row(self.photo_button)
+        self._button_row(self.mask_button, self.fill_button)
 
         self._build_swatch_area()
         self.retranslate()
@@ -117,6 +126,8 @@ class OutfitPanel(SwatchPanel):
         self.photo_button.setToolTip(tr("outfit_from_photo_tip"))
         self.mask_button.setText(tr("mask_toggle"))
         self.mask_button.setToolTip(tr("mask_overlay") + " (G)")
+        self.fill_button.setText(tr("body_fill"))
+        self.fill_button.setToolTip(tr("body_fill_tip") if self.fill_possible else tr("body_fill_off_here"))
         self.reset_button.setText("↺ " + tr("swatch_own"))
         super().retranslate()
 
@@ -201,6 +212,18 @@ class OutfitPanel(SwatchPanel):
         self.mask_button.blockSignals(True)
         self.mask_button.setChecked(bool(on))
         self.mask_button.blockSignals(False)
+
+    def set_fill_on(self, on: bool) -> None:
+        """"Whole garment" as the window has it (the View menu's action and W toggle it too)."""
+        self.fill_button.blockSignals(True)
+        self.fill_button.setChecked(bool(on))
+        self.fill_button.blockSignals(False)
+
+    def set_fill_possible(self, possible: bool) -> None:
+        """Grey "Whole garment" out, saying why, where the person mask cannot run."""
+        self.fill_possible = bool(possible)
+        self.fill_button.setEnabled(self.fill_possible)
+        self.fill_button.setToolTip(tr("body_fill_tip") if self.fill_possible else tr("body_fill_off_here"))
 
     # ---- showing the state ---------------------------------------------------------------------
     def _sync_controls(self) -> None:

@@ -223,6 +223,16 @@ class BodyFill:
         return body_fill(geo, lab, colours, person, prob, self._colours)
 
 
+def person_mask_possible() -> bool:
+    """Whether this mediapipe has the solutions API the person mask needs (without making the model: cheap,
+    for the app to grey out its "Whole garment" switch where it cannot run, Python 3.13's mediapipe)."""
+    try:
+        import mediapipe as mp
+    except Exception:
+        return False
+    return hasattr(mp, "solutions")
+
+
 _POOL: list = []
 
 
