@@ -2,7 +2,7 @@
 
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 python tools/screenshot.py [--out docs/screenshot.png] [--lang en] [--split] [--source demo]
-        [--outfit Navy|#RRGGBB] [--tab outfit] [--snapshot]
+        [--outfit Navy|#RRGGBB] [--tab outfit] [--snapshot] [--no-whole-garment]
 
 Grabs the window from the X screen (QScreen.grabWindow), not from Qt's own rendering, so it shows what
 a user sees. Uses a throw-away settings file: the user's settings are not touched.
@@ -29,6 +29,8 @@ def main() -> int:
     ap.add_argument("--split", action="store_true", help="show the before/after split")
     ap.add_argument("--mask", action="store_true", help="show the garment mask overlay")
     ap.add_argument("--outfit", help="also wear an outfit: a catalogue name or #RRGGBB")
+    ap.add_argument("--no-whole-garment", action="store_true",
+                    help="turn the Outfit tab's \"Whole garment\" (the garment mask's body fill) off")
     ap.add_argument("--tab", choices=("lipstick", "outfit"), default="lipstick", help="the side tab shown")
     ap.add_argument("--wait", type=float, default=4.0, help="seconds to let the pipeline settle")
     ap.add_argument("--size", default="1440x900")
@@ -62,6 +64,8 @@ def main() -> int:
     win.tabs.setCurrentWidget(win.outfit_panel if args.tab == "outfit" else win.lipstick_panel)
     if args.mask:
         win.mask_action.trigger()
+    if args.no_whole_garment:
+        win.fill_action.setChecked(False)
     if args.split:
         win.split_action.setChecked(True)
         win.preview.split = 0.42
