@@ -1,5 +1,6 @@
-"""Side by side in one process: the engine with both effects, with and without each of four optional steps
-(the garment mask's skin cut and body fill, the outfit's grain step, its full-resolution hair matte),
+"""Side by side in one process: the engine with both effects, with and without each of five optional steps
+(the garment mask's skin cut and body fill, the outfit's grain step, its full-resolution hair matte, the
+garment's own chroma texture),
 alternated frame by frame on the same frames, so a busy host slows every column alike.
 
 Configurations (each its own engine; the module switches are set before each frame):
@@ -8,7 +9,8 @@ Configurations (each its own engine; the module switches are set before each fra
   no-skin    engine.GarmentPerception.skin_cut off
   no-hair    render.hair_matte.ENABLED off
   no-fill    engine.GarmentPerception.body_fill off
-  none       all four off
+  no-chroma  render.outfit.CHROMA_TEXTURE off
+  none       all five off
 
     OMP_NUM_THREADS=1 python tools/bench_steps.py --frames 150 --outfit Navy --shade "Classic Red" [--video CLIP]
 
@@ -28,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CONFIGS = {"all": (True, True, True, True), "no-grain": (False, True, True, True), "no-skin": (True, False, True, True),
-           "no-hair": (True, True, False, True), "no-fill": (True, True, True, False),
-           "none": (False, False, False, False)}  # grain, skin, hair, body fill
+CONFIGS = {"all": (True,) * 5, "no-grain": (False, True, True, True, True), "no-skin": (True, False, True, True, True),
+           "no-hair": (True, True, False, True, True), "no-fill": (True, True, True, False, True),
+           "no-chroma": (True, True, True, True, False), "none": (False,) * 5}  # grain, skin, hair, body fill, chroma
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,13 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.frames):
         frame = frames[i % len(frames)]
         for name in order[i % len(order):] + order[: i % len(order)]:  # who goes first rotates
-            RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED, GarmentPerception.body_fill = CONFIGS[name]
+            (RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED, GarmentPerception.body_fill,
+             RO.CHROMA_TEXTURE) = CONFIGS[name]
             t = time.perf_counter()
             res = engines[name].process(frame, look, timestamp=i / 30.0)
             ms[name].append((time.perf_counter() - t) * 1000.0)
             for k, v in res.timings_ms.items():
                 stages[name].setdefault(k, []).append(v)
-    RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED, GarmentPerception.body_fill = True, True, True, True
+    (RO.GRAIN_REMOVAL, GarmentPerception.skin_cut, HM.ENABLED, GarmentPerception.body_fill,
+     RO.CHROMA_TEXTURE) = CONFIGS["all"]
     skip = min(10, args.frames // 4)
     print(f"engine with both effects ({args.shade}, {args.outfit}), 1280x720, {args.frames} frames, alternated; "
           "median ms (per-frame difference to 'none', median)")

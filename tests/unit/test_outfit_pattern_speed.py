@@ -22,6 +22,15 @@ from tryon_desktop.render import patterns as P
 from tryon_desktop.render.outfit import luma8, render_garment
 from tryon_desktop.vision import outfit_generator as G
 
+
+@pytest.fixture(autouse=True)
+def _no_chroma_texture(monkeypatch):
+    """(These check the speed paths against the straightforward code; the garment's chroma texture, added
+    after both, has its own tests: tests/unit/test_outfit_chroma_texture.py.)"""
+    import tryon_desktop.render.outfit as render_outfit
+
+    monkeypatch.setattr(render_outfit, "CHROMA_TEXTURE", False)
+
 # ---- the reference: the code before the speed work ------------------------------------------------------
 
 

@@ -18,6 +18,15 @@ from tryon_desktop.vision import outfit_generator as G
 from test_outfit_speed_parity import _garment, _old_render, shipped
 
 
+@pytest.fixture(autouse=True)
+def _no_chroma_texture(monkeypatch):
+    """(These check the speed paths against the straightforward code; the garment's chroma texture, added
+    after both, has its own tests: tests/unit/test_outfit_chroma_texture.py.)"""
+    import tryon_desktop.render.outfit as render_outfit
+
+    monkeypatch.setattr(render_outfit, "CHROMA_TEXTURE", False)
+
+
 @pytest.mark.parametrize("h,w", [(515, 435), (514, 436), (300, 200), (720, 300), (200, 720), (720, 1280), (130, 700),
                                  (100, 90), (128, 128), (256, 256), (255, 600)])
 def test_quick_shrink_is_in_x_in_and_close_to_shrink_on_smooth_content(h, w):

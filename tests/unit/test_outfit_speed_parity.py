@@ -21,6 +21,15 @@ from tryon_desktop.render.outfit import (_ENC_N, _shoulder, brightening, quiet_l
 from tryon_desktop.render.patterns import albedo_map
 from tryon_desktop.vision import outfit_generator as G
 
+
+@pytest.fixture(autouse=True)
+def _no_chroma_texture(monkeypatch):
+    """(These check the speed paths against the straightforward code; the garment's chroma texture, added
+    after both, has its own tests: tests/unit/test_outfit_chroma_texture.py.)"""
+    import tryon_desktop.render.outfit as render_outfit
+
+    monkeypatch.setattr(render_outfit, "CHROMA_TEXTURE", False)
+
 shipped = pytest.mark.skipif(not DEFAULT_OUTFIT_MANIFEST.exists(), reason="no outfit generator model installed")
 
 

@@ -17,7 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
-from tryon_desktop.effects.base import FACES, GARMENT, Effect, EffectInfo, Made, Scene, face_ovals, source_hash
+from tryon_desktop.effects.base import (
+    FACES,
+    GARMENT,
+    Effect,
+    EffectInfo,
+    Made,
+    Scene,
+    face_ovals,
+    source_hash,
+)
 from tryon_desktop.errors import LookError
 from tryon_desktop.paths import MODELS_DIR
 
@@ -97,7 +106,7 @@ class ReferenceOutfit:
         self._work = None  # a pattern's work arrays, kept between frames
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
-        from tryon_desktop.render.outfit import render_garment
+        from tryon_desktop.render.outfit import chroma_texture, render_garment
         from tryon_desktop.render.patterns import TwoTone, as_albedo
 
         y8 = self.printer(region, alpha)
@@ -108,8 +117,11 @@ class ReferenceOutfit:
 
             if self._work is None:
                 self._work = _Work()
-            return render_pattern(y8, alpha, albedo, self._work)
-        return render_garment(region, alpha, as_albedo(albedo), strength, y8=y8)
+            made = render_pattern(y8, alpha, albedo, self._work)
+        else:
+            made = render_garment(region, alpha, as_albedo(albedo), strength, y8=y8)
+        # the cloth's and the camera's own fine chroma texture, which recolouring loses, put back
+        return chroma_texture(region, made, alpha, strength)
 
     def reset(self) -> None:
         self.printer.reset()
@@ -117,7 +129,9 @@ class ReferenceOutfit:
     def describe(self) -> dict:
         from tryon_desktop import __version__
         from tryon_desktop.render import outfit as ref
-        from tryon_desktop.vision import outfit_generator as tables  # a pattern's table lookups (render_pattern)
+        from tryon_desktop.vision import (
+            outfit_generator as tables,  # a pattern's table lookups (render_pattern)
+        )
 
         return {"version": f"reference-renderer {__version__}", "sha256": source_hash(ref, tables)}
 

@@ -44,15 +44,16 @@ import numpy as np
 from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
-from tryon_desktop.render.patterns import TwoTone, albedo_mean, as_albedo
 from tryon_desktop.render.outfit import (
-    WorkArrays as _Work,
     _DEC,
     _ENC,
     _ENC_N,
     PrintRemover,
     _shoulder,
+    add_chroma,
     brightening,
+    chroma_delta,
+    chroma_texture,
     colour_table,
     contrast_damping,
     damping,
@@ -64,6 +65,10 @@ from tryon_desktop.render.outfit import (
     render_garment,
     shading_table,
 )
+from tryon_desktop.render.outfit import (
+    WorkArrays as _Work,
+)
+from tryon_desktop.render.patterns import TwoTone, albedo_mean, as_albedo
 
 log = logging.getLogger(__name__)
 
@@ -503,9 +508,10 @@ class GanOutfit:
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
         x = self.inputs(region, alpha, albedo, defer=True)
         if x is None:
-            return render_garment(region, alpha, as_albedo(albedo), strength)
+            return chroma_texture(region, render_garment(region, alpha, as_albedo(albedo), strength), alpha, strength)
         # (the network and the change's upsampling run while the helper makes a plain colour's full-size
-        # reference)
+        # reference, and then the garment's own chroma texture: `chroma_delta`, added at the end)
+        texture = _in_background(chroma_delta, region, alpha, strength)
         try:
             out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
             # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
@@ -519,7 +525,7 @@ class GanOutfit:
         out = cv2.subtract(cv2.add(ref, ups[0], dst=ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
-        return out
+        return add_chroma(out, texture())
 
     def reset(self) -> None:
         self.printer.reset()
