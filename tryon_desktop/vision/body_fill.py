@@ -208,8 +208,7 @@ class BodyFill:
         """A fill made now (the person mask made here when not given: a photo), or None without one."""
         mh, mw = prob.shape
         if person is None or person.shape != (mh, mw):
-            person = self.person(small_bgr)
-        self._person = person
+            person = self._person = self.person(small_bgr)  # (a photo's: off_person reads it next)
         if person is None:
             return None
         geo = Geometry.of(face_polygons, (mh, mw), frame_bgr.shape)
