@@ -175,14 +175,14 @@ class EngineWorker(threading.Thread):
         made, timings, renderer, no_face, error = pkt.frame, {}, "none", False, None
         status, garment, lip_boxes = {}, None, ()
         if self.engine is not None:
-            fill = bool(self.display.body_fill)
-            if fill != self._body_fill:
-                self._body_fill = fill
-                setter = getattr(self.engine, "set_body_fill", None)  # (tests' engines may not have one)
-                if setter is not None:
-                    setter(fill)
-                    self._info_due = 0
             try:
+                fill = bool(self.display.body_fill)
+                if fill != self._body_fill:
+                    self._body_fill = fill
+                    setter = getattr(self.engine, "set_body_fill", None)  # (tests' engines may not have one)
+                    if setter is not None:
+                        setter(fill)
+                        self._info_due = 0
                 out = self.engine.process(pkt.frame, look, timestamp=pkt.t_capture, garment_mask=self.display.show_mask)
                 made, timings, renderer, no_face = out.frame, out.timings_ms, out.renderer, out.no_face
                 status, garment = out.status, out.garment_mask
