@@ -156,3 +156,40 @@ def test_folder_problem_says_what_is_wrong_without_creating_anything(tmp_path):
     assert recorder.folder_problem(a_file / "sub") == "cannot_create"
     assert recorder.folder_problem("  ") == "empty"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_the_body_fill_switch_reaches_the_engine_once_and_an_engine_failing_on_it_only_fails_that_frame():
+    import queue
+
+    import numpy as np
+
+    from tryon_desktop.engine import FrameResult
+    from tryon_desktop.pipeline.slots import LatestSlot, Packet
+    from tryon_desktop.pipeline.worker import DisplayOptions, EngineWorker, LookState
+
+    class Engine:
+        def __init__(self):
+            self.fills, self.frames = [], 0
+
+        def set_body_fill(self, on):
+            self.fills.append(on)
+            if not on:
+                raise RuntimeError("no person mask here")
+
+        def process(self, frame, look, timestamp=None, **options):
+            self.frames += 1
+            return FrameResult(frame=frame.copy(), faces=[], timings_ms={"total": 1.0}, renderer="none")
+
+    display, events = DisplayOptions(), queue.Queue()
+    worker = EngineWorker(LatestSlot(), LatestSlot(), LookState(), display, events)
+    worker.engine = Engine()
+    frame = np.zeros((8, 8, 3), np.uint8)
+    pkt = Packet(frame=frame, t_capture=0.0, index=0, source_id=1)
+    for _ in range(3):
+        assert worker._process(pkt).error is None
+    assert worker.engine.fills == [True]  # handed over with the first frame, not again
+    display.body_fill = False
+    assert "no person mask here" in worker._process(pkt).error  # that frame's error, reported ...
+    assert events.get_nowait().key == "worker_error"
+    assert worker._process(pkt).error is None  # ... and the next frame goes on
+    assert worker.engine.fills == [True, False] and worker.engine.frames == 4
