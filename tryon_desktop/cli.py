@@ -181,15 +181,8 @@ def _found_something(res, look) -> bool:
 
 def _render(args: argparse.Namespace) -> int:
     from tryon_desktop.core.looks import default_catalogue, default_outfit_catalogue
-    from tryon_desktop.core.media import (
-        AtomicVideoWriter,
-        check_output_path,
-        demo_photo_path,
-        kind_of,
-        open_video,
-        read_image,
-        write_image,
-    )
+    from tryon_desktop.core.media import (AtomicVideoWriter, check_output_path, demo_photo_path, kind_of,
+                                          open_video, read_image, write_image)
 
     if args.list_shades or args.list_outfits:
         if args.list_shades:

@@ -303,7 +303,8 @@ def eval_speed(model: str | Path, frames: int = 150) -> dict:
     from tryon_desktop.cli import clip_frame, synthetic_clip
     from tryon_desktop.core.looks import resolve_shade
     from tryon_desktop.engine import TryOnEngine
-    from tryon_desktop.vision.garment_mask import load_garment_segmenter, upsample
+    from tryon_desktop.vision.garment_mask import load_garment_segmenter
+    from tryon_desktop.vision.garment_mask import upsample
 
     clip = synthetic_clip(1280, 720, 60)
     seg, notice = load_garment_segmenter(model)

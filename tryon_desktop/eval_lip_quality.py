@@ -63,15 +63,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.core.blend import composite_in_box
-from tryon_desktop.core.colour import (
-    LUMA,
-    bgr8_to_lab,
-    ciede2000,
-    linear_to_xyz,
-    rgb8_to_lab,
-    srgb_to_linear,
-    xyz_to_lab,
-)
+from tryon_desktop.core.colour import LUMA, bgr8_to_lab, ciede2000, linear_to_xyz, rgb8_to_lab, srgb_to_linear, xyz_to_lab
 from tryon_desktop.core.geometry import Box
 from tryon_desktop.core.looks import Shade
 from tryon_desktop.core.masks import LIPS_INNER, LIPS_OUTER, dilate, lip_box, mouth_opening, mouth_width

@@ -48,15 +48,7 @@ from tryon_desktop.core.colour import (
     xyz_to_lab,
 )
 from tryon_desktop.core.looks import FINISHES, Shade, default_catalogue
-from tryon_desktop.core.masks import (
-    LIPS_INNER,
-    LIPS_OUTER,
-    dilate,
-    lip_box,
-    lip_mask,
-    mouth_opening,
-    mouth_width,
-)
+from tryon_desktop.core.masks import LIPS_INNER, LIPS_OUTER, dilate, lip_box, lip_mask, mouth_opening, mouth_width
 from tryon_desktop.errors import InputError, TryOnError
 from tryon_desktop.train.io import atomic_image_write, atomic_write_text
 
@@ -292,9 +284,10 @@ def to_canvas(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def eval_clips(models: dict, clips: list[Path], shades: list[Shade], max_frames: int,
                canvas: tuple[int, int] | None = (1280, 720)) -> dict:
-    from tryon_desktop import eval_lip_quality as q
     from tryon_desktop.engine import TryOnEngine
     from tryon_desktop.vision.face_tracker import FaceTracker
+
+    from tryon_desktop import eval_lip_quality as q
 
     res = {name: {"flicker": [], "flicker_source": [], "frame_ms": [], "call_ms": [], "still_pairs": 0,
                   "per_clip": {}, "teeth": [], "still_out": [], "still_in": []}

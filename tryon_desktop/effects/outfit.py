@@ -17,16 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tryon_desktop.core.geometry import Box
-from tryon_desktop.effects.base import (
-    FACES,
-    GARMENT,
-    Effect,
-    EffectInfo,
-    Made,
-    Scene,
-    face_ovals,
-    source_hash,
-)
+from tryon_desktop.effects.base import FACES, GARMENT, Effect, EffectInfo, Made, Scene, face_ovals, source_hash
 from tryon_desktop.errors import LookError
 from tryon_desktop.paths import MODELS_DIR
 
@@ -129,9 +120,7 @@ class ReferenceOutfit:
     def describe(self) -> dict:
         from tryon_desktop import __version__
         from tryon_desktop.render import outfit as ref
-        from tryon_desktop.vision import (
-            outfit_generator as tables,  # a pattern's table lookups (render_pattern)
-        )
+        from tryon_desktop.vision import outfit_generator as tables  # a pattern's table lookups (render_pattern)
 
         return {"version": f"reference-renderer {__version__}", "sha256": source_hash(ref, tables)}
 

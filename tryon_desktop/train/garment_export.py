@@ -17,16 +17,7 @@ import torch
 
 from tryon_desktop.errors import InputError, ModelError
 from tryon_desktop.train.export import export_static_onnx, model_file_fields, time_onnx_ms
-from tryon_desktop.train.garment_nets import (
-    IN_H,
-    IN_W,
-    OUT_H,
-    OUT_W,
-    ExportWrapper,
-    GarmentNet,
-    count_macs,
-    count_params,
-)
+from tryon_desktop.train.garment_nets import IN_H, IN_W, OUT_H, OUT_W, ExportWrapper, GarmentNet, count_macs, count_params
 from tryon_desktop.train.garment_train import CKPT, GarmentTrainConfig
 from tryon_desktop.train.io import atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.vision import garment_mask as RT

@@ -32,13 +32,7 @@ from tryon_desktop.errors import InputError
 from tryon_desktop.train import garment_data as GD
 from tryon_desktop.train.config import RunConfig
 from tryon_desktop.train.garment_nets import GarmentNet, count_macs, count_params, widen_stem
-from tryon_desktop.train.io import (
-    atomic_image_write,
-    atomic_torch_save,
-    atomic_write_text,
-    load_checkpoint,
-    run_command,
-)
+from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 
 log = logging.getLogger(__name__)
 CKPT = "checkpoint.pt"

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon_desktop.core.colour import _RGB2XYZ, _WHITE_D65, LUMA
+from tryon_desktop.core.colour import LUMA, _RGB2XYZ, _WHITE_D65
 from tryon_desktop.train.nets import Discriminator, FiLM  # noqa: F401  (the lipstick GAN's, shared)
 from tryon_desktop.vision.outfit_generator import COND_DIM, GRID, IN, N_BASIS, N_COEF, SHADE_MAX
 

@@ -42,13 +42,7 @@ from tryon_desktop.render.patterns import PROCEDURAL, procedural
 from tryon_desktop.train import outfit_nets as N
 from tryon_desktop.train.config import RunConfig
 from tryon_desktop.train.garment_train import _ema_update
-from tryon_desktop.train.io import (
-    atomic_image_write,
-    atomic_torch_save,
-    atomic_write_text,
-    load_checkpoint,
-    run_command,
-)
+from tryon_desktop.train.io import atomic_image_write, atomic_torch_save, atomic_write_text, load_checkpoint, run_command
 from tryon_desktop.vision.outfit_generator import IN, albedo_mean_rgb, garment_colour, prepare_inputs, shrink
 
 log = logging.getLogger(__name__)

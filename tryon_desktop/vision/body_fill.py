@@ -128,20 +128,20 @@ class BodyFill:
             return False
 
     def reset(self) -> None:
-        self._last: np.ndarray | None = None  # the last fresh fill, the faces' centre then, frames since
-        self._centre = np.zeros(2, np.float32)
+        self._forget_fill()
+        self._centre = np.zeros(2, np.float32)  # the faces' centre at the last fresh fill, and frames since
         self._since = 0
-        self._area = 0  # its pixels over one half
-        self._colours: dict | None = None  # the fitted colour tables, their age (fresh fills) and faces
-        self._age = 0
-        self._faces = -1
         self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre, faces)
         self._person: np.ndarray | None = None  # the last person mask and the faces' centre then (off_person)
         self._person_centre = np.zeros(2, np.float32)
 
     def _forget_fill(self) -> None:
-        """Drop the last fill (not the person mask, which still places the person)."""
-        self._last, self._area, self._colours, self._age, self._faces = None, 0, None, 0, -1
+        """Drop the last fill and its colour models (not the person mask, which still places the person)."""
+        self._last: np.ndarray | None = None  # the last fresh fill
+        self._area = 0  # its pixels over one half
+        self._colours: dict | None = None  # the fitted colour tables, their age (fresh fills) and faces
+        self._age = 0
+        self._faces = -1
 
     def close(self) -> None:
         with self._lock:  # (a person mask being made ahead finishes first)

@@ -268,9 +268,9 @@ def build_landmarker_bundle(model_dir: Path | None = None) -> bytes:
 def tasks_available() -> bool:
     """Whether the installed mediapipe has the Tasks FaceLandmarker this backend needs."""
     try:
-        from mediapipe.tasks.metadata import schema_py_generated  # noqa: F401
         from mediapipe.tasks.python import vision  # noqa: F401
         from mediapipe.tasks.python.core.base_options import BaseOptions  # noqa: F401
+        from mediapipe.tasks.metadata import schema_py_generated  # noqa: F401
     except Exception:
         return False
     return hasattr(vision, "FaceLandmarker")

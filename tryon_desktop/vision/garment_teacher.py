@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 
 from tryon_desktop.errors import InputError
+
 from tryon_desktop.vision.face_tracker import _native_stderr_muted, _quiet_native_logs
 from tryon_desktop.vision.garment_mask import ColourModel as _ColourModel
 from tryon_desktop.vision.garment_mask import skin_distance

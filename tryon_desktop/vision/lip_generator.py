@@ -34,16 +34,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tryon_desktop.core.background import (
-    HELPER as _HELPER,  # the network runs on it while prepare measures the lips
-)
 from tryon_desktop.core.colour import LUMA, srgb_to_lab, srgb_to_linear
 from tryon_desktop.core.geometry import Box, canonical_lip_points, lip_alignment
 from tryon_desktop.core.light import NEUTRAL, Light, scene_light
+from tryon_desktop.core.background import HELPER as _HELPER  # the network runs on it while prepare measures the lips
 from tryon_desktop.core.looks import FINISHES, Shade
 from tryon_desktop.core.masks import MOUTH_CORNERS, mouth_width
-from tryon_desktop.errors import ModelError
 from tryon_desktop.render.lipstick import lip_interior
+from tryon_desktop.errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,9 @@ import numpy as np
 from tryon_desktop.core.background import HELPER
 from tryon_desktop.core.colour import LUMA, linear_to_xyz, xyz_to_lab
 from tryon_desktop.errors import ModelError
+from tryon_desktop.render.patterns import TwoTone, albedo_mean, as_albedo
 from tryon_desktop.render.outfit import (
+    WorkArrays as _Work,
     _DEC,
     _ENC,
     _ENC_N,
@@ -65,10 +67,6 @@ from tryon_desktop.render.outfit import (
     render_garment,
     shading_table,
 )
-from tryon_desktop.render.outfit import (
-    WorkArrays as _Work,
-)
-from tryon_desktop.render.patterns import TwoTone, albedo_mean, as_albedo
 
 log = logging.getLogger(__name__)
 
