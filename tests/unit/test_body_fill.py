@@ -18,11 +18,13 @@ WALL = (200, 200, 200)
 HAIR = (30, 60, 110)  # auburn
 
 
-def _scene(clothes=NAVY, hair_down: bool = False, dx: int = 0, seed: int = 0):
+def _scene(clothes=NAVY, hair_down: bool = False, dx: int = 0, seed: int = 0, shoulders_high: bool = False):
     """A 144 x 256 frame (the mask's own size): a face (skin) with hair on top, a neck, a top below on a
     light wall; the person mask covers head, neck and top. The network found the left half of the top.
     hair_down: the hair also hangs down the right side of the face over the top's right shoulder, and the
-    top's left half has stripes of the hair's colour (so the garment's own colours do not rule it out)."""
+    top's left half has stripes of the hair's colour (so the garment's own colours do not rule it out).
+    shoulders_high: a close-up's shoulders, rising beside the face to its mouth (rows 50 on; the chin is at
+    row 62), where they meet the ring round the head beside the jaw."""
     rng = np.random.default_rng(seed)
     img = np.full((144, 256, 3), WALL, np.uint8)
     person = np.zeros((144, 256), np.float32)
@@ -31,6 +33,10 @@ def _scene(clothes=NAVY, hair_down: bool = False, dx: int = 0, seed: int = 0):
     cv2.ellipse(person, (cx, 30), (22, 26), 0, 180, 360, 1.0, -1)
     img[78:144, cx - 60:cx + 60] = clothes
     person[78:144, cx - 60:cx + 60] = 1.0
+    if shoulders_high:
+        for x0, x1 in ((cx - 60, cx - 23), (cx + 23, cx + 60)):
+            img[50:78, x0:x1] = clothes
+            person[50:78, x0:x1] = 1.0
     img[55:84, cx - 9:cx + 10] = SKIN  # the neck, into the collar
     person[55:84, cx - 9:cx + 10] = 1.0
     cv2.ellipse(img, (cx, 40), (17, 22), 0, 0, 360, SKIN, -1)
@@ -107,6 +113,20 @@ def test_hair_hanging_from_the_head_over_the_top_is_not_filled():
     _, out = _fill(img, prob, person, oval)
     assert float(out[88:108, 147:156].max()) < 0.5  # the hair over the right shoulder
     assert float(out[112:140, 150:186].mean()) > 0.7  # the top below and beside it
+
+
+def test_a_close_ups_shoulders_of_the_hairs_colour_beside_the_jaw_are_filled_and_the_hair_is_not():
+    # a dark jacket as dark as the hair, its shoulders rising beside the face: they meet the ring round the
+    # head only beside the jaw, and the ears and neck between (skin) do not join them to the hair on top
+    img, prob, person, oval = _scene(clothes=HAIR, shoulders_high=True)
+    _, out = _fill(img, prob, person, oval)
+    assert float(out[52:76, 155:185].mean()) > 0.7  # the right shoulder, above the chin
+    assert float(out[90:140, 140:186].mean()) > 0.7  # the right half of the top
+    assert float(out[:40].max()) < 0.5  # the hair round the top of the head
+    assert float(out[20:62, 112:145].max()) < 0.5  # the face
+    img, prob, person, oval = _scene(clothes=HAIR, shoulders_high=True, hair_down=True)
+    _, out = _fill(img, prob, person, oval)
+    assert float(out[88:108, 147:156].max()) < 0.5  # hair hanging from the top of the head still is hair
 
 
 def test_no_face_or_no_person_model_adds_nothing(monkeypatch):

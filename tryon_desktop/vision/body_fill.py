@@ -11,14 +11,16 @@ another bare skin, hair, or the face itself:
     fill = person x (not skin) x (not hanging hair) x (a colour of the garment found), in each face's torso
            region, outside the faces
 
-- torso region: from just above the chin down `REACH` face heights, and `SIDE` face widths either side of
-  the face's centre (sleeves included; a second person's clothes far to the side are not);
+- torso region: from half a face above the chin (a close-up's shoulders rise beside the face to about its
+  mouth; the face itself, grown, is never filled) down `REACH` face heights, and `SIDE` face widths either
+  side of the face's centre (sleeves included; a second person's clothes far to the side are not);
 - skin: the face's own cheeks give a colour model (`garment_mask.cheek_pixels`, `skin_distance`); pixels
   within `SKIN_FAR` of it are not filled. When the clothing found below the face is itself skin-coloured (a
   beige top, a bare torso) colour cannot tell them apart and nothing is filled;
 - hair: a band round the top of each head gives the hair's colours (against the background's);
-  hair-coloured regions of the person joined to a ring round the head are hair hanging from it
-  (`hanging_hair`), left out;
+  hair-coloured regions of the person (skin colours never count: an ear or a neck would join a dark
+  jacket to the hair) joined to a ring round the top half of the head are hair hanging from it
+  (`hanging_hair`), left out. A jacket's shoulder that only reaches the head beside the jaw is not;
 - colour: a colour `GARMENT_LLR` rarer in the garment the network found than in the frame (hands, a
   necklace) is left out: the fill completes that garment in its own colours.
 
@@ -62,7 +64,7 @@ from tryon_desktop.vision.garment_mask import (
 
 log = logging.getLogger(__name__)
 
-TOP = -0.05  # face heights below the chin where the search starts (beside a close-up's face, shoulders reach its jaw)
+TOP = -0.5  # face heights below the chin where the search starts (beside a close-up's face, shoulders reach its mouth)
 REACH = 3.0  # face heights below the chin that clothing is looked for (chin to hips, about)
 SIDE = 2.5  # face widths either side of the face's centre (shoulders and sleeves)
 FACE_GROW = 1.1  # the face oval grown by this about its centre is never filled
@@ -283,7 +285,7 @@ def shifted(m: np.ndarray, d: np.ndarray) -> np.ndarray:
 class Geometry:
     """Where to look, at the mask's size, from the face ovals: `region` (each face's torso reach), `faces`
     (the ovals grown by FACE_GROW), `band` (round the top of each head: the hair's sample), `ring` (round
-    the whole head down to the jaw: where hanging hair starts), `ovals` (the valid polygons, frame pixels)."""
+    the top half of each head: where hanging hair starts), `ovals` (the valid polygons, frame pixels)."""
 
     def __init__(self, shape: tuple[int, int]) -> None:
         self.region = np.zeros(shape, np.uint8)
@@ -313,10 +315,10 @@ class Geometry:
             g.region[r0:r1, c0:c1] = 1
             g.faces |= grown_polygon(q, c, FACE_GROW, shape)
             ring = grown_polygon(q, c, 1.45, shape) & (1 - grown_polygon(q, c, 1.08, shape))
-            ring[int(max(0.0, y1 - 0.05 * fh)):] = 0  # round the head, down to the jaw (not the neck)
-            g.ring |= ring
-            ring[int(max(0.0, c[1] + 0.1 * fh)):] = 0  # round the top of the head only: the hair's sample
+            ring[int(max(0.0, c[1] + 0.1 * fh)):] = 0  # round the top of the head: the hair's sample
             g.band |= ring
+            ring[int(max(0.0, c[1])):] = 0  # the top half: hair hangs from there (what meets a ring beside the
+            g.ring |= ring  # jaw is a close-up's shoulder, not hair)
         return g
 
 
@@ -370,20 +372,22 @@ def body_fill(geo: Geometry, lab: np.ndarray, colours: tuple[np.ndarray, np.ndar
     n_body = int(body.sum())
     if n_body < 20 or int(np.count_nonzero(prob[body] > 0.5)) < FOUND * n_body:
         return fill
-    keep = np.clip((skin_lookup(lab, fitted["skin"]) - SKIN_FAR[0]) * (1.0 / (SKIN_FAR[1] - SKIN_FAR[0])), 0.0, 1.0)
+    skin = skin_lookup(lab, fitted["skin"])
+    keep = np.clip((skin - SKIN_FAR[0]) * (1.0 / (SKIN_FAR[1] - SKIN_FAR[0])), 0.0, 1.0)
     keep = keep * (fitted["garment"][colours[1]] > GARMENT_LLR)
     if fitted["hair"] is not None:
-        keep = keep * (hanging_hair(fitted["hair"][colours[1]], on, geo) == 0)
+        keep = keep * (hanging_hair(fitted["hair"][colours[1]], on & (skin > SKIN_MAYBE), geo) == 0)
     fill[body] = LEVEL * keep[body]
     return cv2.GaussianBlur(fill, (0, 0), 0.7)
 
 
 def hanging_hair(hair_llr: np.ndarray, on: np.ndarray, geo: Geometry) -> np.ndarray:
     """uint8 (h, w): the hair that hangs from the heads. hair_llr: each pixel's log-likelihood ratio of the
-    head's band against the background; hair-coloured pixels (> `HAIR_LLR`) on the person form regions,
-    and every region that touches the ring round a head is hair. Long hair over the shoulders hangs from
-    the head in one piece; clothing of another colour is not joined to it; clothing of the hair's colour
-    touching it goes with it (the fill then leaves that to the network)."""
+    head's band against the background; hair-coloured pixels (> `HAIR_LLR`) on `on` (the person, less
+    skin colours) form regions, and every region that touches the ring round the top half of a head is
+    hair. Long hair over the shoulders hangs from the head in one piece; clothing of another colour is not
+    joined to it; clothing of the hair's colour touching it goes with it (the fill then leaves that to the
+    network)."""
     coloured = (hair_llr > HAIR_LLR) & on & (geo.faces == 0)
     n, labels = cv2.connectedComponents(coloured.astype(np.uint8), connectivity=8)
     if n <= 1:
