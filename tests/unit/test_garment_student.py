@@ -403,3 +403,38 @@ def test_the_face_cut_follows_the_face_outline_not_the_mask_cells():
     old_full = GM.upsample(old, (W, H))
     xo = np.array([np.argmax(old_full[y] > 0.5) for y in rows], np.float64)
     assert np.abs(xo - np.polyval(np.polyfit(rows, xo, 1), rows)).max() > 1.5
+
+
+def _oval(cx: float, cy: float, a: float, b: float, tilt_deg: float = 0.0) -> np.ndarray:
+    """A face oval of len(FACE_OVAL) points in its order: the forehead's top first, the chin half way round."""
+    t = np.deg2rad(-90.0 + 360.0 * np.arange(36) / 36)
+    p = np.stack([a * np.cos(t), b * np.sin(t)], 1)
+    r = np.deg2rad(tilt_deg)
+    rot = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]])
+    return p @ rot.T + [cx, cy]
+
+
+def _reach(full: np.ndarray, c: np.ndarray, direction: np.ndarray) -> float:
+    """How far from c along direction the cut reaches (the first pixel with garment > 0.5)."""
+    for k in range(1, 400):
+        x, y = np.round(c + k * direction).astype(int)
+        if full[y, x] > 0.5:
+            return float(k)
+    return float("inf")
+
+
+@pytest.mark.parametrize("tilt", [0.0, 30.0])
+def test_the_face_cut_grows_below_the_chin_and_hugs_the_jaw_beside_it(tilt):
+    """The cut reaches FACE_GROW past the chin (MediaPipe's chin sits above its underside) but only
+    FACE_GROW_SIDE beside the face (a collar against a close-up's jaw is kept), along the head's own axes."""
+    W, H, mw, mh = 1280, 720, 256, 144
+    a, b = 100.0, 130.0
+    c = np.array([640.0, 300.0])
+    face = _oval(c[0], c[1], a, b, tilt)
+    full = GM.upsample(GM.cut_faces(np.ones((mh, mw), np.float32), [face], (W, H)), (W, H))
+    r = np.deg2rad(tilt)
+    down, right = np.array([-np.sin(r), np.cos(r)]), np.array([np.cos(r), np.sin(r)])
+    margin = 4 * W / mw  # 1.5 mask cells, the one-cell dilation, the anti-aliased outline, the bilinear ramp
+    assert _reach(full, c, down) >= b * (1 + GM.FACE_GROW) - 2
+    for side in (right, -right):  # 16% all round reached 132 px here
+        assert _reach(full, c, side) <= a * (1 + GM.FACE_GROW_SIDE) + margin

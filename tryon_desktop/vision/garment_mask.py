@@ -28,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tryon_desktop.core.masks import FACE_OVAL
 from tryon_desktop.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -181,11 +182,21 @@ def scale_polygons(polygons, frame_size: tuple[int, int], mask_shape: tuple[int,
     return out
 
 
+FACE_GROW = 0.16  # the face cut-out's growth about the face's centre below the chin (MediaPipe's chin point
+#                  sits above the chin's underside: a collar up against it would take the chin with it) ...
+FACE_GROW_SIDE = 0.04  # ... and beside the jaw and above it, where the oval follows the face closely (grown by
+#                        16% all round, a close-up's collar against the jaw was left in a dark band round it)
+_CHIN = FACE_OVAL.index(152)  # the chin's place in a face oval (its first point, 10, is the forehead's top)
+
+
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
-                   grow: float = 0.16) -> np.ndarray | None:
+                   grow: float = FACE_GROW, side: float | None = None) -> np.ndarray | None:
     """uint8 (mh, mw) map of the face polygons (each grown by `grow` about its centroid), or None: 255 inside,
     the share of a cell inside on the outline (anti-aliased, so the cut's edge follows the face's outline
-    instead of the mask's cells: upsampled, a binary cut was a staircase of 5-px steps across the collar)."""
+    instead of the mask's cells: upsampled, a binary cut was a staircase of 5-px steps across the collar).
+    side: grow by this much only beside and above the face, `grow` only towards the chin (the share of
+    `grow` falling as the fourth power of the cosine from the face's own downward axis, forehead to chin,
+    so it follows a tilted head; image down for an outline that is not a face oval)."""
     if not face_polygons:
         return None
     fw, fh = frame_size
@@ -199,7 +210,8 @@ def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple
             continue
         c = p.mean(0)
         q = (c + 0.5) * scale - 0.5
-        p = ((c + (p - c) * (1.0 + grow) + 0.5) * scale - 0.5) - q  # grown, in mask pixels, about the centre
+        g = grow if side is None or side >= grow else side + (grow - side) * _towards_chin(p, c) ** 4
+        p = ((c + (p - c) * (1.0 + g) + 0.5) * scale - 0.5) - q  # grown, in mask pixels, about the centre
         # and 1.5 mask pixels more, so the bilinear upsampling cannot bleed back inside a small face
         r = np.linalg.norm(p, axis=1, keepdims=True)
         p = q + p * (1.0 + 1.5 / np.maximum(r, 1e-6))
@@ -210,11 +222,21 @@ def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple
     return out
 
 
+def _towards_chin(p: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(n, 1): for each outline point, the cosine between its direction from the centre c and the face's
+    downward axis (0 where it points sideways or up)."""
+    down = p[_CHIN] - p[0] if len(p) == len(FACE_OVAL) else np.array([0.0, 1.0])
+    down = down / max(float(np.linalg.norm(down)), 1e-6)
+    d = p - c
+    cos = (d @ down) / np.maximum(np.linalg.norm(d, axis=1), 1e-6)
+    return np.maximum(cos, 0.0)[:, None]
+
+
 def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int]) -> np.ndarray:
     """prob (float32, the mask's size) with the faces taken out, in place: `face_exclusion` one cell wider
     (the bilinear upsampling would otherwise carry a neighbour's value half a cell into the face), its
     anti-aliased outline kept as a partial cut."""
-    keep_out = face_exclusion(face_polygons, frame_size, prob.shape)
+    keep_out = face_exclusion(face_polygons, frame_size, prob.shape, side=FACE_GROW_SIDE)
     if keep_out is not None:
         cut = cv2.dilate(keep_out, np.ones((3, 3), np.uint8))
         prob *= cv2.subtract(1.0, cut.astype(np.float32) * np.float32(1.0 / 255.0))
