@@ -165,7 +165,7 @@ class GarmentPerception:
         if polys and self.body_fill:
             from tryon_desktop.vision.garment_mask import cut_faces
 
-            prob = cut_faces(self._fill_body(frame, prob, polys), polys, (frame.shape[1], frame.shape[0]))
+            prob = cut_faces(self._fill_body(frame, prob, polys), polys, (frame.shape[1], frame.shape[0]), frame)
         prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
         if self.video:
             prob = self._still_mask(frame, faces, prob)
@@ -294,7 +294,7 @@ class GarmentPerception:
         prob = pending()
         self.small_face = None
         polys = face_ovals(faces)
-        prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]))
+        prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]), frame)
         return self._still_mask(frame, faces, self._cut_hair(frame, prob, polys))
 
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:

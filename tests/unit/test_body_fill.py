@@ -227,3 +227,21 @@ def test_off_person_keeps_a_patch_mostly_on_the_person_whole_and_drops_one_mostl
     assert float(out[:, 20:].max()) == 0.0
     person[:, :] = 1.0
     assert BF.off_person(prob, person) is prob  # nothing off the person: the input itself
+
+
+def test_a_lock_of_hair_broken_by_its_highlights_still_hangs_from_the_head_in_one_piece():
+    """A lock hanging from the head, crossed by a band of its glossy highlights (a colour only a little
+    likelier in the hair than off the person): the part below the highlights is hair too, not clothing."""
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([128 + 17 * np.sin(t), 40 - 22 * np.cos(t)], 1).astype(np.float32)  # forehead first
+    geo = BF.Geometry.of([oval], (144, 256), (144, 256, 3))
+    llr = np.full((144, 256), -3.0, np.float32)  # the wall's colours
+    llr[10:100, 150:160] = 2.5  # a lock from the temple down over the shoulder ...
+    llr[60:64, 150:160] = 0.5  # ... crossed by its highlights
+    on = np.ones((144, 256), bool)
+    hair = BF.hanging_hair(llr, on, geo)
+    assert hair[20:58, 150:160].all() and hair[66:100, 150:160].all()  # above and below the highlights
+    assert hair[60:64, 150:160].all()
+    llr[60:64, 150:160] = -1.0  # a band of another colour (a strap across it): the part below is not hair
+    hair = BF.hanging_hair(llr, on, geo)
+    assert hair[20:58, 150:160].all() and not hair[66:100, 150:160].any()

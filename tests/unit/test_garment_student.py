@@ -423,6 +423,20 @@ def _reach(full: np.ndarray, c: np.ndarray, direction: np.ndarray) -> float:
     return float("inf")
 
 
+def _portrait(face: np.ndarray, size: tuple[int, int], beard: bool = False) -> np.ndarray:
+    """A frame for `face`: skin inside the oval on a light blue shirt; beard: dark grey under the chin."""
+    import cv2
+
+    W, H = size
+    img = np.full((H, W, 3), (200, 170, 150), np.uint8)
+    cv2.fillPoly(img, [np.round(face).astype(np.int32).reshape(-1, 1, 2)], (140, 160, 200))
+    if beard:
+        c = face.mean(0)
+        chin = face[GM._CHIN]
+        cv2.circle(img, tuple(int(v) for v in c + 1.1 * (chin - c)), 30, (45, 45, 48), -1)
+    return img
+
+
 @pytest.mark.parametrize("tilt", [0.0, 30.0])
 def test_the_face_cut_grows_below_the_chin_and_hugs_the_jaw_beside_it(tilt):
     """The cut reaches FACE_GROW past the chin (MediaPipe's chin sits above its underside) but only
@@ -431,10 +445,26 @@ def test_the_face_cut_grows_below_the_chin_and_hugs_the_jaw_beside_it(tilt):
     a, b = 100.0, 130.0
     c = np.array([640.0, 300.0])
     face = _oval(c[0], c[1], a, b, tilt)
-    full = GM.upsample(GM.cut_faces(np.ones((mh, mw), np.float32), [face], (W, H)), (W, H))
+    assert GM.dark_under_chin(_portrait(face, (W, H)), face) is False
+    full = GM.upsample(GM.cut_faces(np.ones((mh, mw), np.float32), [face], (W, H), _portrait(face, (W, H))), (W, H))
     r = np.deg2rad(tilt)
     down, right = np.array([-np.sin(r), np.cos(r)]), np.array([np.cos(r), np.sin(r)])
     margin = 4 * W / mw  # 1.5 mask cells, the one-cell dilation, the anti-aliased outline, the bilinear ramp
     assert _reach(full, c, down) >= b * (1 + GM.FACE_GROW) - 2
     for side in (right, -right):  # 16% all round reached 132 px here
         assert _reach(full, c, side) <= a * (1 + GM.FACE_GROW_SIDE) + margin
+
+
+def test_the_face_cut_keeps_its_full_growth_where_a_beard_may_grow_or_without_the_frame():
+    """Dark grey under the chin may be a beard, whose edge below the jaw the tight cut would paint: that face
+    is cut 16% all round, as it is when the frame is not given or the outline is not a face oval."""
+    W, H, mw, mh = 1280, 720, 256, 144
+    c = np.array([640.0, 300.0])
+    face = _oval(c[0], c[1], 100.0, 130.0)
+    bearded = _portrait(face, (W, H), beard=True)
+    assert GM.dark_under_chin(bearded, face) is True
+    assert GM.dark_under_chin(bearded, face[::2]) is None  # not a face oval
+    right = np.array([1.0, 0.0])
+    for frame in (bearded, None):
+        full = GM.upsample(GM.cut_faces(np.ones((mh, mw), np.float32), [face], (W, H), frame), (W, H))
+        assert _reach(full, c, right) >= 100.0 * (1 + GM.FACE_GROW)

@@ -18,9 +18,10 @@ another bare skin, hair, or the face itself:
   within `SKIN_FAR` of it are not filled. When the clothing found below the face is itself skin-coloured (a
   beige top, a bare torso) colour cannot tell them apart and nothing is filled;
 - hair: a band round the top of each head gives the hair's colours (against the background's);
-  hair-coloured regions of the person (skin colours never count: an ear or a neck would join a dark
-  jacket to the hair) joined to a ring round the top half of the head are hair hanging from it
-  (`hanging_hair`), left out. A jacket's shoulder that only reaches the head beside the jaw is not;
+  hair-coloured regions of the person (with the highlights between its strands; skin colours never count:
+  an ear or a neck would join a dark jacket to the hair) joined to a ring round the top half of the head
+  are hair hanging from it (`hanging_hair`), left out. A jacket's shoulder that only reaches the head
+  beside the jaw is not;
 - colour: a colour `GARMENT_LLR` rarer in the garment the network found than in the frame (hands, a
   necklace) is left out: the fill completes that garment in its own colours.
 
@@ -69,6 +70,8 @@ REACH = 3.0  # face heights below the chin that clothing is looked for (chin to 
 SIDE = 2.5  # face widths either side of the face's centre (shoulders and sleeves)
 FACE_GROW = 1.1  # the face oval grown by this about its centre is never filled
 HAIR_LLR = 1.0  # a colour this much likelier (log) in the hair band than off the person is the hair's
+HAIR_LLR_WEAK = 0.0  # ... and a colour at least as likely there as off the person joins hair-coloured pixels into one
+#                       piece (a glossy lock's highlights no longer cut hanging hair into pieces that look like clothing)
 LEVEL = 0.75  # the fill's probability: inside the mask (> 0.5), under the refiner's sure level (0.8)
 MEMORY = 0.5  # a stream's fill: this much of this frame's, the rest the last frame's
 EVERY = 6  # a stream makes the fill afresh on every this many frames, moved with the faces in between
@@ -383,13 +386,15 @@ def body_fill(geo: Geometry, lab: np.ndarray, colours: tuple[np.ndarray, np.ndar
 
 def hanging_hair(hair_llr: np.ndarray, on: np.ndarray, geo: Geometry) -> np.ndarray:
     """uint8 (h, w): the hair that hangs from the heads. hair_llr: each pixel's log-likelihood ratio of the
-    head's band against the background; hair-coloured pixels (> `HAIR_LLR`) on `on` (the person, less
-    skin colours) form regions, and every region that touches the ring round the top half of a head is
-    hair. Long hair over the shoulders hangs from the head in one piece; clothing of another colour is not
+    head's band against the background; pixels on `on` (the person, less skin colours) at least as likely in
+    the band as off the person (> `HAIR_LLR_WEAK`) form regions, and every region with a hair-coloured pixel
+    (> `HAIR_LLR`) on the ring round the top half of a head is hair (its highlights and shaded strands go
+    with it). Long hair over the shoulders hangs from the head in one piece; clothing of another colour is not
     joined to it; clothing of the hair's colour touching it goes with it (the fill then leaves that to the
     network)."""
     coloured = (hair_llr > HAIR_LLR) & on & (geo.faces == 0)
-    n, labels = cv2.connectedComponents(coloured.astype(np.uint8), connectivity=8)
+    joined = (hair_llr > HAIR_LLR_WEAK) & on & (geo.faces == 0)
+    n, labels = cv2.connectedComponents(joined.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(on.shape, np.uint8)
     seeds = np.unique(labels[(geo.ring > 0) & coloured])

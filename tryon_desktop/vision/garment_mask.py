@@ -185,18 +185,22 @@ def scale_polygons(polygons, frame_size: tuple[int, int], mask_shape: tuple[int,
 FACE_GROW = 0.16  # the face cut-out's growth about the face's centre below the chin (MediaPipe's chin point
 #                  sits above the chin's underside: a collar up against it would take the chin with it) ...
 FACE_GROW_SIDE = 0.04  # ... and beside the jaw and above it, where the oval follows the face closely (grown by
-#                        16% all round, a close-up's collar against the jaw was left in a dark band round it)
+#                        16% all round, a close-up's collar against the jaw was left in a dark band round it),
+#                        unless a beard may grow there (`dark_under_chin`): then 16% all round, as before
+UNDER_CHIN_DARK = 50.0  # what lies under the chin this much darker than the cheeks (8-bit L, ~20 L*) ...
+UNDER_CHIN_GREY = 0.4  # ... and under this share of their chroma (near-grey) may be a beard
 _CHIN = FACE_OVAL.index(152)  # the chin's place in a face oval (its first point, 10, is the forehead's top)
 
 
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
-                   grow: float = FACE_GROW, side: float | None = None) -> np.ndarray | None:
+                   grow: float = FACE_GROW, side=None) -> np.ndarray | None:
     """uint8 (mh, mw) map of the face polygons (each grown by `grow` about its centroid), or None: 255 inside,
     the share of a cell inside on the outline (anti-aliased, so the cut's edge follows the face's outline
     instead of the mask's cells: upsampled, a binary cut was a staircase of 5-px steps across the collar).
-    side: grow by this much only beside and above the face, `grow` only towards the chin (the share of
-    `grow` falling as the fourth power of the cosine from the face's own downward axis, forehead to chin,
-    so it follows a tilted head; image down for an outline that is not a face oval)."""
+    side (one for all faces, or a list with one per face; None: `grow` all round): grow by this much only
+    beside and above the face, `grow` only towards the chin (the share of `grow` falling as the fourth power
+    of the cosine from the face's own downward axis, forehead to chin, so it follows a tilted head; image
+    down for an outline that is not a face oval)."""
     if not face_polygons:
         return None
     fw, fh = frame_size
@@ -204,13 +208,14 @@ def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple
     scale = np.array([mw / fw, mh / fh])
     out = np.zeros((mh, mw), np.uint8)
     polys = []
-    for poly in face_polygons:
+    sides = side if isinstance(side, (list, tuple)) else [side] * len(face_polygons)
+    for poly, sd in zip(face_polygons, sides, strict=True):
         p = np.asarray(poly, np.float64).reshape(-1, 2)
         if len(p) < 3 or not np.all(np.isfinite(p)):
             continue
         c = p.mean(0)
         q = (c + 0.5) * scale - 0.5
-        g = grow if side is None or side >= grow else side + (grow - side) * _towards_chin(p, c) ** 4
+        g = grow if sd is None or sd >= grow else sd + (grow - sd) * _towards_chin(p, c) ** 4
         p = ((c + (p - c) * (1.0 + g) + 0.5) * scale - 0.5) - q  # grown, in mask pixels, about the centre
         # and 1.5 mask pixels more, so the bilinear upsampling cannot bleed back inside a small face
         r = np.linalg.norm(p, axis=1, keepdims=True)
@@ -232,11 +237,53 @@ def _towards_chin(p: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.maximum(cos, 0.0)[:, None]
 
 
-def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int]) -> np.ndarray:
+def dark_under_chin(frame_bgr: np.ndarray, oval) -> bool | None:
+    """Whether what lies just under the chin may be a beard: much darker than the cheeks (`UNDER_CHIN_DARK`)
+    and nearly grey (`UNDER_CHIN_GREY` of their chroma). A black collar or top right under the chin looks the
+    same and is answered the same (the face then keeps its full cut, which is what it had before). A shaded
+    neck keeps the skin's colour, a shirt collar is lighter or colourful. None when it cannot tell: an
+    outline that is not a face oval, or a chin or cheek at the frame's edge. Three small patches of the frame
+    at its own resolution: a few tens of microseconds."""
+    p = np.asarray(oval, np.float64).reshape(-1, 2)
+    if len(p) != len(FACE_OVAL) or not np.all(np.isfinite(p)):
+        return None
+    c = p.mean(0)
+    d = p[_CHIN] - c  # centre to chin: the face's downward axis, about half its height
+    r = float(np.hypot(d[0], d[1]))
+    if r < 8:
+        return None
+    across = np.array([-d[1], d[0]]) / r
+    h, w = frame_bgr.shape[:2]
+    k = max(1, int(round(0.06 * r)))
+
+    def median_lab(q: np.ndarray) -> np.ndarray | None:
+        x, y = int(round(q[0])), int(round(q[1]))
+        if not (k <= x < w - k and k <= y < h - k):
+            return None
+        px = cv2.cvtColor(frame_bgr[y - k:y + k + 1, x - k:x + k + 1], cv2.COLOR_BGR2Lab)
+        return np.median(px.reshape(-1, 3), axis=0).astype(np.float32)
+
+    under = median_lab(c + 1.1 * d)  # just under the chin
+    cheeks = [median_lab(c + 0.2 * d + sgn * 0.45 * r * across) for sgn in (-1.0, 1.0)]
+    if under is None or any(v is None for v in cheeks):
+        return None
+    cheek = np.mean(cheeks, axis=0)
+    chroma = float(np.hypot(under[1] - 128, under[2] - 128))
+    cheek_chroma = float(np.hypot(cheek[1] - 128, cheek[2] - 128))
+    return bool(under[0] < cheek[0] - UNDER_CHIN_DARK and chroma < UNDER_CHIN_GREY * max(cheek_chroma, 1.0))
+
+
+def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int],
+              frame_bgr: np.ndarray | None = None) -> np.ndarray:
     """prob (float32, the mask's size) with the faces taken out, in place: `face_exclusion` one cell wider
     (the bilinear upsampling would otherwise carry a neighbour's value half a cell into the face), its
-    anti-aliased outline kept as a partial cut."""
-    keep_out = face_exclusion(face_polygons, frame_size, prob.shape, side=FACE_GROW_SIDE)
+    anti-aliased outline kept as a partial cut. With the frame, a face grows by `FACE_GROW_SIDE` beside its
+    jaw and `FACE_GROW` towards its chin, unless a beard may grow there (`dark_under_chin`, or it cannot
+    tell); without it, by `FACE_GROW` all round."""
+    side = None
+    if frame_bgr is not None and face_polygons:
+        side = [FACE_GROW_SIDE if dark_under_chin(frame_bgr, poly) is False else None for poly in face_polygons]
+    keep_out = face_exclusion(face_polygons, frame_size, prob.shape, side=side)
     if keep_out is not None:
         cut = cv2.dilate(keep_out, np.ones((3, 3), np.uint8))
         prob *= cv2.subtract(1.0, cut.astype(np.float32) * np.float32(1.0 / 255.0))
@@ -848,7 +895,7 @@ class GarmentSegmenter:
 
     def segment(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
         prob = self.segment_uncut(frame_bgr, timestamp, face_polygons)
-        return cut_faces(prob, face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]))
+        return cut_faces(prob, face_polygons, (frame_bgr.shape[1], frame_bgr.shape[0]), frame_bgr)
 
     def segment_uncut(self, frame_bgr: np.ndarray, timestamp: float | None = None, face_polygons=None) -> np.ndarray:
         """`segment` without the face cut (a new array the caller owns): face_polygons are only the network's
