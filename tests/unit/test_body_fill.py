@@ -245,3 +245,16 @@ def test_a_lock_of_hair_broken_by_its_highlights_still_hangs_from_the_head_in_on
     llr[60:64, 150:160] = -1.0  # a band of another colour (a strap across it): the part below is not hair
     hair = BF.hanging_hair(llr, on, geo)
     assert hair[20:58, 150:160].all() and not hair[66:100, 150:160].any()
+
+
+def test_where_a_beard_may_grow_hair_hangs_from_the_whole_head_down_to_the_jaw():
+    """The hanging hair's ring is the top half of the head, so a close-up's shoulder beside the jaw is not
+    taken for hair; where a beard may grow (dark grey under the chin) it reaches down to the jaw again, so a
+    beard below the face is hair, never filled as clothing."""
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.stack([128 + 17 * np.sin(t), 40 - 22 * np.cos(t)], 1).astype(np.float32)
+    top = BF.Geometry.of([oval], (144, 256), (144, 256, 3), beards=[False])
+    whole = BF.Geometry.of([oval], (144, 256), (144, 256, 3), beards=[True])
+    assert not top.ring[42:].any() and whole.ring[42:60].any()
+    assert np.array_equal(top.ring[:38], whole.ring[:38])
+    assert np.array_equal(BF.Geometry.of([oval], (144, 256), (144, 256, 3)).ring, top.ring)

@@ -57,6 +57,7 @@ from tryon_desktop.vision.garment_mask import (
     cheek_pixels,
     colour_hist,
     colour_planes,
+    dark_under_chin,
     grown_polygon,
     skin_distance,
     skin_lookup,
@@ -216,7 +217,8 @@ class BodyFill:
             person = self._person = self.person(small_bgr)  # (a photo's: off_person reads it next)
         if person is None:
             return None
-        geo = Geometry.of(face_polygons, (mh, mw), frame_bgr.shape)
+        geo = Geometry.of(face_polygons, (mh, mw), frame_bgr.shape,
+                          beards=[dark_under_chin(frame_bgr, p) is not False for p in face_polygons])
         if colours is None or colours[0].shape[:2] != (mh, mw):
             colours = colour_planes(small_bgr)
         lab = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2Lab)
@@ -298,11 +300,13 @@ class Geometry:
         self.ovals: list[np.ndarray] = []
 
     @classmethod
-    def of(cls, face_polygons, shape: tuple[int, int], frame_shape) -> Geometry:
+    def of(cls, face_polygons, shape: tuple[int, int], frame_shape, beards: list[bool] | None = None) -> Geometry:
+        """beards: per face, whether a beard may grow under its chin (`garment_mask.dark_under_chin`, or
+        not known): its ring reaches down to the jaw, so a beard hangs from the head as hair does."""
         mh, mw = shape
         g = cls(shape)
         scale = np.float32((mw / frame_shape[1], mh / frame_shape[0]))
-        for poly in face_polygons:
+        for k, poly in enumerate(face_polygons):
             p = np.asarray(poly, np.float32).reshape(-1, 2)
             if len(p) < 3 or not np.all(np.isfinite(p)):
                 continue
@@ -317,11 +321,16 @@ class Geometry:
             c0, c1 = int(max(0, c[0] - SIDE * fw)), int(min(mw, c[0] + SIDE * fw + 1))
             g.region[r0:r1, c0:c1] = 1
             g.faces |= grown_polygon(q, c, FACE_GROW, shape)
-            ring = grown_polygon(q, c, 1.45, shape) & (1 - grown_polygon(q, c, 1.08, shape))
+            inner = 1 - grown_polygon(q, c, 1.08, shape)
+            ring = grown_polygon(q, c, 1.45, shape) & inner
             ring[int(max(0.0, c[1] + 0.1 * fh)):] = 0  # round the top of the head: the hair's sample
             g.band |= ring
-            ring[int(max(0.0, c[1])):] = 0  # the top half: hair hangs from there (what meets a ring beside the
-            g.ring |= ring  # jaw is a close-up's shoulder, not hair)
+            if beards is None or not beards[k]:  # the top half: hair hangs from there (what meets a ring beside
+                ring[int(max(0.0, c[1])):] = 0  # the jaw is a close-up's shoulder, not hair) ...
+            else:  # ... and, where a beard may grow, down to the jaw
+                ring = grown_polygon(q, c, 1.45, shape) & inner
+                ring[int(max(0.0, y1 - 0.05 * fh)):] = 0
+            g.ring |= ring
         return g
 
 
