@@ -1035,6 +1035,7 @@ def run_outfit(args) -> dict:
 
     render_outfit.GRAIN_REMOVAL = not getattr(args, "no_grain_removal", False)
     render_outfit.CHROMA_TEXTURE = not getattr(args, "no_chroma_texture", False)
+    render_outfit.INTERREFLECTION = not getattr(args, "no_interreflection", False)
     import tryon_desktop.render.hair_matte as hair_matte
 
     hair_matte.ENABLED = not getattr(args, "no_hair_matte", False)
@@ -1068,7 +1069,7 @@ def run_outfit(args) -> dict:
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
         "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut, "body_fill": GarmentPerception.body_fill, "hair_matte": hair_matte.ENABLED,
-        "chroma_texture": render_outfit.CHROMA_TEXTURE,
+        "chroma_texture": render_outfit.CHROMA_TEXTURE, "interreflection": render_outfit.INTERREFLECTION,
         "grain_real_light": _stats([g for g in light if g is not None]), "grain_removal": render_outfit.GRAIN_REMOVAL,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
         "gan": info["gan_describe"], "data": str(data), "quick": quick,
@@ -1126,5 +1127,8 @@ def add_parser(sub) -> None:
     g.add_argument("--no-chroma-texture", action="store_true", help="leave the made-up garment's chroma flat "
                    "(render.outfit.CHROMA_TEXTURE off: the garment's own fine chroma texture not put back), to "
                    "measure what that step does")
+    g.add_argument("--no-interreflection", action="store_true", help="shade a colour's folds with the colour "
+                   "alone (render.outfit.INTERREFLECTION off: no light bounced off the cloth in its own shadows), "
+                   "to measure what that step does")
     g.add_argument("--no-edge-matte", action="store_true", help="blend on the garment mask's own edge (without "
                    "moving it onto the frame's colour edge), to measure what the edge matte does")

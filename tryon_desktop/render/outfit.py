@@ -704,9 +704,34 @@ def shading_table(ymed: float, k: float) -> np.ndarray:
     return _shading(_DEC, max(ymed, 1e-3), k).astype(np.float32)
 
 
+INTERREFLECTION = True  # module switch (evaluations, A/B checks): False shades every level with the albedo alone
+INTERREFLECTION_SHARE = 0.5  # in full shadow, this share of the light has bounced off the cloth itself first
+
+
+def shaded_albedo(albedo: np.ndarray, shade: np.ndarray) -> np.ndarray:
+    """float32 (n, 3): the linear colour of a flat albedo (3,) under each shading (n,). Where the cloth is in
+    its own shadow (shading under 1: a fold), part of the light reaching it has bounced off the cloth first
+    and taken its colour twice (albedo squared, scaled to the albedo's luminance): the shadows of real
+    coloured fabric are more saturated than the fabric, not a darker copy of its lit colour (a made-up
+    garment's chroma followed its lightness; a real one's does not, measured in `tryon-eval outfit`'s
+    realism features). Luminance is unchanged, so the shading and the colour at mid-lightness are too."""
+    albedo = np.asarray(albedo, np.float32)
+    out = albedo[None, :] * shade[:, None]
+    if not INTERREFLECTION:
+        return out
+    y = float(albedo @ LUMA_BGR)
+    twice = albedo * albedo
+    y2 = float(twice @ LUMA_BGR)
+    if y <= 1e-4 or y2 <= 1e-6:
+        return out
+    bounced = twice * np.float32(y / y2)  # the albedo's colour twice over, at its luminance
+    w = (INTERREFLECTION_SHARE * np.clip(1.0 - shade, 0.0, 1.0)).astype(np.float32)[:, None]
+    return shade[:, None] * (albedo[None, :] * (1.0 - w) + bounced[None, :] * w)
+
+
 def colour_table(albedo: np.ndarray, ymed: float, k: float) -> np.ndarray:
     """uint8 (256, 1, 3): the made-up sRGB BGR colour of each luma level, for a flat albedo."""
-    return encode(_shoulder(np.asarray(albedo, np.float32)[None, :] * shading_table(ymed, k)[:, None])).reshape(256, 1, 3)
+    return encode(_shoulder(shaded_albedo(albedo, shading_table(ymed, k)))).reshape(256, 1, 3)
 
 
 def render_garment(region_bgr: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float = 1.0,
