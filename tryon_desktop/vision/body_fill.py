@@ -321,16 +321,13 @@ class Geometry:
             c0, c1 = int(max(0, c[0] - SIDE * fw)), int(min(mw, c[0] + SIDE * fw + 1))
             g.region[r0:r1, c0:c1] = 1
             g.faces |= grown_polygon(q, c, FACE_GROW, shape)
-            inner = 1 - grown_polygon(q, c, 1.08, shape)
-            ring = grown_polygon(q, c, 1.45, shape) & inner
-            ring[int(max(0.0, c[1] + 0.1 * fh)):] = 0  # round the top of the head: the hair's sample
-            g.band |= ring
-            if beards is None or not beards[k]:  # the top half: hair hangs from there (what meets a ring beside
-                ring[int(max(0.0, c[1])):] = 0  # the jaw is a close-up's shoulder, not hair) ...
-            else:  # ... and, where a beard may grow, down to the jaw
-                ring = grown_polygon(q, c, 1.45, shape) & inner
-                ring[int(max(0.0, y1 - 0.05 * fh)):] = 0
-            g.ring |= ring
+            around = grown_polygon(q, c, 1.45, shape) & (1 - grown_polygon(q, c, 1.08, shape))
+            band_end = int(max(0.0, c[1] + 0.1 * fh))  # round the top of the head: the hair's sample
+            g.band[:band_end] |= around[:band_end]
+            # hair hangs from the top half of the head (what meets the ring only beside the jaw is a close-up's
+            # shoulder, not hair); where a beard may grow, from the whole head down to the jaw
+            ring_end = int(max(0.0, y1 - 0.05 * fh if beards is not None and beards[k] else c[1]))
+            g.ring[:ring_end] |= around[:ring_end]
         return g
 
 
