@@ -398,8 +398,9 @@ def hanging_hair(hair_llr: np.ndarray, on: np.ndarray, geo: Geometry) -> np.ndar
     with it). Long hair over the shoulders hangs from the head in one piece; clothing of another colour is not
     joined to it; clothing of the hair's colour touching it goes with it (the fill then leaves that to the
     network)."""
-    coloured = (hair_llr > HAIR_LLR) & on & (geo.faces == 0)
-    joined = (hair_llr > HAIR_LLR_WEAK) & on & (geo.faces == 0)
+    where = on & (geo.faces == 0)
+    coloured = (hair_llr > HAIR_LLR) & where
+    joined = (hair_llr > HAIR_LLR_WEAK) & where
     n, labels = cv2.connectedComponents(joined.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(on.shape, np.uint8)
