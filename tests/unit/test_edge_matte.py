@@ -184,3 +184,52 @@ def test_the_outfit_effect_uses_it_and_can_go_without():
     assert with_matte.box == without.box
     t = truth[with_matte.box.slices]
     assert rim_and_spill(with_matte.alpha, t)[0] < rim_and_spill(without.alpha, t)[0] - 0.3
+
+
+@pytest.mark.parametrize("shape", [(H, W), (H + 1, W + 1), (97, 64)])
+@pytest.mark.parametrize("soft", [1.5, 4.0])
+def test_only_pixels_with_both_colours_in_reach_are_looked_at_and_nothing_changes(monkeypatch, shape, soft):
+    """The ramp's pixels with no garment or no wall colour in their window cannot be trusted; skipping them
+    (most of a body fill's soft patch, at its level 0.75) gives exactly what looking at all of them gives."""
+    import tryon_desktop.render.edge_matte as em
+
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    truth = (((xx - 0.4 * w) ** 2 + (yy - 0.45 * h) ** 2) <= (0.3 * min(h, w)) ** 2).astype(np.float32)
+    img = scene((40, 30, 170), (200, 190, 180), truth)
+    prob = cv2.GaussianBlur(truth, (0, 0), soft)  # (a wide ramp: each side seen from the next cell only)
+    prob[int(0.55 * h):, :] = np.maximum(prob[int(0.55 * h):, :], 0.75)  # a body fill's band, wall and all
+    alpha = alpha_of(prob)
+    p2 = em._halve(prob)
+    ramp = (p2 > LO) & (p2 < HI)
+    sums = em._window_sums(em._halve(em._halve(img)), em._halve(p2), em.RADIUS)
+    reach = em._in_reach(sums, p2.shape) > 0
+    assert reach.shape == p2.shape
+    assert (ramp & reach).sum() < 0.6 * ramp.sum()  # most of the soft band is skipped ...
+    assert (ramp & reach).sum() > 0  # ... but not the garment's own edge
+    monkeypatch.setattr(em, "REACH_FILTER", False)
+    every = em.edge_matte(img, prob, alpha.copy(), cell=CELL)
+    monkeypatch.setattr(em, "REACH_FILTER", True)
+    skipped = em.edge_matte(img, prob, alpha.copy(), cell=CELL)
+    assert np.array_equal(every, skipped)
+    assert not np.array_equal(every, alpha)  # (and the matte did move the edge)
+
+
+@pytest.mark.parametrize("width", range(12, 22))
+@pytest.mark.parametrize("x0", [60, 61, 62, 63])
+def test_a_wide_ramp_seen_from_both_sides_by_neighbouring_cells_is_still_looked_at(monkeypatch, width, x0):
+    """Across a ramp about as wide as the colour window, one quarter-size cell may see only the garment and
+    its neighbour only the wall; a pixel between them reads both (bilinearly), so it is in reach."""
+    import tryon_desktop.render.edge_matte as em
+
+    prob = np.zeros((64, 160), np.float32)
+    prob[:, :x0] = 0.95
+    prob[:, x0:x0 + width] = 0.5
+    img = np.empty((64, 160, 3), np.uint8)
+    img[:] = (200, 190, 180)
+    img[:, :x0 + width // 2] = (40, 30, 170)
+    alpha = alpha_of(prob)
+    monkeypatch.setattr(em, "REACH_FILTER", False)
+    every = em.edge_matte(img, prob, alpha.copy(), cell=0.0)
+    monkeypatch.setattr(em, "REACH_FILTER", True)
+    assert np.array_equal(em.edge_matte(img, prob, alpha.copy(), cell=0.0), every)

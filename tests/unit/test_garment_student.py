@@ -94,6 +94,28 @@ def test_upsample_to_box_matches_the_full_upsample():
     assert np.abs(part - full[y:y + h, x:x + w]).max() < 5e-3
 
 
+@pytest.mark.parametrize("frame, mask", [((1280, 720), (256, 144)), ((1280, 720), (128, 72)), ((1000, 700), (256, 144))])
+def test_upsample_to_box_matches_the_full_upsample_for_any_box(frame, mask):
+    """A whole number of frame pixels per cell takes the resize of the cells round the box; any other
+    ratio the warp: both give the full upsample's pixels, for boxes at every offset, at the frame's edges
+    included, and exactly the box's shape."""
+    import cv2
+
+    rng = np.random.default_rng(2)
+    m = cv2.GaussianBlur(rng.random(mask[::-1]).astype(np.float32), (0, 0), 2.0)
+    m = (m - m.min()) / (m.max() - m.min())
+    full = GM.upsample(m, frame)
+    fw, fh = frame
+    boxes = [(0, 0, fw, fh), (0, 0, 1, 1), (fw - 7, fh - 3, 7, 3), (3, 2, 5, fh - 2)]
+    for _ in range(60):
+        x, y = int(rng.integers(0, fw - 1)), int(rng.integers(0, fh - 1))
+        boxes.append((x, y, int(rng.integers(1, fw - x + 1)), int(rng.integers(1, fh - y + 1))))
+    for x, y, w, h in boxes:
+        part = GM.upsample_to_box(m, frame, (x, y, w, h))
+        assert part.shape == (h, w)
+        assert np.abs(part - full[y:y + h, x:x + w]).max() < 5e-3, (x, y, w, h)
+
+
 def test_face_polygon_is_forced_to_zero(seg):
     frame = grey(230)
     t = np.linspace(0, 2 * np.pi, 36, endpoint=False)

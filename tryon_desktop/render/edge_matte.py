@@ -45,6 +45,7 @@ SHADED = True  # the garment's own shading along its outline explained too (`_sh
 SHADE_RANGE = (0.4, 1.25)  # the light a pixel may be under, relative to the colours sampled near it
 SPREAD = (0.35, 0.6)  # a side's colours spread over this share of the two colours' distance: full .. no trust
 # (a striped shirt's window mean is a grey that is neither stripe: no two-colour model there)
+REACH_FILTER = True  # module switch (tests): only the ramp's pixels with both colours in reach are looked at
 PURE = 0.1  # coverage this close to 0 or 1 is taken as 0 or 1
 MIN_APART, FULL_APART = 0.12, 0.3  # sine of the angle between the two colours in RGB: no trust .. full trust
 
@@ -74,6 +75,22 @@ def _window_sums(small: np.ndarray, prob: np.ndarray, radius: int = RADIUS) -> l
         out.append((cv2.boxFilter(masked, -1, k, borderType=cv2.BORDER_REPLICATE),
                     cv2.boxFilter(masked_sq, -1, k, borderType=cv2.BORDER_REPLICATE)))
     return out
+
+
+def _in_reach(sums: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int]) -> np.ndarray:
+    """uint8 (255 / 0) at the half-size box's pixels (`shape`) whose window sums, read bilinearly at quarter
+    size, may hold both colours: a half-size pixel x reads the quarter-size cells x // 2 - 1 .. x // 2 + 1, so
+    a cell counts when each side was seen in one of its 3 x 3 neighbours. Elsewhere the share of the window present
+    is 0 for one side, and so is the trust (an empty window's sum is 0, give or take the box filter's
+    rounding: a cell whose sum rounds above 0 counts too, so none that may be trusted is left out)."""
+    k = np.ones((3, 3), np.uint8)
+    near = cv2.bitwise_and(*(cv2.dilate(cv2.compare(side[0][..., 3], 0.0, cv2.CMP_GT), k,
+                                        borderType=cv2.BORDER_REPLICATE) for side in sums))
+    h, w = shape
+    up = near.repeat(2, axis=0).repeat(2, axis=1)[:h, :w]
+    if up.shape != (h, w):  # (an odd side's last half-size row or column reads the last cell)
+        up = np.pad(up, ((0, h - up.shape[0]), (0, w - up.shape[1])), mode="edge")
+    return up
 
 
 def _side(sums: tuple[np.ndarray, np.ndarray], qx: np.ndarray, qy: np.ndarray):
@@ -146,15 +163,20 @@ def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: fl
         return alpha
     p2 = _halve(prob)
     ramp = cv2.compare(p2, LO, cv2.CMP_GT) & cv2.compare(p2, HI, cv2.CMP_LT)
-    pts = cv2.findNonZero(ramp)
-    if pts is None:
+    if not cv2.countNonZero(ramp):
         return alpha
     # the two colours change slowly: found at quarter size and read (bilinearly) at the ramp's pixels of
     # the half-size box, each the same for its 2x2 block of frame pixels ...
-    x2, y2 = pts[:, 0, 0], pts[:, 0, 1]
     radius = max(RADIUS, int(np.ceil(CELL_REACH * cell / 4.0)))
+    sums = _window_sums(_halve(_halve(region)), _halve(p2), radius)
+    # ... where both colours were seen: elsewhere on the ramp (the inside of a soft patch, most of a body
+    # fill's) nothing is trusted, and those pixels are not looked at (`_in_reach`)
+    pts = cv2.findNonZero(cv2.bitwise_and(ramp, _in_reach(sums, ramp.shape)) if REACH_FILTER else ramp)
+    if pts is None:
+        return alpha
+    x2, y2 = pts[:, 0, 0], pts[:, 0, 1]
     qx, qy = (x2 + 0.5) * 0.5 - 0.5, (y2 + 0.5) * 0.5 - 0.5
-    (F, f_n, f_sd), (B, b_n, b_sd) = (_side(w, qx, qy) for w in _window_sums(_halve(_halve(region)), _halve(p2), radius))
+    (F, f_n, f_sd), (B, b_n, b_sd) = (_side(w, qx, qy) for w in sums)
     d = F - B
     dd = np.maximum(d[0] * d[0] + d[1] * d[1] + d[2] * d[2], 1e-3)
     sep = np.sqrt(dd)

@@ -618,6 +618,7 @@ def _shoulder(out):
 
 
 GRAIN_REMOVAL = True  # module switch (evaluations, A/B checks): False leaves a dark garment's grain in quiet_luma
+GRAIN_FROM = 2.0  # the grain step runs for a new colour more than this many times lighter than the garment
 GRAIN_GARROTE = 2.5  # the finest detail within this many noise levels of nothing is taken out
 GRAIN_MID = 0.35  # the noise's middle-scale (~4 px) level over its fine-scale (~1.5 px) one: compression's blocks
 GRAIN_FLOOR, GRAIN_CAP = 0.5, 4.0  # bounds of the fine noise level measured on a garment (luma levels)
@@ -639,6 +640,12 @@ def _wiener_gain(energy: np.ndarray, noise: float, sigma: float) -> np.ndarray:
     return cv2.divide(cv2.max(cv2.subtract(e, float(noise * noise)), 0.0), cv2.max(e, 1e-3))
 
 
+def grain_step_runs(gain: float) -> bool:
+    """Whether `quiet_luma` does its work for a new colour `gain` times lighter than the garment (just above
+    `GRAIN_FROM` that work may still round to the luma as it was)."""
+    return bool(GRAIN_REMOVAL and gain > GRAIN_FROM)
+
+
 def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
     """The garment's luma with its grain taken out when the new colour is much lighter (uint8, y8's shape).
 
@@ -657,7 +664,7 @@ def quiet_luma(y8: np.ndarray, alpha: np.ndarray, gain: float) -> np.ndarray:
     """
     import cv2
 
-    amount = float(np.clip((np.log2(max(gain, 1.0)) - 1.0) / 2.0, 0.0, 1.0))
+    amount = float(np.clip((np.log2(max(gain, 1.0)) - np.log2(GRAIN_FROM)) / 2.0, 0.0, 1.0))
     h, w = y8.shape[:2]
     if amount <= 0.0 or h < 8 or w < 8 or not GRAIN_REMOVAL:
         return y8

@@ -162,6 +162,19 @@ def upsample_to_box(mask: np.ndarray, frame_size: tuple[int, int], box: tuple[in
     fw, fh = frame_size
     x, y, bw, bh = (int(v) for v in box)
     mh, mw = mask.shape[:2]
+    if fw % mw == 0 and fh % mh == 0 and bw > 0 and bh > 0:
+        # a whole number of frame pixels per cell (1280x720 on the network's 256x144): the cells round the
+        # box (one more each side, for the interpolation) resized by that number, the box cut out of them:
+        # the same bilinear interpolation, with exact weights where the warp's are rounded to 1/32 of a
+        # cell, for a seventh of its cost
+        kx, ky = fw // mw, fh // mh
+        c0, r0 = max(0, x // kx - 1), max(0, y // ky - 1)
+        c1, r1 = min(mw, -(-(x + bw) // kx) + 1), min(mh, -(-(y + bh) // ky) + 1)
+        if c1 > c0 and r1 > r0:
+            up = cv2.resize(mask[r0:r1, c0:c1], ((c1 - c0) * kx, (r1 - r0) * ky), interpolation=cv2.INTER_LINEAR)
+            u, v = x - c0 * kx, y - r0 * ky
+            if up.shape[0] >= v + bh and up.shape[1] >= u + bw:
+                return up[v:v + bh, u:u + bw]
     sx, sy = mw / fw, mh / fh
     # box pixel (u, v) has centre (x + u + 0.5, y + v + 0.5) in the frame -> mask coords (c * s - 0.5)
     M = np.array([[sx, 0.0, (x + 0.5) * sx - 0.5], [0.0, sy, (y + 0.5) * sy - 0.5]], np.float64)

@@ -60,6 +60,7 @@ from tryon_desktop.render.outfit import (
     contrast_damping,
     damping,
     decode,
+    grain_step_runs,
     luma8,
     median_luma_luminance,
     print_free_luma,
@@ -182,6 +183,7 @@ class Inputs:
     cond: np.ndarray  # (COND_DIM,) float32
     unprint: np.ndarray | None = None  # IN x IN: the print-free luminance over the original's (None: no print)
     ref_pending: Callable[[], np.ndarray] | None = None  # (the app's path) waits for `ref`, still being made
+    meanwhile: object = None  # (the app's path) what the caller's `meanwhile` made, if it was called
 
 
 def _flat_reference(y8: np.ndarray, alpha: np.ndarray, lighter: float, table: np.ndarray, y3: np.ndarray,
@@ -440,7 +442,8 @@ class GanOutfit:
         self._luma = (region, y8)
         return y8
 
-    def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, defer: bool = False) -> Inputs | None:
+    def inputs(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, defer: bool = False,
+               meanwhile: Callable[[], object] | None = None) -> Inputs | None:
         """prepare_inputs(region, alpha, albedo, self.printer), the app's way (see "the app's per-frame path"):
         the same but for a pattern's reference (within one level), the albedo map's mean (within float
         rounding) and a pattern's shrinks (`quick_shrink`: the output within a few levels). `ref` is a work
@@ -449,7 +452,10 @@ class GanOutfit:
         The box's shrinks to IN x IN (OpenCV's area average, one core's work whatever the size) run on the
         helper thread (`SHRINK_THREAD`) while this one does the full-resolution work beside them. defer: a
         plain colour's full-size reference (its grain step and table) is left running there too, for the
-        network to run beside it: `ref` is None and `ref_pending` waits for it (the caller must call it)."""
+        network to run beside it: `ref` is None and `ref_pending` waits for it (the caller must call it).
+        meanwhile: the caller's own work, done here while the helper shrinks the box when that reference is
+        the dear one (its grain step runs: `quiet_luma`), so the two threads' shares of the work come out
+        about even; returned as `Inputs.meanwhile` (None when it was not done)."""
         y8_in = self.luma(region)
         self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
         flat = not isinstance(albedo, TwoTone) and np.ndim(albedo) == 1
@@ -481,6 +487,7 @@ class GanOutfit:
                 y8 = quiet_luma(y8, alpha, lighter)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
                 pending.append(small_ref := _in_background(shrinker, ref))
+            done_meanwhile = meanwhile() if meanwhile is not None and flat and defer and grain_step_runs(lighter) else None
             orig_s, alpha_s = small()
             own = garment_colour(orig_s, alpha_s)
             if own is None:
@@ -494,7 +501,8 @@ class GanOutfit:
             if flat:
                 y8_s = quiet_luma(y8_s, alpha_s, lighter)
             ref_s = cv2.LUT(cv2.merge([y8_s, y8_s, y8_s]), table) if flat else small_ref()
-            x = Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain, ref_job)
+            x = Inputs(ymed, ref, orig_s, ref_s, alpha_s, network_input(orig_s, ref_s, alpha_s), cond, gain, ref_job,
+                       done_meanwhile)
             done = True
         finally:
             # none left reading the work arrays (or the caller's) when this returns, but a deferred reference
@@ -504,12 +512,15 @@ class GanOutfit:
         return x
 
     def render(self, region: np.ndarray, alpha: np.ndarray, albedo: np.ndarray, strength: float) -> np.ndarray:
-        x = self.inputs(region, alpha, albedo, defer=True)
+        # The garment's own chroma texture (`chroma_delta`, added at the end) is made beside the helper's work:
+        # here while the helper shrinks the box, when the helper has a plain colour's full-size reference
+        # with its grain step to make after that (queued on the helper behind it, it was the frame's longest
+        # wait), else on the helper after its own work, while this thread runs the network and upsamples its
+        # change (a pattern's reference is made on this thread)
+        x = self.inputs(region, alpha, albedo, defer=True, meanwhile=partial(chroma_delta, region, alpha, strength))
         if x is None:
             return chroma_texture(region, render_garment(region, alpha, as_albedo(albedo), strength), alpha, strength)
-        # (the network and the change's upsampling run while the helper makes a plain colour's full-size
-        # reference, and then the garment's own chroma texture: `chroma_delta`, added at the end)
-        texture = _in_background(chroma_delta, region, alpha, strength)
+        texture = None if x.meanwhile is not None else _in_background(chroma_delta, region, alpha, strength)
         try:
             out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
             # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
@@ -518,12 +529,16 @@ class GanOutfit:
             ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)),
                               interpolation=cv2.INTER_LINEAR)
                    for a, b, name in ((out_s, x.ref_s, "up"), (x.ref_s, out_s, "down"))]
+        except BaseException:
+            if texture is not None:
+                _settle(texture)  # nothing left reading the caller's arrays when this raises
+            raise
         finally:
             ref = x.ref if x.ref_pending is None else x.ref_pending()
         out = cv2.subtract(cv2.add(ref, ups[0], dst=ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
-        return add_chroma(out, texture())
+        return add_chroma(out, x.meanwhile if texture is None else texture())
 
     def reset(self) -> None:
         self.printer.reset()
