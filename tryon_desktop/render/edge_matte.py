@@ -87,9 +87,10 @@ def _in_reach(sums: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int])
     near = cv2.bitwise_and(*(cv2.dilate(cv2.compare(side[0][..., 3], 0.0, cv2.CMP_GT), k,
                                         borderType=cv2.BORDER_REPLICATE) for side in sums))
     h, w = shape
-    up = near.repeat(2, axis=0).repeat(2, axis=1)[:h, :w]
+    nh, nw = near.shape
+    up = cv2.resize(near, (2 * nw, 2 * nh), interpolation=cv2.INTER_NEAREST)  # (each cell to its 2 x 2 block)
     if up.shape != (h, w):  # (an odd side's last half-size row or column reads the last cell)
-        up = np.pad(up, ((0, h - up.shape[0]), (0, w - up.shape[1])), mode="edge")
+        up = cv2.copyMakeBorder(up, 0, h - 2 * nh, 0, w - 2 * nw, cv2.BORDER_REPLICATE)
     return up
 
 
