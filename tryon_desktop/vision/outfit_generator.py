@@ -524,7 +524,9 @@ class GanOutfit:
         try:
             out_s = _small_output(self.coefficients(x.image, x.cond), x, self._work)
             # The change to the reference is smooth: upsampled to the box and applied to the full-resolution
-            # reference, as its brightening and darkening parts (uint8, saturating: the fast paths).
+            # reference, as its brightening and darkening parts (uint8, saturating: the fast paths). (Applying
+            # the grid to the basis at half resolution instead, as HDRNet slices, scored the same on the
+            # realism test, 58.9% against 58.7%, for 0.6 ms more: stop 29.)
             h, w = region.shape[:2]
             ups = [cv2.resize(cv2.subtract(a, b), (w, h), dst=self._work(name, (h, w, 3)),
                               interpolation=cv2.INTER_LINEAR)
