@@ -155,8 +155,30 @@ class FaceTracker:
         faces: list[TrackedFace] = []
         sh, sw = small.shape[:2]
         for face in result.multi_face_landmarks or []:
-            pts = np.array([(p.x * sw, p.y * sh) for p in face.landmark], dtype=np.float32)
+            pts = landmark_array(face, sw, sh)
             if len(pts) != N_LANDMARKS:
                 continue
             faces.append(TrackedFace(landmarks=pts / scale if scale != 1.0 else pts))
         return faces
+
+
+# One landmark as MediaPipe's face mesh serialises it: a length-delimited submessage (field 1, 15 bytes) of
+# x, y, z, each a 32-bit float (fields 1, 2, 3). Its solutions set no other field.
+_LANDMARK = np.dtype([("key", "u1"), ("size", "u1"), ("kx", "u1"), ("x", "<f4"), ("ky", "u1"), ("y", "<f4"),
+                      ("kz", "u1"), ("z", "<f4")])
+_LANDMARK_KEYS = {"key": 0x0A, "size": 15, "kx": 0x0D, "ky": 0x15, "kz": 0x1D}
+
+
+def landmark_array(face, width: int, height: int) -> np.ndarray:
+    """(n, 2) float32 pixel coordinates of a NormalizedLandmarkList: read from its serialised bytes in one
+    go when every landmark is laid out as `_LANDMARK` (a tenth of the cost of reading 478 landmark objects
+    in Python, the same numbers), else landmark by landmark."""
+    try:
+        raw = np.frombuffer(face.SerializeToString(), dtype=_LANDMARK)
+        if len(raw) == len(face.landmark) and all(bool(np.all(raw[k] == v)) for k, v in _LANDMARK_KEYS.items()):
+            return np.stack([raw["x"].astype(np.float64) * width, raw["y"].astype(np.float64) * height],
+                            1).astype(np.float32)
+    except (AttributeError, ValueError, TypeError):  # (not a protobuf message, or other bytes)
+        pass
+    return np.array([(p.x * width, p.y * height) for p in face.landmark], dtype=np.float32)
+
