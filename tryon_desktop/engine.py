@@ -57,6 +57,7 @@ PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this
 TEACHER_AGREE = 0.3  # a teacher mask it does not trust itself is taken where it overlaps the live one this much
 TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
 TEACHER_FACE_GROW = 0.4  # round each face (grown this much) the teacher mask is never above the live one
+BEARD_EVERY = 6  # a stream asks whether a beard may grow under each chin (`dark_under_chin`) every this many frames
 STILL_FRAMES = 3  # identical frames in a row that make a stream a still picture (it then gets a photo's mask)
 
 
@@ -121,6 +122,7 @@ class GarmentPerception:
         self._still: dict = {}  # a stream's still picture: its key, frames seen, careful-mask job and mask
         self._careful: GarmentPerception | None = None  # the photo-mode perception that makes a still's mask
         self._careful_job: threading.Thread | None = None  # its last job (the still may have changed since)
+        self._beards: tuple[int, list] | None = None  # a stream's `dark_under_chin` answers and their age (frames)
         from tryon_desktop.vision.body_fill import BodyFill
         from tryon_desktop.vision.garment_mask import SkinCut
 
@@ -294,8 +296,22 @@ class GarmentPerception:
         prob = pending()
         self.small_face = None
         polys = face_ovals(faces)
-        prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]), frame)
+        prob = cut_faces(prob, polys, (frame.shape[1], frame.shape[0]), frame, beards=self._beards_of(frame, polys))
         return self._still_mask(frame, faces, self._cut_hair(frame, prob, polys))
+
+    def _beards_of(self, frame: np.ndarray, polys: list) -> list:
+        """`dark_under_chin` for each face of a stream, worked out afresh every `BEARD_EVERY` frames and
+        whenever the number of faces changes (a beard does not come and go between frames), else the last
+        answers."""
+        from tryon_desktop.vision.garment_mask import dark_under_chin
+
+        kept = self._beards
+        if kept is not None and kept[0] < BEARD_EVERY - 1 and len(kept[1]) == len(polys):
+            self._beards = (kept[0] + 1, kept[1])
+            return kept[1]
+        answers = [dark_under_chin(frame, p) for p in polys]
+        self._beards = (0, answers)
+        return answers
 
     def _cut_hair(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
         """The hair lying on the garment taken out by its colours, sampled round each face (`cut_hair`)."""
@@ -396,6 +412,7 @@ class GarmentPerception:
         self._skin.reset()
         self._body.reset()
         self._still = {}
+        self._beards = None
         if self.segmenter is not None:
             self.segmenter.reset()
 

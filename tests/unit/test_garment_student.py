@@ -490,3 +490,36 @@ def test_the_face_cut_keeps_its_full_growth_where_a_beard_may_grow_or_without_th
     for frame in (bearded, None):
         full = GM.upsample(GM.cut_faces(np.ones((mh, mw), np.float32), [face], (W, H), frame), (W, H))
         assert _reach(full, c, right) >= 100.0 * (1 + GM.FACE_GROW)
+
+
+def test_a_stream_asks_about_beards_every_few_frames_and_when_the_faces_change(monkeypatch):
+    """GarmentPerception keeps dark_under_chin's answers for BEARD_EVERY frames of a stream (and asks again
+    when the number of faces changes, or after a reset); cut_faces given them cuts as it would alone."""
+    import tryon_desktop.engine as E
+
+    calls = []
+
+    def counted(frame, poly):
+        calls.append(1)
+        return False
+
+    monkeypatch.setattr(GM, "dark_under_chin", counted)
+    gp = E.GarmentPerception(None, None, video=True)
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    one = [np.stack([640 + 100 * np.cos(t), 300 + 130 * np.sin(t)], 1).astype(np.float32)]
+    two = one + [one[0] + np.float32([300, 0])]
+    for _ in range(E.BEARD_EVERY * 2):
+        assert gp._beards_of(frame, one) == [False]
+    assert len(calls) == 2
+    assert gp._beards_of(frame, two) == [False, False] and len(calls) == 4
+    gp.reset()
+    gp._beards_of(frame, two)
+    assert len(calls) == 6
+    prob = np.ones((144, 256), np.float32)
+    monkeypatch.setattr(GM, "dark_under_chin", lambda frame, poly: None)  # (a beard may grow: the full cut)
+    alone = GM.cut_faces(prob.copy(), one, (1280, 720), frame)
+    given = GM.cut_faces(prob.copy(), one, (1280, 720), frame, beards=[None])
+    told_no = GM.cut_faces(prob.copy(), one, (1280, 720), frame, beards=[False])
+    assert np.array_equal(alone, given)
+    assert not np.array_equal(alone, told_no)

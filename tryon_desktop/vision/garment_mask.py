@@ -287,15 +287,18 @@ def dark_under_chin(frame_bgr: np.ndarray, oval) -> bool | None:
 
 
 def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int],
-              frame_bgr: np.ndarray | None = None) -> np.ndarray:
+              frame_bgr: np.ndarray | None = None, beards: list | None = None) -> np.ndarray:
     """prob (float32, the mask's size) with the faces taken out, in place: `face_exclusion` one cell wider
     (the bilinear upsampling would otherwise carry a neighbour's value half a cell into the face), its
     anti-aliased outline kept as a partial cut. With the frame, a face grows by `FACE_GROW_SIDE` beside its
     jaw and `FACE_GROW` towards its chin, unless a beard may grow there (`dark_under_chin`, or it cannot
-    tell); without it, by `FACE_GROW` all round."""
+    tell); without it, by `FACE_GROW` all round. beards: `dark_under_chin`'s answers for the faces, when the
+    caller has them (a stream keeps them a few frames)."""
     side = None
     if frame_bgr is not None and face_polygons:
-        side = [FACE_GROW_SIDE if dark_under_chin(frame_bgr, poly) is False else None for poly in face_polygons]
+        if beards is None or len(beards) != len(face_polygons):
+            beards = [dark_under_chin(frame_bgr, poly) for poly in face_polygons]
+        side = [FACE_GROW_SIDE if b is False else None for b in beards]
     keep_out = face_exclusion(face_polygons, frame_size, prob.shape, side=side)
     if keep_out is not None:
         cut = cv2.dilate(keep_out, np.ones((3, 3), np.uint8))
