@@ -523,3 +523,18 @@ def test_a_stream_asks_about_beards_every_few_frames_and_when_the_faces_change(m
     told_no = GM.cut_faces(prob.copy(), one, (1280, 720), frame, beards=[False])
     assert np.array_equal(alone, given)
     assert not np.array_equal(alone, told_no)
+
+
+def test_the_colour_histogram_s_smoothing_is_the_rolled_sum():
+    """colour_hist smooths by slices: the same numbers as adding each axis's two rolls (wrapping round)."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    for k in range(6):
+        ycc = cv2.cvtColor(cv2.GaussianBlur(rng.integers(0, 256, (60, 90, 3), dtype=np.uint8), (0, 0), 0.5 + k),
+                           cv2.COLOR_BGR2YCrCb)
+        sel = (rng.random((60, 90)) < 0.5).astype(np.uint8)
+        h = cv2.calcHist([ycc], [0, 1, 2], sel, list(GM.COLOUR_BINS), [0, 256, 0, 256, 0, 256])
+        for ax in range(3):
+            h = h + 0.5 * (np.roll(h, 1, ax) + np.roll(h, -1, ax))
+        assert np.array_equal(GM.colour_hist(ycc, sel), h / max(float(h.sum()), 1.0))
