@@ -181,4 +181,3 @@ def landmark_array(face, width: int, height: int) -> np.ndarray:
     except (AttributeError, ValueError, TypeError):  # (not a protobuf message, or other bytes)
         pass
     return np.array([(p.x * width, p.y * height) for p in face.landmark], dtype=np.float32)
-

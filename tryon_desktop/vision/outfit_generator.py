@@ -183,7 +183,7 @@ class Inputs:
     cond: np.ndarray  # (COND_DIM,) float32
     unprint: np.ndarray | None = None  # IN x IN: the print-free luminance over the original's (None: no print)
     ref_pending: Callable[[], np.ndarray] | None = None  # (the app's path) waits for `ref`, still being made
-    meanwhile: object = None  # (the app's path) what the caller's `meanwhile` made, if it was called
+    meanwhile: tuple | None = None  # (the app's path) (what the caller's `meanwhile` made,) if it was called
 
 
 def _flat_reference(y8: np.ndarray, alpha: np.ndarray, lighter: float, table: np.ndarray, y3: np.ndarray,
@@ -455,7 +455,7 @@ class GanOutfit:
         network to run beside it: `ref` is None and `ref_pending` waits for it (the caller must call it).
         meanwhile: the caller's own work, done here while the helper shrinks the box when that reference is
         the dear one (its grain step runs: `quiet_luma`), so the two threads' shares of the work come out
-        about even; returned as `Inputs.meanwhile` (None when it was not done)."""
+        about even; returned as `Inputs.meanwhile`, a 1-tuple (None when it was not called)."""
         y8_in = self.luma(region)
         self._luma = None  # (asked for once a frame: a later call with this array measures it afresh)
         flat = not isinstance(albedo, TwoTone) and np.ndim(albedo) == 1
@@ -487,7 +487,8 @@ class GanOutfit:
                 y8 = quiet_luma(y8, alpha, lighter)
                 ref = _pattern_reference(y8, albedo, ymed, mean_bgr, self._work)
                 pending.append(small_ref := _in_background(shrinker, ref))
-            done_meanwhile = meanwhile() if meanwhile is not None and flat and defer and grain_step_runs(lighter) else None
+            done_meanwhile = ((meanwhile(),) if meanwhile is not None and flat and defer and grain_step_runs(lighter)
+                              else None)
             orig_s, alpha_s = small()
             own = garment_colour(orig_s, alpha_s)
             if own is None:
@@ -540,7 +541,7 @@ class GanOutfit:
         out = cv2.subtract(cv2.add(ref, ups[0], dst=ref), ups[1])
         if strength < 1.0:
             out = cv2.addWeighted(out, float(strength), region, 1.0 - float(strength), 0.0)
-        return add_chroma(out, x.meanwhile if texture is None else texture())
+        return add_chroma(out, x.meanwhile[0] if texture is None else texture())
 
     def reset(self) -> None:
         self.printer.reset()
