@@ -76,6 +76,11 @@ def run_self_test() -> dict:
             report["photo_mask"] = engine.garment.photo_source or "live"
             # whether the live mask's body fill has its person mask (the selfie model travels with the build)
             report["body_fill"] = engine.garment.body_fill_available()
+        # a stream's face tracker: one face tracked by a one-face graph, a second looked for by the detector alone
+        from tryon_desktop.vision.face_tracker import FaceTracker
+
+        with FaceTracker(max_faces=2, video=True) as stream_tracker:
+            report["face_probe"] = stream_tracker.probing
         changed = int((res.frame != image).any(axis=2).sum())
         report["timings_ms"] = {k: round(v, 2) for k, v in res.timings_ms.items()}
         report["result"] = {"faces": len(res.faces), "pixels_changed": changed, "outfit": outfit}

@@ -95,6 +95,7 @@ def test_frozen_self_test(exe: Path, tmp_path: Path) -> None:
     if sys.version_info < (3, 13):
         assert report["photo_mask"] == "teacher", output
         assert report["body_fill"] is True, output  # the live mask's person mask (the landscape selfie model)
+    assert report["face_probe"] is True, output  # the face detector's graph travels with the build
     for dist, version in report["versions"].items():
         assert not str(version).startswith("missing"), f"{dist}: {version}"
 
