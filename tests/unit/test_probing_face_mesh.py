@@ -13,15 +13,13 @@ import pytest
 from tryon_desktop.vision import face_tracker as ftr
 from tryon_desktop.vision.face_tracker import _BLANK, ProbingFaceMesh
 
-landmark_pb2 = pytest.importorskip("mediapipe.framework.formats.landmark_pb2")
-
 
 def _face(x0: float, y0: float, size: float = 0.2):
-    """A landmark list filling the box (x0, y0)-(x0 + size, y0 + size), normalised coordinates."""
-    face = landmark_pb2.NormalizedLandmarkList()
-    for x, y in np.random.default_rng(0).uniform(0, 1, (478, 2)):
-        face.landmark.add(x=float(x0 + size * x), y=float(y0 + size * y), z=0.0)
-    return face
+    """A landmark list filling the box (x0, y0)-(x0 + size, y0 + size), normalised coordinates (plain objects,
+    as `landmark_array` reads them one by one: no mediapipe needed)."""
+    pts = np.random.default_rng(0).uniform(0, 1, (478, 2))
+    return SimpleNamespace(landmark=[SimpleNamespace(x=float(x0 + size * x), y=float(y0 + size * y), z=0.0)
+                                     for x, y in pts])
 
 
 class _Graph:
