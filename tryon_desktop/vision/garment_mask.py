@@ -571,18 +571,23 @@ class SkinCut:
     scale, so its outline is not a staircase of cells once upsampled.
 
     On a stream (`video`) the two colour models are refitted every `refit` frames (a face's and a garment's
-    colours change slowly; fitting them is most of the cost), and at once when the number of faces changes;
-    a refit moves them half way. About 1 ms a call at the mask's 256x144 on this CPU, refits included.
+    colours change slowly; fitting them is most of the cost, about 3 ms), and at once when the number of faces
+    changes; a refit moves them half way. The regular refits fall on the stream's frames whose count since
+    the start is `phase` past a multiple of `refit` (default: half way), not on the frames where the body
+    fill makes its person mask and fresh fill (`BodyFill`, every 6 frames from the start): both on one frame
+    made it 6-8 ms slower than the rest. About 1 ms a call at the mask's 256x144 on this CPU, refits included.
     """
 
-    def __init__(self, sure: float = 0.8, refit: int = 6) -> None:
-        self.sure, self.refit = float(sure), int(refit)
+    def __init__(self, sure: float = 0.8, refit: int = 6, phase: int | None = None) -> None:
+        self.sure, self.refit = float(sure), max(1, int(refit))
+        self.phase = (self.refit // 2 if phase is None else int(phase)) % self.refit
         self.reset()
 
     def reset(self) -> None:
         self._tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._age = 0
         self._faces = -1
+        self._calls = 0  # a stream's calls since the start (the regular refits' phase)
 
     def __call__(self, small_bgr: np.ndarray, prob: np.ndarray, frame_bgr: np.ndarray, face_polygons,
                  video: bool = False) -> np.ndarray:
@@ -600,7 +605,9 @@ class SkinCut:
         p = prob[y0:y1, x0:x1]
         lab = cv2.cvtColor(np.ascontiguousarray(small_bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2Lab)
         tables = self._tables
-        if not video or self._age >= self.refit or self._faces != len(face_polygons) or self._age == 0:
+        calls, self._calls = self._calls, self._calls + 1
+        due = calls % self.refit == self.phase and self._age > self.refit // 2  # (not just after a forced fit)
+        if not video or due or self._faces != len(face_polygons) or self._age == 0:
             fresh = self._fit(frame_bgr, face_polygons, lab[fg[y0:y1, x0:x1]].astype(np.float32))
             if video and fresh is not None and tables is not None and self._faces == len(face_polygons):
                 # a stream's refit moves half way: the cut's edge does not jump every `refit` frames
