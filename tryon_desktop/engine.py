@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tryon_desktop.core.background import HELPER
+from tryon_desktop.core.background import HELPER, lower_priority
 from tryon_desktop.core.blend import composite_in_box
 from tryon_desktop.core.looks import Look, OutfitSwatch, Shade
 from tryon_desktop.core.masks import FACE_OVAL, lip_box, mouth_opening
@@ -202,6 +202,7 @@ class GarmentPerception:
             careful, still = self._careful, frame.copy()
 
             def run() -> None:
+                lower_priority()  # (the live mask meanwhile: no frame waits for this one)
                 try:
                     out["mask"] = careful(still, 0.0, faces)
                     out["source"] = careful.photo_source

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
+
+BACKGROUND_NICE = 10  # `lower_priority`'s niceness: work that nothing waits for yields the cores to work that is waited for
+
+
+def lower_priority(nice: int = BACKGROUND_NICE) -> bool:
+    """Lower the calling thread's scheduling priority (Linux: its own niceness; the threads it starts from now
+    on inherit it, a native library's worker threads included). For work that no frame waits for, so it
+    takes the time the frame's own threads leave idle rather than sharing the cores with them. Elsewhere, or
+    when refused, nothing changes. Returns whether it was lowered."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "setpriority"):
+        return False
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), int(nice)))
+        return True
+    except OSError:
+        return False
 
 
 class Helper:

@@ -120,6 +120,15 @@ class BodyFill:
 
     @staticmethod
     def _make():
+        """The selfie segmenter, made on the person masks' own thread (`_pool`): MediaPipe's graph starts its
+        worker threads there, and they take that thread's lowered priority (a stream never waits for a person
+        mask), or False when it is not available."""
+        if threading.current_thread().name.startswith(_POOL_NAME):  # (already there: made here, not queued)
+            return BodyFill._make_here()
+        return _pool().submit(BodyFill._make_here).result()
+
+    @staticmethod
+    def _make_here():
         try:
             import mediapipe as mp
 
@@ -240,6 +249,7 @@ def person_mask_possible() -> bool:
 
 
 _POOL: list = []
+_POOL_NAME = "tryon-person"
 
 
 def _pool():
@@ -247,7 +257,10 @@ def _pool():
     if not _POOL:
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="tryon-person"))
+        from tryon_desktop.core.background import lower_priority
+
+        # (a lowered priority: nothing waits for a stream's person mask; see BodyFill._make)
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix=_POOL_NAME, initializer=lower_priority))
     return _POOL[0]
 
 
