@@ -341,6 +341,11 @@ class TasksFaceMesh:
         self._short = 0
         self._ts_ms = 0
 
+    @property
+    def probing(self) -> bool:
+        """Whether one face is tracked by a one-face landmarker while more are looked for now and then."""
+        return self._single is not None
+
     def _faces(self, result) -> list:
         return [_Landmarks(face) for face in result.face_landmarks if len(face) == N_LANDMARKS]
 

@@ -118,7 +118,7 @@ class FaceTracker:
         rgb = cv2.cvtColor(face, cv2.COLOR_BGR2RGB)
         for graph in getattr(self._mesh, "graphs", lambda: [self._mesh])():
             graph.process(rgb)
-            graph.process(np.zeros((64, 64, 3), np.uint8))
+            graph.process(_BLANK)
         time.sleep(0.15)
 
     def _make_mesh(self, mp, min_detection_confidence, min_tracking_confidence):
@@ -152,7 +152,7 @@ class FaceTracker:
     def probing(self) -> bool:
         """Whether one face is tracked by a one-face graph while more are looked for now and then (a stream
         that may show several faces: `ProbingFaceMesh`, or the Tasks backend's own way of doing the same)."""
-        return isinstance(self._mesh, ProbingFaceMesh) or getattr(self._mesh, "_single", None) is not None
+        return bool(getattr(self._mesh, "probing", False))
 
     def close(self) -> None:
         if self._mesh is not None:
@@ -228,6 +228,7 @@ class ProbingFaceMesh:
 
     PROBE_EVERY = 15
     RELEASE_AFTER = 30
+    probing = True
 
     def __init__(self, one, many, probe) -> None:
         self._one = one
