@@ -363,12 +363,10 @@ def colour_hist(ycc: np.ndarray, sel: np.ndarray) -> np.ndarray:
     share (circularly), so near colours (a fold's shadow) count as the same."""
     h = cv2.calcHist([ycc], [0, 1, 2], sel, list(COLOUR_BINS), [0, 256, 0, 256, 0, 256])
     # h + (h shifted by one bin each way) / 2 along each axis, wrapping round (np.roll's numbers, cheaper)
-    e = np.concatenate([h[-1:], h, h[:1]], 0)
-    h = e[1:-1] + 0.5 * (e[:-2] + e[2:])
-    e = np.concatenate([h[:, -1:], h, h[:, :1]], 1)
-    h = e[:, 1:-1] + 0.5 * (e[:, :-2] + e[:, 2:])
-    e = np.concatenate([h[:, :, -1:], h, h[:, :, :1]], 2)
-    h = e[:, :, 1:-1] + 0.5 * (e[:, :, :-2] + e[:, :, 2:])
+    for ax in range(3):
+        pre = (slice(None),) * ax  # (the slices below act on axis ax)
+        e = np.concatenate([h[pre + (slice(-1, None),)], h, h[pre + (slice(None, 1),)]], ax)
+        h = e[pre + (slice(1, -1),)] + 0.5 * (e[pre + (slice(None, -2),)] + e[pre + (slice(2, None),)])
     return h / max(float(h.sum()), 1.0)
 
 
