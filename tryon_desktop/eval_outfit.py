@@ -1039,6 +1039,9 @@ def run_outfit(args) -> dict:
     import tryon_desktop.render.hair_matte as hair_matte
 
     hair_matte.ENABLED = not getattr(args, "no_hair_matte", False)
+    import tryon_desktop.render.rim_fill as rim_fill
+
+    rim_fill.ENABLED = not getattr(args, "no_rim_fill", False)
     n_colours = args.colours if args.colours else (6 if quick else len(COLOURS))
     max_frames = args.max_frames if args.max_frames else (16 if quick else 60)
     bodies = load_bodies(data, 4 if quick else None)
@@ -1069,6 +1072,7 @@ def run_outfit(args) -> dict:
     speed = eval_speed(names, clips, 10 if quick else 40)
     report = {
         "edge_matte": EDGE_MATTE[0], "skin_cut": GarmentPerception.skin_cut, "body_fill": GarmentPerception.body_fill, "hair_matte": hair_matte.ENABLED,
+        "rim_fill": rim_fill.ENABLED,
         "chroma_texture": render_outfit.CHROMA_TEXTURE, "interreflection": render_outfit.INTERREFLECTION,
         "grain_real_light": _stats([g for g in light if g is not None]), "grain_removal": render_outfit.GRAIN_REMOVAL,
         "renderers": list(names), "gan_installed": info["gan_installed"], "gan_note": info["gan_note"],
@@ -1124,6 +1128,8 @@ def add_parser(sub) -> None:
                    "in the mask (engine.GarmentPerception.skin_cut off), to measure what the skin cut does")
     g.add_argument("--no-hair-matte", action="store_true", help="leave hair lying on the garment to the garment "
                    "mask's own hair cut (render.hair_matte off), to measure what the full-resolution hair matte does")
+    g.add_argument("--no-rim-fill", action="store_true", help="leave the old garment's rim along the blend's "
+                   "edge (render.rim_fill off), to measure what the rim fill does")
     g.add_argument("--no-chroma-texture", action="store_true", help="leave the made-up garment's chroma flat "
                    "(render.outfit.CHROMA_TEXTURE off: the garment's own fine chroma texture not put back), to "
                    "measure what that step does")

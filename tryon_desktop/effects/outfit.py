@@ -4,7 +4,9 @@ It needs the garment mask (the project's own segmenter, see vision/garment_mask.
 ovals are cut out of the mask, so a face is never painted). One item per frame: the garment's box, its
 soft mask and the pattern's repeat in pixels (the swatch's scale times the shoulder width, measured on the
 mask); a pattern is pinned to the garment's centre, both smoothed over frames (`PatternAnchor`). The mask's
-edge is moved onto the garment's colour edge in the frame (render/edge_matte.py). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
+edge is moved onto the garment's colour edge in the frame (render/edge_matte.py), and the rim of the old
+colour still left along it is painted where the frame's lightness says the garment reaches
+(render/rim_fill.py). The backend is the shipped outfit generator (vision/outfit_generator.py) when installed, else the
 reference renderer (render/outfit.py) with a notice saying so.
 """
 
@@ -202,14 +204,27 @@ class OutfitEffect(Effect):
         # middle third of the ramp, stretched to 0..1, keeps a soft (2-3 px) edge centred on the 0.5 contour.
         import cv2
 
+        from tryon_desktop.render import rim_fill as rim
+
         alpha = prob * EDGE_GAIN
         alpha += 0.5 - 0.5 * EDGE_GAIN
         cv2.min(cv2.max(alpha, 0.0, dst=alpha), 1.0, dst=alpha)  # SIMD clip
-        if self.edge_matte:
-            # ... and that edge moved onto the frame's own colour edge where the colours say where it is
-            from tryon_desktop.render.edge_matte import edge_matte
+        region = frame[box.slices]  # (the item's: the generator keeps its luma for this array, see below)
+        if self.edge_matte or rim.ENABLED:
+            # ... and that edge moved onto the frame's own colour edge where the colours say where it is,
+            # then what is left of the old garment's rim along it painted (render/rim_fill.py), with the
+            # box's luma the generator works out for this region anyway (`GanOutfit.luma` keeps it for it)
+            from tryon_desktop.render.edge_matte import edge_matte, quarter
+            from tryon_desktop.render.outfit import luma8
 
-            alpha = edge_matte(frame[box.slices], prob, alpha, cell=max(sx, sy))
+            cell = max(sx, sy)
+            small4 = quarter(region)
+            if self.edge_matte:
+                alpha = edge_matte(region, prob, alpha, cell=cell, small=small4)
+            if rim.ENABLED:
+                alpha = rim.rim_fill(region, alpha, cell=cell, small=small4,
+                                     luma=getattr(self.backend, "luma", luma8)(region),
+                                     faces=[f - np.float32((box.x0, box.y0)) for f in face_ovals(scene.faces)])
         if scene.faces:  # long hair lying on the garment, taken out pixel by pixel
             alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha, face_ovals(scene.faces), small,
                               video=self.video)
@@ -220,7 +235,7 @@ class OutfitEffect(Effect):
             m = cv2.moments((small > 0.5).astype(np.uint8), binaryImage=True)
             centre = ((m["m10"] / m["m00"] + 0.5) * sx - 0.5, (m["m01"] / m["m00"] + 0.5) * sy - 0.5)
             anchor, width = self.anchor(centre, width, scene.timestamp)
-        return [OutfitItem(box, alpha, frame[box.slices], width, anchor)]
+        return [OutfitItem(box, alpha, region, width, anchor)]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
         from tryon_desktop.render.outfit import luma8, rgb8_to_linear_bgr

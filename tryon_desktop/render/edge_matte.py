@@ -154,11 +154,18 @@ def _shaded_mix(px: np.ndarray, B: np.ndarray, d: np.ndarray, cover: np.ndarray,
     return np.where(better, c, cover), np.where(better, fit, line_trust)
 
 
-def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: float = 0.0) -> np.ndarray:
+def quarter(region: np.ndarray) -> np.ndarray:
+    """region at quarter size (two halvings), as the edge matte and the rim fill (render/rim_fill.py) read it."""
+    return _halve(_halve(region))
+
+
+def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: float = 0.0,
+               small: np.ndarray | None = None) -> np.ndarray:
     """alpha (float32, the box's size) with its edge moved onto the colour edge of region (uint8 BGR, the
     frame's box); prob: the mask's probability over the box (its ramp says where the edge may move); cell:
-    frame pixels per mask cell (the colour samples' window grows with it). alpha is changed in place and
-    returned (as it is when nothing is in the ramp or the box is tiny)."""
+    frame pixels per mask cell (the colour samples' window grows with it); small: `quarter(region)`, when the
+    caller has it. alpha is changed in place and returned (as it is when nothing is in the ramp or the box
+    is tiny)."""
     H, W = prob.shape
     if H < 8 or W < 8:
         return alpha
@@ -169,7 +176,7 @@ def edge_matte(region: np.ndarray, prob: np.ndarray, alpha: np.ndarray, cell: fl
     # the two colours change slowly: found at quarter size and read (bilinearly) at the ramp's pixels of
     # the half-size box, each the same for its 2x2 block of frame pixels ...
     radius = max(RADIUS, int(np.ceil(CELL_REACH * cell / 4.0)))
-    sums = _window_sums(_halve(_halve(region)), _halve(p2), radius)
+    sums = _window_sums(quarter(region) if small is None else small, _halve(p2), radius)
     # ... where both colours were seen: elsewhere on the ramp (the inside of a soft patch, most of a body
     # fill's) nothing is trusted, and those pixels are not looked at (`_in_reach`)
     pts = cv2.findNonZero(cv2.bitwise_and(ramp, _in_reach(sums, ramp.shape)) if REACH_FILTER else ramp)
