@@ -155,3 +155,25 @@ def test_a_face_is_never_raised():
     away = np.zeros((H, W), bool)
     away[100:110, :40] = True
     assert np.array_equal(guarded[away], open_[away])
+
+
+def test_the_renderer_measures_the_garment_without_the_raise(monkeypatch):
+    """The blend gets the raised alpha; the renderer's statistics (and the pattern's scale) the alpha without
+    it, so what the rim fill does at the edge never moves the garment's colour."""
+    from tryon_desktop.effects.base import Scene
+    from tryon_desktop.effects.outfit import OutfitEffect
+
+    truth = np.zeros((360, 640), np.float32)
+    cv2.ellipse(truth, (320, 300), (150, 170), 0, 0, 360, 1.0, -1)
+    rng = np.random.default_rng(1)
+    img = truth[..., None] * np.float32((30, 28, 26)) + (1 - truth[..., None]) * np.float32((200, 205, 210))
+    frame = np.clip(img + rng.normal(0, 2, img.shape) + 0.5, 0, 255).astype(np.uint8)
+    small = cv2.resize(cv2.erode(truth, np.ones((7, 7), np.uint8)), (128, 72), interpolation=cv2.INTER_AREA)
+    sc = Scene(frame=frame, timestamp=0.0, faces=[], garment=small)
+    filled = OutfitEffect(model=None).prepare(frame, sc, None)[0]
+    monkeypatch.setattr(RF, "ENABLED", False)
+    bare = OutfitEffect(model=None).prepare(frame, sc, None)[0]
+    assert filled.shade_alpha is not None and bare.shade_alpha is None
+    assert np.array_equal(filled.shade_alpha, bare.alpha)
+    assert (filled.alpha > bare.alpha + 0.5).sum() > 100
+    assert filled.shoulder_px == bare.shoulder_px

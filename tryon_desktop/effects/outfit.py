@@ -38,6 +38,8 @@ class OutfitItem:
     region: np.ndarray  # (box h, box w, 3) uint8, the frame's pixels
     shoulder_px: float
     anchor: tuple[float, float] | None = None  # frame pixel the pattern is pinned to (PatternAnchor)
+    shade_alpha: np.ndarray | None = None  # the mask the renderer measures the garment on (None: alpha): alpha
+    # without the rim fill's raise, so a rim painted in one frame and not the next moves no colour statistic
 
 
 class PatternAnchor:
@@ -210,6 +212,7 @@ class OutfitEffect(Effect):
         alpha += 0.5 - 0.5 * EDGE_GAIN
         cv2.min(cv2.max(alpha, 0.0, dst=alpha), 1.0, dst=alpha)  # SIMD clip
         region = frame[box.slices]  # (the item's: the generator keeps its luma for this array, see below)
+        before_rim = None
         if self.edge_matte or rim.ENABLED:
             # ... and that edge moved onto the frame's own colour edge where the colours say where it is,
             # then what is left of the old garment's rim along it painted (render/rim_fill.py), with the
@@ -222,26 +225,32 @@ class OutfitEffect(Effect):
             if self.edge_matte:
                 alpha = edge_matte(region, prob, alpha, cell=cell, small=small4)
             if rim.ENABLED:
+                before_rim = alpha.copy()
                 alpha = rim.rim_fill(region, alpha, cell=cell, small=small4,
                                      luma=getattr(self.backend, "luma", luma8)(region),
                                      faces=[f - np.float32((box.x0, box.y0)) for f in face_ovals(scene.faces)])
         if scene.faces:  # long hair lying on the garment, taken out pixel by pixel
             alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha, face_ovals(scene.faces), small,
                               video=self.video)
-        width = shoulder_width(alpha)
+        # the renderer's statistics (the garment's colour and lightness, its network's mask) and the pattern's
+        # scale are read without the rim fill's raise: the rim only moves the blend's edge. (The rim fill only
+        # raises and the hair matte only lowers: the smaller of the two is the mask without the raise, the hair cut.)
+        shade = None if before_rim is None else cv2.min(alpha, before_rim, dst=before_rim)
+        width = shoulder_width(alpha if shade is None else shade)
         anchor = None
         outfit = getattr(look, "outfit", None)
         if outfit is not None and outfit.is_pattern:
             m = cv2.moments((small > 0.5).astype(np.uint8), binaryImage=True)
             centre = ((m["m10"] / m["m00"] + 0.5) * sx - 0.5, (m["m01"] / m["m00"] + 0.5) * sy - 0.5)
             anchor, width = self.anchor(centre, width, scene.timestamp)
-        return [OutfitItem(box, alpha, region, width, anchor)]
+        return [OutfitItem(box, alpha, region, width, anchor, shade)]
 
     def generate(self, item: OutfitItem, look) -> Made | None:
         from tryon_desktop.render.outfit import luma8, rgb8_to_linear_bgr
         from tryon_desktop.render.patterns import fold_offsets, pattern_albedo
 
         sw = look.outfit
+        shade = item.alpha if item.shade_alpha is None else item.shade_alpha
         if sw.is_pattern:
             period = max(4.0, sw.scale * max(item.shoulder_px, 32.0))
             ax, ay = item.anchor if item.anchor is not None else (0.0, 0.0)
@@ -249,18 +258,18 @@ class OutfitEffect(Effect):
             printer = getattr(self.backend, "printer", None)
             y8 = getattr(self.backend, "luma", luma8)(item.region)  # (the generator measures it once a frame)
             if printer is not None:
-                y8 = printer(item.region, item.alpha, y8)
+                y8 = printer(item.region, shade, y8)
             try:
                 # (a two-tone pattern as its share of ink: `TwoTone`, a third of the work)
                 albedo = pattern_albedo(sw.pattern, item.box.height, item.box.width, period, sw.rotation, sw.rgb,
                                         origin=(item.box.x0 - ax, item.box.y0 - ay),
-                                        offsets=fold_offsets(y8, item.alpha, period, item.shoulder_px, full=False))
+                                        offsets=fold_offsets(y8, shade, period, item.shoulder_px, full=False))
             except LookError as exc:
                 self.status = str(exc)
                 return None
         else:
             albedo = rgb8_to_linear_bgr(sw.rgb)
-        return Made(self.backend.render(item.region, item.alpha, albedo, sw.strength), item.alpha, item.box)
+        return Made(self.backend.render(item.region, shade, albedo, sw.strength), item.alpha, item.box)
 
     def reset(self) -> None:
         self.backend.reset()

@@ -18,13 +18,20 @@ mask says so beyond the band, and a band pixel like them stays 0. It is trusted 
   as the wall, a striped shirt whose stripes are the wall's and the neck's lightness, or a window with a
   third colour between the two, fits badly, and nothing changes;
 - the two labels' lightness differs (`MIN_SEP` of the 0..1 luma).
+Inside a face (its outline grown by `FACE_GROW`) nothing is raised: a shadowed jaw or a beard right above a
+dark collar has the collar's luma, and the band there holds no sure pixel of the face to say otherwise.
 Alpha is only raised (a pixel the mask painted is never taken out here) to the model's answer, stretched
 (`STRETCH`) so a pixel mostly of the old colour counts as fully garment and one only partly of it (the
 camera's soft edge between a dark collar and the neck) is raised little: the renderer keeps a pixel's own
-lightness, so a half-covered pixel raised in full comes out as a light ring of the new colour. The sums
-are gathered on the box at quarter size (the edge matte's copy of it), the model worked out at the band's
-pixels at half size and read at each frame pixel with its own luma (the fast guided filter's way; the
-luma is the generator's own, worked out once a frame). About 1.2 ms a frame at 1280x720 (`tools/bench_engine.py`).
+lightness, so a half-covered pixel raised in full comes out as a light ring of the new colour. The band,
+the sums and the model are worked out on the box at quarter size (the edge matte's copy of it: the model is
+smooth), and each quarter-size pixel's model read at its 4 x 4 frame pixels with their own luma (the fast
+guided filter's way; the luma is the generator's own, worked out once a frame). About 1 ms a frame at
+1280x720 (`tools/bench_engine.py`).
+
+The renderer still measures the garment (its colour, lightness and shading, its network's mask) on the alpha
+without the raise (effects/outfit.py: `OutfitItem.shade_alpha`): a rim painted in one frame and not the
+next moves no statistic of the garment's colour, only the blend's edge.
 
 Measured with `tryon-eval outfit` (the "garment edge" row; `--no-rim-fill` runs the same without it), and
 tests/unit/test_rim_fill.py.
@@ -35,7 +42,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tryon_desktop.render.edge_matte import _at, quarter
+from tryon_desktop.render.edge_matte import quarter
 from tryon_desktop.render.edge_matte import _halve as halve
 
 ENABLED = True  # module switch (evaluations, A/B checks)
@@ -93,48 +100,51 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     H, W = alpha.shape
     if not ENABLED or H < 16 or W < 16:
         return alpha
-    # the band, at half size: the pixels within BAND cells of the 0.5 edge that are not painted in full
-    a2 = halve(alpha)
-    inside2 = cv2.compare(a2, 0.5, cv2.CMP_GE)
-    band_px = max(2, int(round(BAND * cell / 2.0)))
-    ring = np.ones((2 * band_px + 1, 2 * band_px + 1), np.uint8)  # (a square: OpenCV's fast path)
-    band = cv2.bitwise_and(cv2.dilate(inside2, ring), cv2.dilate(cv2.bitwise_not(inside2), ring))
-    cv2.bitwise_and(band, cv2.compare(a2, 0.98, cv2.CMP_LT), dst=band)
+    # the band, at quarter size (the model is smooth, and each quarter-size pixel's 4 x 4 frame pixels are
+    # read with their own luma): within BAND cells of the 0.5 edge, not painted in full
+    a4 = halve(halve(alpha))
+    h4, w4 = a4.shape
+    inside4 = cv2.compare(a4, 0.5, cv2.CMP_GE)
+    band4 = max(1, int(round(BAND * cell / 4.0)))
+    ring = np.ones((2 * band4 + 1, 2 * band4 + 1), np.uint8)  # (a square: OpenCV's fast path)
+    near4 = cv2.dilate(inside4, ring)
+    band = cv2.bitwise_and(near4, cv2.dilate(cv2.bitwise_not(inside4), ring))
+    cv2.bitwise_and(band, cv2.compare(a4, 0.98, cv2.CMP_LT), dst=band)
     for face in faces:
         f = np.asarray(face, np.float64).reshape(-1, 2)
         if len(f) >= 3 and np.all(np.isfinite(f)):
             c = f.mean(axis=0)
-            grown = ((c + (f - c) * (1.0 + FACE_GROW) + 0.5) * 0.5 - 0.5) * 4.0  # half size, 2 bits of sub-pixel
+            grown = ((c + (f - c) * (1.0 + FACE_GROW) + 0.5) * 0.25 - 0.5) * 4.0  # quarter size, 2 bits of sub-pixel
+            # (a block any part of which the grown face covers is left out: its outline drawn too)
             cv2.fillPoly(band, [np.round(grown).astype(np.int32).reshape(-1, 1, 2)], 0, shift=2)
+            cv2.polylines(band, [np.round(grown).astype(np.int32).reshape(-1, 1, 2)], True, 0, 2, shift=2)
     pts = cv2.findNonZero(band)
     if pts is None:
         return alpha
-    # the window sums, at quarter size: the sure garment well inside the edge, the sure outside beyond the band
-    inside4 = cv2.compare(halve(a2), 0.5, cv2.CMP_GE)
-    band4 = max(1, int(round(BAND * cell / 4.0)))
-    near4 = cv2.dilate(inside4, np.ones((2 * band4 + 1, 2 * band4 + 1), np.uint8))
+    # the window sums: the sure garment well inside the edge, the sure outside beyond the band
     one = cv2.erode(inside4, np.ones((2 * CORE + 1, 2 * CORE + 1), np.uint8)).astype(np.float32)
     one *= np.float32(1.0 / 255.0)
     sure = cv2.bitwise_not(near4).astype(np.float32)
     cv2.scaleAdd(sure, 1.0 / 255.0, one, dst=sure)
-    y4 = cv2.cvtColor(quarter(region) if small is None else small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    small = quarter(region) if small is None else small
+    y4 = cv2.cvtColor(small[:h4, :w4], cv2.COLOR_BGR2GRAY).astype(np.float32)
     y4 *= np.float32(1.0 / 255.0)
     sums = _sums(y4, one, sure, max(band4 + CORE + 1, int(round(WINDOW * cell / 4.0))))
-    # the model at the band's half-size pixels (from the sums read bilinearly), then read at each of their
-    # four frame pixels with its own luma
-    x2, y2 = pts[:, 0, 0], pts[:, 0, 1]
-    ab = _model(_at(sums, (x2 + 0.5) * 0.5 - 0.5, (y2 + 0.5) * 0.5 - 0.5))
+    # the model at the band's quarter-size pixels, then read at each of their 16 frame pixels with its own luma
+    x4, y4_ = pts[:, 0, 0], pts[:, 0, 1]
+    ab = _model(sums[y4_, x4].T)
     keep = ab[2] > 0
     if not keep.any():
         return alpha
-    x2, y2, ab = x2[keep], y2[keep], ab[:, keep]
-    at = (((2 * W) * y2 + 2 * x2).astype(np.intp)[None, :] + np.array([[0], [1], [W], [W + 1]], np.intp)).ravel()
+    x4, y4_, ab = x4[keep], y4_[keep], ab[:, keep]
+    block = (np.arange(4)[:, None] * W + np.arange(4)[None, :]).reshape(-1, 1).astype(np.intp)
+    at = (((4 * W) * y4_ + 4 * x4).astype(np.intp)[None, :] + block).ravel()
     if luma is None:
         luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     y = luma.take(at).astype(np.float32)
     y *= np.float32(1.0 / 255.0)
     lo, hi = STRETCH
-    q = (np.tile(ab[0], 4) * y + np.tile(ab[1], 4) - lo) * np.float32(1.0 / (hi - lo))
-    q = np.clip(q, 0.0, 1.0) * np.tile(ab[2], 4)
+    q = (np.tile(ab[0], 16) * y + np.tile(ab[1], 16) - lo) * np.float32(1.0 / (hi - lo))
+    q = np.clip(q, 0.0, 1.0) * np.tile(ab[2], 16)
     np.put(alpha, at, np.maximum(alpha.take(at), q))
     return alpha
