@@ -42,8 +42,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tryon_desktop.render.edge_matte import quarter
 from tryon_desktop.render.edge_matte import _halve as halve
+from tryon_desktop.render.edge_matte import quarter
 
 ENABLED = True  # module switch (evaluations, A/B checks)
 BAND = 0.8  # mask cells either side of the 0.5 edge that may be raised (a cell: 5 px at 720p)
@@ -95,8 +95,8 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     cell; small: `edge_matte.quarter(region)` and luma: the region's 8-bit luma (`render.outfit.luma8`),
     when the caller has them; faces: face outlines in the box's pixels, never raised (grown by `FACE_GROW`
     about their centres, as the garment mask's face cut is towards the chin: a dark beard or a shadowed jaw
-    beside a dark collar is the luma of the garment). Changed in
-    place and returned (as it is when the box is tiny or nothing fits)."""
+    beside a dark collar is the luma of the garment). Changed in place and returned (as it is when the box
+    is tiny or nothing fits)."""
     H, W = alpha.shape
     if not ENABLED or H < 16 or W < 16:
         return alpha
@@ -115,9 +115,10 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
         if len(f) >= 3 and np.all(np.isfinite(f)):
             c = f.mean(axis=0)
             grown = ((c + (f - c) * (1.0 + FACE_GROW) + 0.5) * 0.25 - 0.5) * 4.0  # quarter size, 2 bits of sub-pixel
+            outline = [np.round(grown).astype(np.int32).reshape(-1, 1, 2)]
             # (a block any part of which the grown face covers is left out: its outline drawn too)
-            cv2.fillPoly(band, [np.round(grown).astype(np.int32).reshape(-1, 1, 2)], 0, shift=2)
-            cv2.polylines(band, [np.round(grown).astype(np.int32).reshape(-1, 1, 2)], True, 0, 2, shift=2)
+            cv2.fillPoly(band, outline, 0, shift=2)
+            cv2.polylines(band, outline, True, 0, 2, shift=2)
     pts = cv2.findNonZero(band)
     if pts is None:
         return alpha
@@ -131,14 +132,14 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     y4 *= np.float32(1.0 / 255.0)
     sums = _sums(y4, one, sure, max(band4 + CORE + 1, int(round(WINDOW * cell / 4.0))))
     # the model at the band's quarter-size pixels, then read at each of their 16 frame pixels with its own luma
-    x4, y4_ = pts[:, 0, 0], pts[:, 0, 1]
-    ab = _model(sums[y4_, x4].T)
+    bx, by = pts[:, 0, 0], pts[:, 0, 1]
+    ab = _model(sums[by, bx].T)
     keep = ab[2] > 0
     if not keep.any():
         return alpha
-    x4, y4_, ab = x4[keep], y4_[keep], ab[:, keep]
+    bx, by, ab = bx[keep], by[keep], ab[:, keep]
     block = (np.arange(4)[:, None] * W + np.arange(4)[None, :]).reshape(-1, 1).astype(np.intp)
-    at = (((4 * W) * y4_ + 4 * x4).astype(np.intp)[None, :] + block).ravel()
+    at = (((4 * W) * by + 4 * bx).astype(np.intp)[None, :] + block).ravel()
     if luma is None:
         luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     y = luma.take(at).astype(np.float32)
