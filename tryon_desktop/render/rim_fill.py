@@ -25,9 +25,12 @@ Alpha is only raised (a pixel the mask painted is never taken out here) to the m
 camera's soft edge between a dark collar and the neck) is raised little: the renderer keeps a pixel's own
 lightness, so a half-covered pixel raised in full comes out as a light ring of the new colour. The band,
 the sums and the model are worked out on the box at quarter size (the edge matte's copy of it: the model is
-smooth), and each quarter-size pixel's model read at its 4 x 4 frame pixels with their own luma (the fast
-guided filter's way; the luma is the generator's own, worked out once a frame). About 1 ms a frame at
-1280x720 (`tools/bench_engine.py`).
+smooth), blurred over about two blocks and read bilinearly at every frame pixel of the band with the pixel's
+own luma (the fast guided filter's way; the luma is the generator's own, worked out once a frame). In the
+blur each block's model is weighted by its trust, and the trust by the blocks whose window holds both
+labels: between a block that fits and one that does not, the raise fades over a few pixels instead of
+stopping at a block's edge (a 4-px step across a white hem did show), and a block with only garment in its
+window does not dim its neighbours. About 1 ms a frame at 1280x720 (`tools/bench_engine.py`).
 
 The renderer still measures the garment (its colour, lightness and shading, its network's mask) on the alpha
 without the raise (effects/outfit.py: `OutfitItem.shade_alpha`): a rim painted in one frame and not the
@@ -42,8 +45,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tryon_desktop.render.edge_matte import _at, quarter
 from tryon_desktop.render.edge_matte import _halve as halve
-from tryon_desktop.render.edge_matte import quarter
 
 ENABLED = True  # module switch (evaluations, A/B checks)
 BAND = 0.8  # mask cells either side of the 0.5 edge that may be raised (a cell: 5 px at 720p)
@@ -55,6 +58,8 @@ MIN_SEP = (0.12, 0.25)  # the two labels' mean luma apart (0..1): no trust .. fu
 STRETCH = (0.45, 0.85)  # the model's answer mapped from this range to 0..1
 EPS = 1e-4  # the guided filter's regulariser (luma in 0..1)
 FACE_GROW = 0.25  # faces (grown this much about their centres) are never raised
+_BLOCK_X = np.tile(np.arange(4), 4).reshape(16, 1).astype(np.intp)  # a quarter-size pixel's 16 frame pixels
+_BLOCK_Y = np.repeat(np.arange(4), 4).reshape(16, 1).astype(np.intp)
 
 
 def _sums(y: np.ndarray, one: np.ndarray, sure: np.ndarray, r: int) -> np.ndarray:
@@ -70,8 +75,9 @@ def _sums(y: np.ndarray, one: np.ndarray, sure: np.ndarray, r: int) -> np.ndarra
 
 
 def _model(s: np.ndarray) -> np.ndarray:
-    """The guided filter's model from window sums (`_sums`, one column a point): (3, n) float32 of a, b and
-    trust (the label read as a * luma + b)."""
+    """The guided filter's model from window sums (`_sums`, one column a point): (4, n) float32 of a, b,
+    trust (the label read as a * luma + b) and whether the window holds both labels (1 or 0: where not,
+    the model says nothing, and its trust of 0 does not count against a neighbour's)."""
     n, sI, sII, n1, sI1 = np.maximum(s, 0.0)
     n0 = np.maximum(n - n1, 0.0)
     inv = 1.0 / np.maximum(n, 1.0)
@@ -82,10 +88,10 @@ def _model(s: np.ndarray) -> np.ndarray:
     a = cov / (var_i + EPS)
     r2 = cov * cov / np.maximum(var_i * var_p, 1e-9)
     sep = np.abs(sI1 / np.maximum(n1, 1e-3) - (sI - sI1) / np.maximum(n0, 1e-3))
+    both = (n1 >= MIN_SHARE * n) & (n0 >= MIN_SHARE * n) & (n1 > 0.5) & (n0 > 0.5)
     trust = (np.clip((r2 - FIT[0]) * (1.0 / (FIT[1] - FIT[0])), 0.0, 1.0)
-             * np.clip((sep - MIN_SEP[0]) * (1.0 / (MIN_SEP[1] - MIN_SEP[0])), 0.0, 1.0)
-             * ((n1 >= MIN_SHARE * n) & (n0 >= MIN_SHARE * n) & (n1 > 0.5) & (n0 > 0.5)))
-    return np.stack([a, mp - a * mI, trust]).astype(np.float32)
+             * np.clip((sep - MIN_SEP[0]) * (1.0 / (MIN_SEP[1] - MIN_SEP[0])), 0.0, 1.0) * both)
+    return np.stack([a, mp - a * mI, trust, both]).astype(np.float32)
 
 
 def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np.ndarray | None = None,
@@ -110,18 +116,27 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     near4 = cv2.dilate(inside4, ring)
     band = cv2.bitwise_and(near4, cv2.dilate(cv2.bitwise_not(inside4), ring))
     cv2.bitwise_and(band, cv2.compare(a4, 0.98, cv2.CMP_LT), dst=band)
+    guard = None
     for face in faces:
         f = np.asarray(face, np.float64).reshape(-1, 2)
         if len(f) >= 3 and np.all(np.isfinite(f)):
             c = f.mean(axis=0)
             grown = ((c + (f - c) * (1.0 + FACE_GROW) + 0.5) * 0.25 - 0.5) * 4.0  # quarter size, 2 bits of sub-pixel
             outline = [np.round(grown).astype(np.int32).reshape(-1, 1, 2)]
-            # (a block any part of which the grown face covers is left out: its outline drawn too)
-            cv2.fillPoly(band, outline, 0, shift=2)
-            cv2.polylines(band, outline, True, 0, 2, shift=2)
+            guard = np.zeros((h4, w4), np.uint8) if guard is None else guard
+            # (a block any part of which the grown face covers: its outline drawn too)
+            cv2.fillPoly(guard, outline, 255, shift=2)
+            cv2.polylines(guard, outline, True, 255, 2, shift=2)
+    if guard is not None:
+        cv2.bitwise_and(band, cv2.bitwise_not(guard), dst=band)
     pts = cv2.findNonZero(band)
     if pts is None:
         return alpha
+    # the band's blocks and their neighbours: where the model is worked out (the neighbours' too, so a band
+    # block's is read between its own and theirs)
+    ext = cv2.dilate(band, np.ones((3, 3), np.uint8))
+    if guard is not None:
+        cv2.bitwise_and(ext, cv2.bitwise_not(guard), dst=ext)
     # the window sums: the sure garment well inside the edge, the sure outside beyond the band
     one = cv2.erode(inside4, np.ones((2 * CORE + 1, 2 * CORE + 1), np.uint8)).astype(np.float32)
     one *= np.float32(1.0 / 255.0)
@@ -131,21 +146,34 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     y4 = cv2.cvtColor(small[:h4, :w4], cv2.COLOR_BGR2GRAY).astype(np.float32)
     y4 *= np.float32(1.0 / 255.0)
     sums = _sums(y4, one, sure, max(band4 + CORE + 1, int(round(WINDOW * cell / 4.0))))
-    # the model at the band's quarter-size pixels, then read at each of their 16 frame pixels with its own luma
-    bx, by = pts[:, 0, 0], pts[:, 0, 1]
-    ab = _model(sums[by, bx].T)
-    keep = ab[2] > 0
-    if not keep.any():
+    # the model at those quarter-size pixels, read at every frame pixel of the band's blocks with its own
+    # luma: the blocks' models blurred (over about two blocks, 8 px at 720p) and read bilinearly, each
+    # weighted by its trust, and the trust by the share of blocks whose window holds both labels; so
+    # between a trusted block and one whose window does not fit, the raise fades instead of stopping at a
+    # block's edge, and a block that says nothing (only garment in its window) does not dim its neighbours
+    epts = cv2.findNonZero(ext)
+    ex, ey = epts[:, 0, 0], epts[:, 0, 1]
+    ab = _model(sums[ey, ex].T)
+    if not (ab[2] > 0).any():
         return alpha
-    bx, by, ab = bx[keep], by[keep], ab[:, keep]
-    block = (np.arange(4)[:, None] * W + np.arange(4)[None, :]).reshape(-1, 1).astype(np.intp)
-    at = (((4 * W) * by + 4 * bx).astype(np.intp)[None, :] + block).ravel()
+    told = ab[3] > 0
+    ex, ey, ab = ex[told], ey[told], ab[:, told]
+    weighted = np.zeros((h4, w4, 4), np.float32)
+    weighted[ey, ex] = np.stack([ab[0] * ab[2], ab[1] * ab[2], ab[2], ab[3]]).T
+    cv2.GaussianBlur(weighted, (5, 5), 0, dst=weighted)
+    tx, ty = pts[:, 0, 0].astype(np.intp), pts[:, 0, 1].astype(np.intp)
+    fx = (4 * tx[None, :] + _BLOCK_X).ravel()
+    fy = (4 * ty[None, :] + _BLOCK_Y).ravel()
+    m = _at(weighted, (fx + 0.5) * 0.25 - 0.5, (fy + 0.5) * 0.25 - 0.5)
+    inv = 1.0 / np.maximum(m[2], 1e-6)
+    trust = np.clip(m[2] / np.maximum(m[3], 1e-6), 0.0, 1.0) * (m[3] > 1e-3)
+    at = fy * W + fx
     if luma is None:
         luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     y = luma.take(at).astype(np.float32)
     y *= np.float32(1.0 / 255.0)
     lo, hi = STRETCH
-    q = (np.tile(ab[0], 16) * y + np.tile(ab[1], 16) - lo) * np.float32(1.0 / (hi - lo))
-    q = np.clip(q, 0.0, 1.0) * np.tile(ab[2], 16)
+    q = ((m[0] * y + m[1]) * inv - lo) * np.float32(1.0 / (hi - lo))
+    q = np.clip(q, 0.0, 1.0) * trust
     np.put(alpha, at, np.maximum(alpha.take(at), q))
     return alpha
