@@ -177,3 +177,18 @@ def test_the_renderer_measures_the_garment_without_the_raise(monkeypatch):
     assert np.array_equal(filled.shade_alpha, bare.alpha)
     assert (filled.alpha > bare.alpha + 0.5).sum() > 100
     assert filled.shoulder_px == bare.shoulder_px
+
+
+def test_the_raise_fades_where_the_model_stops_fitting():
+    """Along one edge, a wall the luma tells from the garment, then one of the garment's own lightness: the
+    rim is painted on the first part and fades out over a few pixels into the second, no step."""
+    truth = rect(0, 60, 203, 181)  # a black top, its edge a horizontal line
+    wall = np.zeros((H, W), np.float32)
+    wall[:, 100:] = 1.0
+    img = paint([(np.ones((H, W), np.float32), (200, 205, 210)), (wall, (40, 38, 36)), (truth, (30, 28, 26))])
+    before = blend_alpha(truth, 3)
+    after = rim_fill(img, before.copy(), cell=CELL)
+    row = after[61, 10:190]
+    assert row[:60].min() > 0.8  # painted where the wall is light
+    assert np.abs(np.diff(row)).max() < 0.3  # and no step where that stops
+    assert np.abs(after[:, 150:] - before[:, 150:]).max() < 0.05  # nothing where the wall is the garment's luma
