@@ -60,6 +60,11 @@ EPS = 1e-4  # the guided filter's regulariser (luma in 0..1)
 FACE_GROW = 0.25  # faces (grown this much about their centres) are never raised
 _BLOCK_X = np.tile(np.arange(4), 4).reshape(16, 1).astype(np.intp)  # a quarter-size pixel's 16 frame pixels
 _BLOCK_Y = np.repeat(np.arange(4), 4).reshape(16, 1).astype(np.intp)
+# the centres of a block's four 2 x 2 quarters, in quarter-size pixels from the block's own (frame pixel
+# 4 x + 2 i + 0.5 is quarter-size pixel x + (2 i + 1) / 4 - 0.5), and the quarter each of its 16 pixels lies in
+_HALF_X = np.array([-0.25, 0.25, -0.25, 0.25], np.float32).reshape(4, 1)
+_HALF_Y = np.array([-0.25, -0.25, 0.25, 0.25], np.float32).reshape(4, 1)
+_HALF_OF = ((_BLOCK_Y[:, 0] // 2) * 2 + _BLOCK_X[:, 0] // 2).astype(np.intp)
 
 
 def _sums(y: np.ndarray, one: np.ndarray, sure: np.ndarray, r: int) -> np.ndarray:
@@ -162,9 +167,12 @@ def rim_fill(region: np.ndarray, alpha: np.ndarray, cell: float = 5.0, small: np
     weighted[ey, ex] = np.stack([ab[0] * ab[2], ab[1] * ab[2], ab[2], ab[3]]).T
     cv2.GaussianBlur(weighted, (5, 5), 0, dst=weighted)
     tx, ty = pts[:, 0, 0].astype(np.intp), pts[:, 0, 1].astype(np.intp)
+    # (read at the centre of each 2 x 2 quarter of a block, the same for its four pixels: a blurred map
+    # changes that little over a pixel)
+    m = _at(weighted, (tx[None, :] + _HALF_X).ravel(), (ty[None, :] + _HALF_Y).ravel())
+    m = m.reshape(4, 4, -1)[:, _HALF_OF].reshape(4, -1)
     fx = (4 * tx[None, :] + _BLOCK_X).ravel()
     fy = (4 * ty[None, :] + _BLOCK_Y).ravel()
-    m = _at(weighted, (fx + 0.5) * 0.25 - 0.5, (fy + 0.5) * 0.25 - 0.5)
     inv = 1.0 / np.maximum(m[2], 1e-6)
     trust = np.clip(m[2] / np.maximum(m[3], 1e-6), 0.0, 1.0) * (m[3] > 1e-3)
     at = fy * W + fx
