@@ -30,7 +30,8 @@ own luma (the fast guided filter's way; the luma is the generator's own, worked 
 blur each block's model is weighted by its trust, and the trust by the blocks whose window holds both
 labels: between a block that fits and one that does not, the raise fades over a few pixels instead of
 stopping at a block's edge (a 4-px step across a white hem did show), and a block with only garment in its
-window does not dim its neighbours. About 1 ms a frame at 1280x720 (`tools/bench_engine.py`).
+window does not dim its neighbours. About 1.5 ms a frame at 1280x720 (the engine's `align` stage about 2
+ms more, with the renderer's copy of the alpha: `tools/bench_engine.py`).
 
 The renderer still measures the garment (its colour, lightness and shading, its network's mask) on the alpha
 without the raise (effects/outfit.py: `OutfitItem.shade_alpha`): a rim painted in one frame and not the
