@@ -212,6 +212,7 @@ class OutfitEffect(Effect):
         alpha += 0.5 - 0.5 * EDGE_GAIN
         cv2.min(cv2.max(alpha, 0.0, dst=alpha), 1.0, dst=alpha)  # SIMD clip
         region = frame[box.slices]  # (the item's: the generator keeps its luma for this array, see below)
+        ovals = face_ovals(scene.faces)
         before_rim = None
         if self.edge_matte or rim.ENABLED:
             # ... and that edge moved onto the frame's own colour edge where the colours say where it is,
@@ -228,9 +229,9 @@ class OutfitEffect(Effect):
                 before_rim = alpha.copy()
                 alpha = rim.rim_fill(region, alpha, cell=cell, small=small4,
                                      luma=getattr(self.backend, "luma", luma8)(region),
-                                     faces=[f - np.float32((box.x0, box.y0)) for f in face_ovals(scene.faces)])
+                                     faces=[f - np.float32((box.x0, box.y0)) for f in ovals])
         if scene.faces:  # long hair lying on the garment, taken out pixel by pixel
-            alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha, face_ovals(scene.faces), small,
+            alpha = self.hair(frame, (box.x0, box.y0, box.x1, box.y1), alpha, ovals, small,
                               video=self.video)
         # the renderer's statistics (the garment's colour and lightness, its network's mask) and the pattern's
         # scale are read without the rim fill's raise: the rim only moves the blend's edge. (The rim fill only
