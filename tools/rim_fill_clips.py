@@ -27,10 +27,34 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def main(argv: list[str] | None = None) -> int:
+def both_ways(clip: Path, look, last: int):
+    """(i, frame, {False: made without the rim fill, True: with it}) for the clip's frames 0..last, each
+    way played through a video engine of its own."""
     import tryon_desktop.render.rim_fill as RF
-    from tryon_desktop.core.looks import Look, resolve_outfit
     from tryon_desktop.engine import TryOnEngine
+
+    engines = {on: TryOnEngine(model=None, video=True) for on in (False, True)}
+    cap = cv2.VideoCapture(str(clip))
+    try:
+        for i in range(last + 1):
+            ok, frame = cap.read()
+            if not ok:
+                return
+            made = {}
+            for on, eng in engines.items():
+                RF.ENABLED = on
+                made[on] = eng.process(frame, look, timestamp=i / 30.0).frame
+            RF.ENABLED = True
+            yield i, frame, made
+    finally:
+        RF.ENABLED = True
+        cap.release()
+        for eng in engines.values():
+            eng.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tryon_desktop.core.looks import Look, resolve_outfit
     from tryon_desktop.eval_outfit import change_levels, edge_fit, leakage
     from tryon_desktop.garment_refs import load_refs
 
@@ -53,18 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     for source, clip_refs in by_clip.items():
         want = {r.frame: r for r in clip_refs}
         for name, look in looks:
-            engines = {on: TryOnEngine(model=None, video=True) for on in (False, True)}
-            cap = cv2.VideoCapture(str(Path(args.data) / source))
-            i = 0
-            while i <= max(want):
-                ok, frame = cap.read()
-                if not ok:
-                    break
-                out = {}
-                for on, eng in engines.items():
-                    RF.ENABLED = on
-                    out[on] = eng.process(frame, look, timestamp=i / 30.0).frame
-                RF.ENABLED = True
+            for i, frame, out in both_ways(Path(args.data) / source, look, max(want)):
                 if i in want:
                     labels = want[i].labels()
                     if labels.shape != frame.shape[:2]:
@@ -76,10 +89,6 @@ def main(argv: list[str] | None = None) -> int:
                         leak = leakage(frame, out[on], np.ones(labels.shape, np.float32), labels, diff=diff)
                         row[on] = (e, {k: leak.get(f"{k}_px", 0) for k in ("face", "hair", "neck", "arm")})
                     rows.append(row)
-                i += 1
-            cap.release()
-            for eng in engines.values():
-                eng.close()
     print("clip frame, colour: inside band left bare / outside band painted (rim fill off -> on); face, hair, neck, "
           "arm pixels changed (off -> on)")
     bare = {False: [], True: []}
@@ -106,27 +115,19 @@ SHEET_CROPS = ((560, 470, 150, 190), (10, 470, 150, 190), (250, 1000, 220, 150))
 
 
 def sheet(clip: Path, out: Path) -> int:
-    import tryon_desktop.render.rim_fill as RF
     from tryon_desktop.core.looks import Look, resolve_outfit
-    from tryon_desktop.engine import TryOnEngine
 
     if not clip.exists():
         print(f"not found: {clip}")
         return 1
-    look = Look(outfit=resolve_outfit("Sunflower"))
-    engines = {on: TryOnEngine(model=None, video=True) for on in (False, True)}
-    cap = cv2.VideoCapture(str(clip))
-    made = {}
-    for i in range(SHEET_FRAME + 1):
-        ok, frame = cap.read()
-        if not ok:
-            print(f"{clip} has fewer than {SHEET_FRAME + 1} frames")
-            return 1
-        for on, eng in engines.items():
-            RF.ENABLED = on
-            made[on] = eng.process(frame, look, timestamp=i / 30.0).frame
-    RF.ENABLED = True
-    cap.release()
+    from collections import deque
+
+    last = deque(both_ways(clip, Look(outfit=resolve_outfit("Sunflower")), SHEET_FRAME), maxlen=1)  # (the last frame only)
+    got = last[0] if last else None
+    if got is None or got[0] != SHEET_FRAME:
+        print(f"{clip} has fewer than {SHEET_FRAME + 1} frames")
+        return 1
+    _, frame, made = got
     rows = []
     for x, y, w, h in SHEET_CROPS:
         tiles = [cv2.resize(img[y:y + h, x:x + w], (3 * w, 3 * h), interpolation=cv2.INTER_NEAREST)
@@ -139,8 +140,6 @@ def sheet(clip: Path, out: Path) -> int:
     cv2.imwrite(str(tmp), img, [cv2.IMWRITE_JPEG_QUALITY, 88])
     tmp.replace(out)
     print(f"wrote {out} ({img.shape[1]}x{img.shape[0]}): the frame | rim fill off | rim fill on")
-    for eng in engines.values():
-        eng.close()
     return 0
 
 
