@@ -136,6 +136,18 @@ PRINT_SMOOTH = 0.5  # a search that finds the kept print again: the new one's we
 _FIX = 1024.0  # the per-pixel pass works on log luminance in int16 fixed point, 1/1024 steps
 _LOGY_FIX = np.round(_FIX * np.log(np.maximum(_DEC, 1e-6))).astype(np.int16).reshape(256, 1)
 _SQUARE5 = np.ones((5, 5), np.uint8)
+# The band either side of a tone's edge where `_apply` takes a pixel as a mix of the two tones and unmixes
+# it: the lens's and the camera's blur and a JPEG's ringing reach about 3 px (2 px left thin lines along a
+# broad stripe's edges); 2 px (`_SQUARE5`) where 3 px would leave under `_AWAY_MIN` of the garment away
+# from the edges (a fine print: `_band`)
+_EDGE_BAND = np.ones((7, 7), np.uint8)
+_AWAY_MIN = 0.2
+# `_apply`'s table: each pixel's log luminance over its light tone's local level in 256 steps over
+# [_LV_MIN, _LV_MAX], the local ratio of the tones in 256 steps of log over [0, _LR_MAX], and its class (the
+# light tone, the dark one, a tone's edge)
+_LV_MIN, _LV_MAX, _LR_MAX = -5.0, 1.0, 4.6
+_LOG_ENC = _ENC[np.clip(np.exp((np.arange(65536) - 32768.0) / _FIX) * (_ENC_N - 1) + 0.5, 0,
+                        _ENC_N - 1).astype(np.int32)]  # uint8 luma of each int16 log luminance (x _FIX), + 32768
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
@@ -163,9 +175,8 @@ class _Print:
     ratio: float  # the light tone over the dark one, measured between neighbours
     lo_l: float  # each tone's level over the print-free base, away from the tones' edges
     hi_l: float
-    table: np.ndarray | None = None  # uint8 (256, 256): output luma by (gain entry, input luma)
-    lo_g: float = 0.0  # the gain entries: 128 steps of log level from lo_g, `a` steps per unit
-    a: float = 1.0
+    band: int = 7  # the edge band's width (`_apply`): 7, or 5 for a print too fine for it (`_band`)
+    table: np.ndarray | None = None  # int16 (256, 3 x 256): `_unmix_table`, made on first use
 
     @property
     def mid(self) -> float:
@@ -261,8 +272,9 @@ class _Scratch:
     arrays of this size cost page faults: about a third of the pass), in buffers that fit any box up to
     the largest seen (a box changes its size by a few pixels from frame to frame)."""
 
-    _I16 = ("up", "logy", "d", "low")
-    _U8 = ("tone", "edge", "q")
+    _I16 = ("up", "logy", "d", "ll", "lv", "lr", "out")
+    _U8 = ("tone", "edge", "cls", "iv", "ir", "zero")
+    _F32 = ("y", "yl", "yd")
 
     def __init__(self) -> None:
         self.n = 0
@@ -274,8 +286,9 @@ class _Scratch:
             self.n = int(n * 1.2)
             self._bufs = {k: np.empty(self.n, np.int16) for k in self._I16}
             self._bufs.update({k: np.empty(self.n, np.uint8) for k in self._U8})
+            self._bufs.update({k: np.empty(self.n, np.float32) for k in self._F32})
+            self._bufs["zero"][:] = 0
             self._bufs["at"] = np.empty(4 * self.n, np.uint8)
-            self._bufs["zero"] = np.zeros(self.n, np.uint8)
         if shape != self.shape:
             self.shape = shape
             for k, b in self._bufs.items():
@@ -295,13 +308,13 @@ def _log_rel(y8: np.ndarray, base_s: np.ndarray, sm: _Small, s: _Scratch) -> np.
     return cv2.subtract(cv2.LUT(y8, _LOGY_FIX, dst=s.logy), b, dst=s.d)
 
 
-def _tones(d: np.ndarray, mid: float, s: _Scratch) -> tuple[np.ndarray, np.ndarray]:
-    """(tone, edge), uint8 0/255: the lighter tone, and the tones' edges (anti-aliased: a linear mix of
-    both) 2 px either side."""
+def _tones(d: np.ndarray, mid: float, s: _Scratch, band: np.ndarray = _SQUARE5) -> tuple[np.ndarray, np.ndarray]:
+    """(tone, edge), uint8 0/255: the lighter tone, and the tones' edges (anti-aliased: a mix of both)
+    2 px either side (3 px with `band` `_EDGE_BAND`)."""
     import cv2
 
     tone = cv2.compare(d, float(np.rint(_FIX * np.log(mid))), cv2.CMP_GT, dst=s.tone)
-    return tone, cv2.morphologyEx(tone, cv2.MORPH_GRADIENT, _SQUARE5, dst=s.edge)
+    return tone, cv2.morphologyEx(tone, cv2.MORPH_GRADIENT, band, dst=s.edge)
 
 
 def _measure(y8: np.ndarray, d: np.ndarray, tone: np.ndarray, edge: np.ndarray, alpha: np.ndarray, kk: int,
@@ -342,44 +355,100 @@ def _measure_on(y8: np.ndarray, d: np.ndarray, tone: np.ndarray, edge: np.ndarra
     return ratio, lo_l, hi_l
 
 
-def _gain_table(p: _Print) -> _Print:
-    """Each tone is scaled by one gain, so that the two tones meet at the level between them while every
-    pixel keeps its own shading; on a tone's edge the pixel's share of each tone, from where it lies
-    between the tones' levels, sets its gain (no line is left along a stripe's edge). Both gains as one
-    table over (edge flag, the pixel's level in 128 steps of log between the tones, with a margin), and
-    the output luma as a function of (gain entry, input luma): one 256 x 256 table."""
-    g_low, g_high = np.float32(np.sqrt(p.ratio)), np.float32(1.0 / np.sqrt(p.ratio))
-    span = np.log(p.hi_l) - np.log(p.lo_l)
-    p.lo_g = float(np.log(p.lo_l) - 0.25 * span)
-    p.a = 127.0 / max(1.5 * span, 1e-6)
-    levels = np.exp(p.lo_g + (np.arange(128) + 0.5) / p.a)
-    f = np.clip((levels - p.lo_l) / max(p.hi_l - p.lo_l, 1e-6), 0.0, 1.0)
-    table = np.concatenate([np.where(levels > p.mid, g_high, g_low), 1.0 / ((1.0 - f) / g_low + f / g_high)])
-    if p.amount < 0.999:
-        table = np.power(table, p.amount)
-    p.table = _ENC[np.clip(_DEC[None, :] * table[:, None] * (_ENC_N - 1) + 0.5, 0, _ENC_N - 1).astype(np.int32)]
-    return p
-
-
-def _apply(y8: np.ndarray, d: np.ndarray, edge: np.ndarray, p: _Print, s: _Scratch) -> np.ndarray:
-    """The print-free luma: one table lookup a pixel (a nearest-neighbour remap over the 256 x 256 table).
-    Overwrites `edge`."""
+def _tone_levels(y: np.ndarray, tone: np.ndarray, away: np.ndarray, frac: float, s: _Scratch) -> tuple:
+    """Each tone's own light: (light, its weight, dark, its weight), float32 maps at a pyramid level of the
+    box no longer than PRINT_SIDE, of the local linear luminance `y` of the pixels of that tone (`tone`:
+    the light one) away from the tones' edges and inside the garment (`away`; both uint8 0/255): the sums
+    of the luminance and of the pixels, halved together and blurred over the base's width at the print's
+    scale (`frac` of the box: a few stripes), one over the other, and how many pixels lie nearby."""
     import cv2
 
-    lo = cv2.max(d, float(np.floor(_FIX * p.lo_g)), dst=s.low)
-    q = cv2.min(cv2.convertScaleAbs(lo, dst=s.q, alpha=p.a / _FIX, beta=-p.a * p.lo_g), 127, dst=s.q)
-    q = cv2.bitwise_or(q, cv2.bitwise_and(edge, 128, dst=edge), dst=s.q)
-    # (luma, entry) as the int16 (x, y) pairs remap reads: the bytes [luma, 0, entry, 0] (little-endian)
-    at = cv2.merge([y8, s.zero, q, s.zero], dst=s.at).view(np.int16)
+    light = cv2.bitwise_and(tone, away)
+    dark = cv2.bitwise_and(cv2.bitwise_not(tone), away)
+    parts = [cv2.multiply(y, light, dst=s.yl, scale=1.0 / 255.0, dtype=cv2.CV_32F), light,
+             cv2.multiply(y, dark, dst=s.yd, scale=1.0 / 255.0, dtype=cv2.CV_32F), dark]
+    while max(parts[0].shape) > PRINT_SIDE:
+        parts = [cv2.pyrDown(x) for x in parts]
+    parts[1], parts[3] = (cv2.multiply(x, 1.0 / 255.0, dtype=cv2.CV_32F) for x in (parts[1], parts[3]))
+    kk = 2 * int(round(2.45 * max(1.0, frac * max(parts[0].shape)))) + 1  # (`_blur_width` at this size)
+    sl, nl, sd, nd = cv2.split(cv2.stackBlur(cv2.merge(parts), (kk, kk)))
+    return sl / np.maximum(nl, 1e-4), nl, sd / np.maximum(nd, 1e-4), nd
+
+
+def _unmix_table(p: _Print) -> np.ndarray:
+    """int16 (256, 3 x 256): the log of each pixel's output over its light tone's local level (x _FIX), by
+    (the tones' local ratio's step; the pixel's class x 256 + the step of its log luminance over that
+    level): see `_apply`."""
+    lv = np.linspace(_LV_MIN, _LV_MAX, 256, dtype=np.float32)[None, :]
+    v = np.exp(lv)
+    k = 1.0 - np.exp(-np.linspace(0.0, _LR_MAX, 256, dtype=np.float32))[:, None]  # the tones' gap over the light level
+    log_scale = np.float32(-0.5 * p.amount * np.log(max(p.ratio, 1.01)))
+    a = np.float32(p.amount)
+    out = [np.broadcast_to(_FIX * (lv + log_scale), (256, 256))]  # the light tone: its own luminance, scaled
+    for q in (np.broadcast_to(k, (256, 256)), np.minimum(np.maximum(1.0 - v, 0.0), k)):  # the dark tone, an edge
+        gain = np.sqrt((1.0 + q / v) / np.maximum(1.0 - q, np.float32(1e-6)))
+        out.append(_FIX * (lv + log_scale + np.log(1.0 + a * (gain - 1.0))))
+    return np.clip(np.rint(np.concatenate(out, axis=1)), -32000, 32000).astype(np.int16)
+
+
+def _apply(y8: np.ndarray, alpha: np.ndarray, d: np.ndarray, free: np.ndarray, p: _Print, s: _Scratch) -> np.ndarray:
+    """The print-free luma. A fabric's two tones differ in their albedo, but the light on them, its
+    diffuse part (a factor: the folds) and its sheen (a term: the same on both tones), is the same. So
+    neither one gain per tone (the sheen on a satin's dark stripes stayed as stripes) nor one term per tone
+    (the folds in the dark stripes were flattened ten times) takes the print out alone: each pixel is
+    brought up by both, half way between them in log, from its tone's local level to the light tone's
+    (`_tone_levels`, upsampled). A pixel in the band along a tone's edge (`_tones`) is a mix of both tones
+    in linear light: its share of the dark one is read from where it lies between the two levels there,
+    so no line is left along an edge. The light tone's level is then brought to the level between the
+    tones (the print's ratio), and the correction ramps with the print's `amount` (as a mix in linear
+    light: a power of it left a near-sure fine print's stripes at a quarter of their contrast).
+
+    All of it is one table (`_unmix_table`) over the pixel's class, its log luminance over its light tone's
+    local level and the tones' local ratio, read by a nearest-neighbour remap; the rest is 16-bit passes."""
+    import cv2
+
+    h, w = y8.shape
+    tone, edge = _tones(d, p.mid, s, _EDGE_BAND if p.band == 7 else _SQUARE5)
+    away = cv2.bitwise_and(cv2.bitwise_not(edge), cv2.compare(alpha, 0.5, cv2.CMP_GT))
+    light_s, nl, dark_s, nd = _tone_levels(cv2.LUT(y8, _DEC_LUT, dst=s.y), tone, away, p.frac, s)
+    # where a tone has few pixels away from the edges nearby (a print finer than the edge band, a broad band,
+    # a pocket), its level comes from the print-free base instead, times the tone's level over it on the whole
+    # garment (`p.hi_l`, `p.lo_l`: the light's folds without its local sheen)
+    size = light_s.shape[::-1]
+    base = cv2.resize(free, size, interpolation=cv2.INTER_LINEAR) if free.shape[::-1] != size else free
+    levels = []
+    for level, n, whole in ((light_s, nl, p.hi_l), (dark_s, nd, p.lo_l)):
+        t = np.clip((n - np.float32(0.05)) * np.float32(1.0 / 0.25), 0.0, 1.0)
+        levels.append(np.log(np.maximum(t * level + (1.0 - t) * np.exp(base) * np.float32(whole), 1e-5)))
+    ll, ld = levels
+    lr = np.clip(ll - ld, np.log(1.02), _LR_MAX)
+    # upsampled in 16-bit fixed point: the light level over the base, and the tones' ratio as its table step
+    ll_up, lr_up = (cv2.resize(np.rint(m).astype(np.int16), (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
+                    for m, dst in (((ll - base) * _FIX, s.ll), (lr * (255.0 / _LR_MAX), s.lr)))
+    lv = cv2.subtract(d, ll_up, dst=s.lv)  # the pixel's log luminance over its light tone's level
+    iv = cv2.convertScaleAbs(cv2.max(lv, float(_LV_MIN * _FIX), dst=lv), dst=s.iv,
+                             alpha=255.0 / ((_LV_MAX - _LV_MIN) * _FIX), beta=-_LV_MIN * 255.0 / (_LV_MAX - _LV_MIN))
+    ir = cv2.convertScaleAbs(lr_up, dst=s.ir)
+    # the class as the column's high byte: 0 the light tone, 1 the dark one, 2 an edge
+    cls = cv2.bitwise_and(cv2.bitwise_not(tone, dst=tone), 1, dst=s.cls)
+    cls = cv2.bitwise_or(cls, cv2.bitwise_and(edge, 2, dst=edge), dst=cls)
+    cv2.min(cls, 2, dst=cls)
+    # (column, row) as the int16 (x, y) pairs remap reads: the bytes [iv, class, ir, 0] (little-endian)
+    at = cv2.merge([iv, cls, ir, s.zero], dst=s.at).view(np.int16)
     if not _LITTLE_ENDIAN:
         at = at.byteswap()
-    return cv2.remap(p.table, at, None, cv2.INTER_NEAREST)
+    if p.table is None:
+        p.table = _unmix_table(p)
+    g = cv2.remap(p.table, at, None, cv2.INTER_NEAREST)
+    # out: the base (log luma minus d) + the light level over it + the table's log, then encoded by table
+    out = cv2.add(cv2.add(cv2.subtract(s.logy, d, dst=s.out), ll_up, dst=s.out), g, dst=s.out)
+    return _LOG_ENC.take(out.view(np.uint16) ^ np.uint16(0x8000))
 
 
 def _find(y8: np.ndarray, alpha: np.ndarray, sm: _Small, sp: _Small | None = None, sc: _Scratch | None = None):
-    """(print, the pass copy's residual, full-resolution log level map, edges) of the print on the garment
-    (searched for on the small copy `sm`, its base found on the pass copy `sp`; the pass copy and the work
-    arrays made here when None: a plain garment needs neither), or None."""
+    """(print, the pass copy's residual, full-resolution log level map, the print-free base) of the print
+    on the garment (searched for on the small copy `sm`, its base found on the pass copy `sp`; the pass copy
+    and the work arrays made here when None: a plain garment needs neither), or None."""
     s = _search(sm)
     if s is None:
         return None
@@ -387,22 +456,35 @@ def _find(y8: np.ndarray, alpha: np.ndarray, sm: _Small, sp: _Small | None = Non
     if sp is None and (sp := _pass_copy(y8, alpha)) is None:
         return None
     sc = (sc if sc is not None else _Scratch()).fit(y8.shape)
-    r, den, d = _pass(y8, sp, frac, low, high, sc)
-    _, edge = tone_edge = _tones(d, float(np.exp(0.5 * (low + high))), sc)
-    g = _measure(y8, d, *tone_edge, alpha, _blur_width(frac, sp), sp.k)
+    r, d, free = _pass(y8, sp, frac, low, high, sc)
+    mid = float(np.exp(0.5 * (low + high)))
+    g = _measure(y8, d, *_tones(d, mid, sc), alpha, _blur_width(frac, sp), sp.k)
     if g is None:
         return None
-    return _gain_table(_Print(amount, frac, low, high, *g)), r, d, edge
+    return _Print(amount, frac, low, high, *g, band=_band(d, mid, alpha, sc)), r, d, free
+
+
+def _band(d: np.ndarray, mid: float, alpha: np.ndarray, s: _Scratch) -> int:
+    """The edge band `_apply` uses for this print: 7 px (`_EDGE_BAND`), or 5 where that would leave under
+    `_AWAY_MIN` of the garment away from the edges (a fine print). Chosen when the print is found and kept
+    with it: a band that changed from frame to frame would make the print's residue flicker."""
+    import cv2
+
+    core = cv2.compare(alpha, 0.5, cv2.CMP_GT)
+    away = cv2.bitwise_and(cv2.bitwise_not(_tones(d, mid, s, _EDGE_BAND)[1]), core)
+    return 7 if cv2.countNonZero(away) >= _AWAY_MIN * max(cv2.countNonZero(core), 1) else 5
 
 
 def _pass(y8: np.ndarray, sp: _Small, frac: float, low: float, high: float, sc: _Scratch):
-    """(residual, the mask's blur, the full-resolution log level map) of the per-pixel pass."""
+    """(residual, the full-resolution log level map, the print-free base: log, on the pass copy) of the
+    per-pixel pass."""
     import cv2
 
     kk = _blur_width(frac, sp)
     base, den = _base(sp, kk)
     r = cv2.subtract(sp.ly, base)
-    return r, den, _log_rel(y8, _print_free_base(sp, r, den, low, high, kk), sp, sc)
+    free = _print_free_base(sp, r, den, low, high, kk)
+    return r, _log_rel(y8, free, sp, sc), free
 
 
 def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | None = None) -> np.ndarray:
@@ -416,10 +498,12 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     the variation, and mixed all over it (a jacket over a shirt, or a lit and a shadowed half, are two
     tones in two large regions: left alone). The light and the folds without the print (the log luminance
     with each pixel's residual clipped to the tones' range, blurred again) come from a cheaper pyramid
-    copy (`_pass_copy`). At full resolution each tone is then scaled by one gain towards the level between
-    them (its ratio measured between neighbouring pixels of both tones), and a pixel on a tone's edge by
-    the mix its level says. The correction ramps with the evidence, so a garment near the limits does not
-    flicker between printed and plain. A plain garment costs about a millisecond at 720p; returns `y8`
+    copy (`_pass_copy`). Each tone's own local level is measured on its pixels away from the tones' edges
+    (`_tone_levels`), and every pixel is brought from its tone's level to the light tone's, by a factor and
+    a term (`_apply`: the light's folds and its sheen), a pixel on a tone's edge by the mix its level says;
+    all of it to the level between the tones (their ratio measured between neighbouring pixels of both
+    tones). The correction ramps with the evidence, so a garment near the limits does not flicker between
+    printed and plain. A plain garment costs about a millisecond at 720p; returns `y8`
     itself (the same object) when there is no print. This is one photo's call: a video stream keeps what
     the search found from frame to frame with `PrintRemover`."""
     if y8 is None:
@@ -431,8 +515,8 @@ def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | 
     found = _find(y8, alpha, sm, None, sc) if sm is not None else None
     if found is None:
         return y8
-    p, _, d, edge = found
-    return _apply(y8, d, edge, p, sc)
+    p, _, d, free = found
+    return _apply(y8, alpha, d, free, p, sc)
 
 
 @dataclass
@@ -530,26 +614,26 @@ class PrintRemover:
             p = kept.found
             r = d = None
             if p is not None:
-                r, _, d = _pass(y8, sp, p.frac, p.low, p.high, sc.fit(y8.shape))
+                r, d, free = _pass(y8, sp, p.frac, p.low, p.high, sc.fit(y8.shape))
             sig = self._signature(sp, p, r)
             if any(self._close(sig, s) for s in kept.sigs):
                 self._age += 1
                 self.reuses += 1
-                return y8 if p is None else _apply(y8, d, _tones(d, p.mid, sc)[1], p, sc)
+                return y8 if p is None else _apply(y8, alpha, d, free, p, sc)
         # a full search
         self.searches += 1
         self._age = 0
         sm = _small_copy(y8, alpha)
         found = _find(y8, alpha, sm, sp, sc) if sm is not None else None
-        p, r, d, edge = found if found is not None else (None, None, None, None)
+        p, r, d, free = found if found is not None else (None, None, None, None)
         old = kept.found if kept is not None else None
         if kept is not None and PRINT_CACHE:
             if p is None and old is not None:
                 # the kept print missed by a search of the same garment (the tones' measurement can fail
                 # on one frame of a fine print, in step with its sampling grid): kept
-                r, _, d = _pass(y8, sp, old.frac, old.low, old.high, sc.fit(y8.shape))
+                r, d, free = _pass(y8, sp, old.frac, old.low, old.high, sc.fit(y8.shape))
                 if any(self._close(self._signature(sp, old, r), s) for s in kept.sigs):
-                    return _apply(y8, d, _tones(d, old.mid, sc)[1], old, sc)
+                    return _apply(y8, alpha, d, free, old, sc)
             elif _same_print(p, old):
                 if p is not None:
                     # the same print again: averaged with the kept one
@@ -558,17 +642,16 @@ class PrintRemover:
                     def mix(x: float, y: float, log: bool = False) -> float:
                         return float(np.exp(w * np.log(x) + (1 - w) * np.log(y))) if log else w * x + (1 - w) * y
 
-                    p = _gain_table(_Print(mix(p.amount, old.amount), p.frac, mix(p.low, old.low),
-                                           mix(p.high, old.high), mix(p.ratio, old.ratio, True),
-                                           mix(p.lo_l, old.lo_l, True), mix(p.hi_l, old.hi_l, True)))
-                    edge = _tones(d, p.mid, sc)[1]
+                    p = _Print(mix(p.amount, old.amount), p.frac, mix(p.low, old.low), mix(p.high, old.high),
+                               mix(p.ratio, old.ratio, True), mix(p.lo_l, old.lo_l, True), mix(p.hi_l, old.hi_l, True),
+                               band=old.band)
                 sig = self._signature(sp, p, r)
                 if not any(self._close(sig, s) for s in kept.sigs):
                     kept.sigs = (kept.sigs + [sig])[-self.MAX_SIGS:]
                 self._kept = _Kept(p, kept.sigs)
-                return y8 if p is None else _apply(y8, d, edge, p, sc)
+                return y8 if p is None else _apply(y8, alpha, d, free, p, sc)
         self._kept = _Kept(p, [self._signature(sp, p, r)])
-        return y8 if p is None else _apply(y8, d, edge, p, sc)
+        return y8 if p is None else _apply(y8, alpha, d, free, p, sc)
 
 
 class WorkArrays:
