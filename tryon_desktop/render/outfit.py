@@ -412,15 +412,18 @@ def _apply(y8: np.ndarray, alpha: np.ndarray, d: np.ndarray, free: np.ndarray, p
     away = cv2.bitwise_and(cv2.bitwise_not(edge), cv2.compare(alpha, 0.5, cv2.CMP_GT))
     light_s, nl, dark_s, nd = _tone_levels(cv2.LUT(y8, _DEC_LUT, dst=s.y), tone, away, p.frac, s)
     # where a tone has few pixels away from the edges nearby (a print finer than the edge band, a broad band,
-    # a pocket), its level comes from the print-free base instead, times the tone's level over it on the whole
-    # garment (`p.hi_l`, `p.lo_l`: the light's folds without its local sheen)
+    # a pocket), its level comes from elsewhere: the light one's from the print-free base times its level
+    # over the base on the whole garment (`p.hi_l`: the light's folds without its local sheen), the dark one's
+    # from the light one's over the tones' ratio measured between neighbours (`p.ratio`; the dark tone's own
+    # median over the base, `p.lo_l`, made a fine navy stripe's level twice what it is: its few pixels away
+    # from the edges are still half mixed)
     size = light_s.shape[::-1]
     base = cv2.resize(free, size, interpolation=cv2.INTER_LINEAR) if free.shape[::-1] != size else free
-    levels = []
-    for level, n, whole in ((light_s, nl, p.hi_l), (dark_s, nd, p.lo_l)):
-        t = np.clip((n - np.float32(0.05)) * np.float32(1.0 / 0.25), 0.0, 1.0)
-        levels.append(np.log(np.maximum(t * level + (1.0 - t) * np.exp(base) * np.float32(whole), 1e-5)))
-    ll, ld = levels
+    t = np.clip((nl - np.float32(0.05)) * np.float32(1.0 / 0.25), 0.0, 1.0)
+    light_s = np.maximum(t * light_s + (1.0 - t) * np.exp(base) * np.float32(p.hi_l), 1e-5)
+    t = np.clip((nd - np.float32(0.05)) * np.float32(1.0 / 0.25), 0.0, 1.0)
+    ll = np.log(light_s)
+    ld = np.log(np.maximum(t * dark_s + (1.0 - t) * light_s * np.float32(1.0 / max(p.ratio, 1.01)), 1e-5))
     lr = np.clip(ll - ld, np.log(1.02), _LR_MAX)
     # upsampled in 16-bit fixed point: the light level over the base, and the tones' ratio as its table step
     ll_up, lr_up = (cv2.resize(np.rint(m).astype(np.int16), (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
