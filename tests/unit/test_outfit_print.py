@@ -134,3 +134,24 @@ def test_a_satin_sheen_across_the_stripes_leaves_no_stripes():
     assert after < 0.1 * before, (before, after)
     # ... and the sheen is still there: the band is lighter than the rest after the print is taken out
     assert float(out[band].mean()) > float(out[:60].mean()) + 8.0
+
+
+def test_a_print_the_search_is_unsure_of_is_left_as_it_is(monkeypatch):
+    # what the search finds with little evidence (a turtleneck under a coat, hair ends over a top) is not
+    # taken out at all: the caller gets its own luma back, the same object
+    import tryon_desktop.render.outfit as RO
+
+    region = _paint(_stripes())
+    y8 = luma8(region)
+    assert print_free_luma(region, ALPHA, y8) is not y8  # sure of it: taken out
+    monkeypatch.setattr(RO, "PRINT_STRENGTH", (1.5, 2.0))  # every amount (<= 1) now counts as unsure
+    assert print_free_luma(region, ALPHA, y8) is y8
+    remover = RO.PrintRemover()
+    assert remover(region, ALPHA, y8) is y8 and remover(region.copy(), ALPHA, y8) is y8
+    # ... and between the two, the stronger the evidence, the more of the print goes
+    monkeypatch.setattr(RO, "PRINT_STRENGTH", (0.0, 2.0))  # a sure print (amount 1) at half strength
+    half = print_free_luma(region, ALPHA, y8)
+    monkeypatch.setattr(RO, "PRINT_STRENGTH", (0.3, 0.7))
+    full = print_free_luma(region, ALPHA, y8)
+    c0, c1, c2 = (_contrast_at(x, 14.0) for x in (y8, half, full))
+    assert c2 < c1 < c0, (c0, c1, c2)
