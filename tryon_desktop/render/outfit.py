@@ -229,8 +229,10 @@ def _pass_copy(y8: np.ndarray, alpha: np.ndarray) -> _Small | None:
     return _Small(sw / w, cv2.LUT(y, _LOG_DEC.reshape(256, 1)), core, core.astype(np.float32), n, (h, w))
 
 
-def _blur_width(frac: float, sm: _Small) -> int:
-    return 2 * int(round(2.45 * max(1.0, frac * max(sm.ly.shape)))) + 1  # a stack blur about that wide: 6x faster
+def _blur_width(frac: float, sm: _Small | tuple[int, ...]) -> int:
+    """The base's blur (`frac` of the long side) on the small copy `sm`, or on an array of shape `sm`."""
+    side = max(sm if isinstance(sm, tuple) else sm.ly.shape)
+    return 2 * int(round(2.45 * max(1.0, frac * side))) + 1  # a stack blur about that wide: 6x faster
 
 
 def _base(sm: _Small, kk: int) -> tuple[np.ndarray, np.ndarray]:
@@ -383,7 +385,7 @@ def _tone_levels(y: np.ndarray, tone: np.ndarray, away: np.ndarray, frac: float,
     while max(parts[0].shape) > PRINT_SIDE:
         parts = [cv2.pyrDown(x) for x in parts]
     parts[1], parts[3] = (cv2.multiply(x, 1.0 / 255.0, dtype=cv2.CV_32F) for x in (parts[1], parts[3]))
-    kk = 2 * int(round(2.45 * max(1.0, frac * max(parts[0].shape)))) + 1  # (`_blur_width` at this size)
+    kk = _blur_width(frac, parts[0].shape)
     sl, nl, sd, nd = cv2.split(cv2.stackBlur(cv2.merge(parts), (kk, kk)))
     return sl / np.maximum(nl, 1e-4), nl, sd / np.maximum(nd, 1e-4), nd
 
@@ -399,7 +401,7 @@ def _unmix_table(p: _Print) -> np.ndarray:
     a = np.float32(p.strength)
     out = [np.broadcast_to(_FIX * (lv + log_scale), (256, 256))]  # the light tone: its own luminance, scaled
     for q in (np.broadcast_to(k, (256, 256)), np.minimum(np.maximum(1.0 - v, 0.0), k)):  # the dark tone, an edge
-        # (the square root: half way in log; the power: the print's amount)
+        # (the square root: half way in log; the power: the print's strength)
         out.append(_FIX * (lv + log_scale + (0.5 * a) * np.log((1.0 + q / v) / np.maximum(1.0 - q, np.float32(1e-6)))))
     return np.clip(np.rint(np.concatenate(out, axis=1)), -32000, 32000).astype(np.int16)
 
@@ -501,16 +503,17 @@ def _band(d: np.ndarray, mid: float, alpha: np.ndarray, s: _Scratch) -> int:
     return 7 if cv2.countNonZero(away) >= _AWAY_MIN * max(cv2.countNonZero(core), 1) else 5
 
 
-def _pass(y8: np.ndarray, sp: _Small, frac: float, low: float, high: float, sc: _Scratch):
+def _pass(y8: np.ndarray, sp: _Small, frac: float, low: float, high: float, sc: _Scratch, full: bool = True):
     """(residual, the full-resolution log level map, the print-free base: log, on the pass copy) of the
-    per-pixel pass."""
+    per-pixel pass. full=False: no level map (None), for a kept print too weak to take out (`_apply` returns
+    the luma as it is), whose stream only needs the residual for its signature."""
     import cv2
 
     kk = _blur_width(frac, sp)
     base, den = _base(sp, kk)
     r = cv2.subtract(sp.ly, base)
     free = _print_free_base(sp, r, den, low, high, kk)
-    return r, _log_rel(y8, free, sp, sc), free
+    return r, (_log_rel(y8, free, sp, sc) if full else None), free
 
 
 def print_free_luma(region_bgr: np.ndarray, alpha: np.ndarray, y8: np.ndarray | None = None) -> np.ndarray:
@@ -640,7 +643,7 @@ class PrintRemover:
             p = kept.found
             r = d = None
             if p is not None:
-                r, d, free = _pass(y8, sp, p.frac, p.low, p.high, sc.fit(y8.shape))
+                r, d, free = _pass(y8, sp, p.frac, p.low, p.high, sc.fit(y8.shape), full=p.strength > 0.0)
             sig = self._signature(sp, p, r)
             if any(self._close(sig, s) for s in kept.sigs):
                 self._age += 1
@@ -657,7 +660,7 @@ class PrintRemover:
             if p is None and old is not None:
                 # the kept print missed by a search of the same garment (the tones' measurement can fail
                 # on one frame of a fine print, in step with its sampling grid): kept
-                r, d, free = _pass(y8, sp, old.frac, old.low, old.high, sc.fit(y8.shape))
+                r, d, free = _pass(y8, sp, old.frac, old.low, old.high, sc.fit(y8.shape), full=old.strength > 0.0)
                 if any(self._close(self._signature(sp, old, r), s) for s in kept.sigs):
                     return _apply(y8, alpha, d, free, old, sc)
             elif _same_print(p, old):
