@@ -67,3 +67,23 @@ def open_mouth():
         return out
 
     return opened
+
+
+def _ellipse_garment_scene(garment_bgr: tuple[int, int, int]):
+    """(truth, frame, scene): a garment of colour `garment_bgr` (an ellipse) on a light wall in a 640x360 frame,
+    its mask (the network's 128x72) eroded 3 px inside its real edge."""
+    from tryon_desktop.effects.base import Scene
+
+    truth = np.zeros((360, 640), np.float32)
+    cv2.ellipse(truth, (320, 300), (150, 170), 0, 0, 360, 1.0, -1)
+    rng = np.random.default_rng(1)
+    img = truth[..., None] * np.float32(garment_bgr) + (1 - truth[..., None]) * np.float32((200, 205, 210))
+    frame = np.clip(img + rng.normal(0, 2, img.shape) + 0.5, 0, 255).astype(np.uint8)
+    small = cv2.resize(cv2.erode(truth, np.ones((7, 7), np.uint8)), (128, 72), interpolation=cv2.INTER_AREA)
+    return truth, frame, Scene(frame=frame, timestamp=0.0, faces=[], garment=small)
+
+
+@pytest.fixture
+def garment_scene():
+    """`_ellipse_garment_scene`: the garment-on-a-wall scene the edge matte's and the rim fill's tests share."""
+    return _ellipse_garment_scene

@@ -168,20 +168,13 @@ def test_tiny_or_thin_boxes_pass_through(shape):
     assert out.shape == (h, w) and np.isfinite(out).all()
 
 
-def test_the_outfit_effect_uses_it_and_can_go_without(monkeypatch):
+def test_the_outfit_effect_uses_it_and_can_go_without(monkeypatch, garment_scene):
     import tryon_desktop.render.rim_fill as RF
-    from tryon_desktop.effects.base import Scene
     from tryon_desktop.effects.outfit import OutfitEffect
 
     monkeypatch.setattr(RF, "ENABLED", False)  # (the rim fill after it paints much of the same rim: the matte alone here)
 
-    truth = np.zeros((360, 640), np.float32)
-    cv2.ellipse(truth, (320, 300), (150, 170), 0, 0, 360, 1.0, -1)
-    rng = np.random.default_rng(1)
-    img = truth[..., None] * np.float32((90, 40, 30)) + (1 - truth[..., None]) * np.float32((200, 205, 210))
-    frame = np.clip(img + rng.normal(0, 2, img.shape) + 0.5, 0, 255).astype(np.uint8)
-    small = cv2.resize(cv2.erode(truth, np.ones((7, 7), np.uint8)), (128, 72), interpolation=cv2.INTER_AREA)
-    sc = Scene(frame=frame, timestamp=0.0, faces=[], garment=small)
+    truth, frame, sc = garment_scene((90, 40, 30))  # a dark blue garment
     with_matte = OutfitEffect(model=None).prepare(frame, sc, None)[0]
     without = OutfitEffect(model=None, edge_matte=False).prepare(frame, sc, None)[0]
     assert with_matte.box == without.box

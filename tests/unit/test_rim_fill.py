@@ -112,25 +112,11 @@ def test_any_cell_size_and_an_empty_or_full_alpha(cell):
     assert (after[band_inside(truth, 3)] < 0.5).mean() < 0.05
 
 
-def dark_garment_scene():
-    """(truth, frame, scene): a black garment on a light wall in a 640x360 frame, its mask (the network's
-    128x72) eroded 3 px inside its real edge."""
-    from tryon_desktop.effects.base import Scene
-
-    truth = np.zeros((360, 640), np.float32)
-    cv2.ellipse(truth, (320, 300), (150, 170), 0, 0, 360, 1.0, -1)
-    rng = np.random.default_rng(1)
-    img = truth[..., None] * np.float32((30, 28, 26)) + (1 - truth[..., None]) * np.float32((200, 205, 210))
-    frame = np.clip(img + rng.normal(0, 2, img.shape) + 0.5, 0, 255).astype(np.uint8)
-    small = cv2.resize(cv2.erode(truth, np.ones((7, 7), np.uint8)), (128, 72), interpolation=cv2.INTER_AREA)
-    return truth, frame, Scene(frame=frame, timestamp=0.0, faces=[], garment=small)
-
-
-def test_the_outfit_effect_paints_the_rim_the_mask_leaves(monkeypatch):
+def test_the_outfit_effect_paints_the_rim_the_mask_leaves(monkeypatch, garment_scene):
     """In the effect, with the edge matte off: a dark garment whose mask stops 3 px short of its edge."""
     from tryon_desktop.effects.outfit import OutfitEffect
 
-    truth, frame, sc = dark_garment_scene()
+    truth, frame, sc = garment_scene((30, 28, 26))  # a black garment
     effect = OutfitEffect(model=None, edge_matte=False)
     filled = effect.prepare(frame, sc, None)[0]
     monkeypatch.setattr(RF, "ENABLED", False)
@@ -164,12 +150,12 @@ def test_a_face_is_never_raised():
     assert np.array_equal(guarded[away], open_[away])
 
 
-def test_the_renderer_measures_the_garment_without_the_raise(monkeypatch):
+def test_the_renderer_measures_the_garment_without_the_raise(monkeypatch, garment_scene):
     """The blend gets the raised alpha; the renderer's statistics (and the pattern's scale) the alpha without
     it, so what the rim fill does at the edge never moves the garment's colour."""
     from tryon_desktop.effects.outfit import OutfitEffect
 
-    truth, frame, sc = dark_garment_scene()
+    truth, frame, sc = garment_scene((30, 28, 26))  # a black garment
     filled = OutfitEffect(model=None).prepare(frame, sc, None)[0]
     monkeypatch.setattr(RF, "ENABLED", False)
     bare = OutfitEffect(model=None).prepare(frame, sc, None)[0]
