@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 
 import tryon_desktop.engine as E
@@ -111,13 +112,58 @@ def test_a_stream_never_runs_the_teacher():
     assert teacher.calls == 1 and g.photo_source is None
 
 
-def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
+def _cells(y0, y1, x0, x1):
+    """Mask cells (MH x MW) to frame pixels."""
+    sy, sx = H / MH, W / MW
+    return slice(round(y0 * sy), round(y1 * sy)), slice(round(x0 * sx), round(x1 * sx))
+
+
+SKIN = (120, 150, 200)  # BGR: a light-medium skin tone
+FACE = np.array([[300, 20], [340, 20], [360, 80], [340, 130], [300, 130], [280, 80]], np.float32)
+
+
+def jacket_frame() -> np.ndarray:
+    frame = np.full((H, W, 3), 235, np.uint8)  # a light wall
+    frame[150:, 150:490] = (90, 40, 30)  # a navy jacket (BGR) where the teacher finds the top
+    cv2.fillPoly(frame, [FACE.astype(np.int32)], SKIN)  # the face above it, whose cheeks give the skin's colour
+    return frame
+
+
+def badge_hole() -> np.ndarray:
     prob = np.zeros((MH, MW), np.float32)
     prob[30:, 30:100] = 0.95
-    prob[45:52, 70:85] = 0.02  # a name badge the live network left out, inside the jacket
-    out = perception(FakeTeacher(teacher_mask()))._photo_mask(FRAME, prob, [])
+    prob[45:52, 70:85] = 0.02  # the live network left this out, inside the jacket
+    return prob
+
+
+def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
+    frame = jacket_frame()
+    frame[_cells(45, 52, 70, 85)] = (240, 240, 245)  # a white name badge on the jacket
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(frame, badge_hole(), [FACE])
     assert out[46:51, 72:83].max() < 0.1  # the badge stays out
     assert out[60:, 32:96].min() > 0.9  # the rest is the teacher's
+
+
+def test_a_hole_the_garment_round_it_shares_the_colour_of_goes_back_to_the_teacher():
+    """A stripe, a print or a fold the live network half missed is garment: the jacket's own navy there, or a
+    pink print that goes on past the hole into what the teacher calls garment."""
+    plain = perception(FakeTeacher(teacher_mask()))._photo_mask(jacket_frame(), badge_hole(), [FACE])
+    assert plain[46:51, 72:83].min() > 0.9
+    printed = jacket_frame()
+    printed[_cells(42, 58, 66, 95)] = (140, 150, 240)  # a pink print; the hole covers its left part
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(printed, badge_hole(), [FACE])
+    assert out[46:51, 72:83].min() > 0.9
+    # no face: no skin colour to tell a hand from a print by, so the hole stays
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(printed, badge_hole(), [])
+    assert out[46:51, 72:83].max() < 0.1
+
+
+def test_a_skin_coloured_hole_stays_even_where_the_teacher_runs_over_more_skin():
+    """A hand in front of the chest: the teacher's mask covers it and more of the same skin round it."""
+    frame = jacket_frame()
+    frame[_cells(42, 58, 66, 95)] = SKIN  # the hand; the network's hole is its left part
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(frame, badge_hole(), [FACE])
+    assert out[46:51, 72:83].max() < 0.1
 
 
 def _stub(g: E.GarmentPerception, prob_fn) -> E.GarmentPerception:
