@@ -48,7 +48,7 @@ from tryon_desktop.vision.garment_mask import skin_distance
 
 log = logging.getLogger(__name__)
 
-TEACHER_VERSION = "4"
+TEACHER_VERSION = "4.1"  # 4.1 (stop 33): round a hand, only sure skin is surely not garment
 
 # pose landmark ids
 NOSE, L_EYE, R_EYE, L_EAR, R_EAR, MOUTH_L, MOUTH_R = 0, 2, 5, 7, 8, 9, 10
@@ -769,7 +769,11 @@ class GarmentTeacher:
         gc[face_mask > 0] = cv2.GC_BGD
         gc[hair_seed] = cv2.GC_BGD
         gc[skin_strong & (prior > 0) & ~core_b] = cv2.GC_BGD
-        gc[(hand_mask > 0) & skin_weak] = cv2.GC_BGD
+        # a hand: surely not garment where surely skin; where only maybe skin, probably not (grabCut decides):
+        # a light beige hem beside a dark hand is "maybe skin" to a dark skin's model, whose lightness band
+        # reaches far up for its highlights
+        gc[(hand_mask > 0) & skin_strong] = cv2.GC_BGD
+        gc[(hand_mask > 0) & skin_weak & (gc != cv2.GC_BGD)] = cv2.GC_PR_BGD
         if hair_d is not None:
             # hair lying on the shoulders: hair-coloured, near the head, and unlike the garment core
             g_model = _ColourModel(garment_px)
