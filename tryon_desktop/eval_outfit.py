@@ -455,9 +455,11 @@ def cut(img: np.ndarray, site: tuple[int, int], side: int) -> np.ndarray:
 
 
 def logistic_cv(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, folds: int = 5,
-                repeats: int = 10, l2: float = 3e-2, seed: int = 0) -> tuple[float, float]:
+                repeats: int = 10, l2: float = 3e-2, seed: int = 0, each: list | None = None) -> tuple[float, float]:
     """Accuracy (mean, std over repeats) of an L2 logistic regression under k-fold cross-validation; with
-    groups, a group's samples all fall in the same fold (grouped), else folds are stratified."""
+    groups, a group's samples all fall in the same fold (grouped), else folds are stratified. each: a list
+    that gets every repeat's accuracy (the same seed and groups give the same folds, so two calls' repeats
+    pair up)."""
     X = np.asarray(X, np.float64)
     y = np.asarray(y, np.float64)
     rng = np.random.default_rng(seed)
@@ -491,6 +493,8 @@ def logistic_cv(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None, 
             seen += int(te.sum())
         if seen:
             accs.append(correct / seen)
+    if each is not None:
+        each.extend(float(a) for a in accs)
     return (float(np.mean(accs)), float(np.std(accs))) if accs else (float("nan"), 0.0)
 
 
@@ -847,9 +851,27 @@ def eval_realism(names: list[str], real: list, made: dict, seed: int = 0) -> dic
         y = np.r_[np.ones(len(real)), np.zeros(len(m))]
         groups = np.array([g for g, _ in real] + [g for g, _ in m])
         folds = min(5, len(np.unique(groups)))
-        acc, sd = logistic_cv(X, y, groups=groups if folds >= 2 else None, folds=max(folds, 2), seed=seed)
-        out[rn] = {"accuracy": acc, "sd": sd, "n_made": len(m)}
+        each: list = []
+        acc, sd = logistic_cv(X, y, groups=groups if folds >= 2 else None, folds=max(folds, 2), seed=seed, each=each)
+        out[rn] = {"accuracy": acc, "sd": sd, "n_made": len(m), "repeats": each,
+                   "groups": sorted({g for g, _ in m})}
+    out["paired"] = paired_realism(out, names)
     return out
+
+
+def paired_realism(res: dict, names: list[str]) -> dict | None:
+    """The first renderer's accuracy minus the second's, repeat by repeat: the made-up patches are cut at the
+    same places for every renderer, from the same sources, so with the same seed each repeat splits both
+    into the same folds, and the fold-to-fold luck that makes each accuracy's spread largely cancels.
+    None unless both were scored on the same sources."""
+    if len(names) < 2:
+        return None
+    a, b = res.get(names[0]), res.get(names[1])
+    if not a or not b or a["groups"] != b["groups"] or len(a["repeats"]) != len(b["repeats"]) or not a["repeats"]:
+        return None
+    d = np.asarray(a["repeats"]) - np.asarray(b["repeats"])
+    return {"first": names[0], "second": names[1], "mean": float(d.mean()), "sd": float(d.std()),
+            "below": int((d < 0).sum()), "n": int(len(d))}
 
 
 def eval_speed(names: dict, clips: list[Path], frames: int, swatch_rgb=(35, 75, 200)) -> dict:
@@ -971,6 +993,12 @@ def markdown(report: dict) -> str:
     rl = report.get("realism") or {}
     row("realism: classifier accuracy (held out)", "→ 50%",
         lambda n: "–" if not rl.get(n) else f"{fmt(rl[n]['accuracy'], 1, True)} ± {fmt(rl[n]['sd'], 1, True)}")
+    pr = rl.get("paired")
+    if pr:
+        row(f"realism: {pr['first']} minus {pr['second']}, the same folds repeat by repeat (mean ± sd; repeats "
+            f"{pr['first']} lower)", f"{pr['first']} < 0",
+            lambda n: (f"{100 * pr['mean']:+.1f} ± {100 * pr['sd']:.1f} points; {pr['below']} of {pr['n']}"
+                       if n == pr["first"] else ""))
     sp = report.get("speed") or {}
     row("speed per call: generate + blend ms (median / p95)", "",
         lambda n: "–" if not sp.get(n) else f"{sp[n]['call_ms']['median']:.1f} / {sp[n]['call_ms']['p95']:.1f}")
