@@ -282,12 +282,13 @@ class GarmentPerception:
         cv2.fillPoly(outline, [cv2.convexHull(c) for c in contours if len(c) >= 3], 1)
         # (holes: the live mask with the body fill, which completes a garment the network half missed, made
         # only when the network has holes there at all)
-        keep = (outline > 0) & (prob < TEACHER_KEEP_HOLES)
+        kept = prob
+        keep = (outline > 0) & (kept < TEACHER_KEEP_HOLES)
         if holes is not None and (keep & (taught > 0.5)).any():
-            prob = holes()
-            keep = (outline > 0) & (prob < TEACHER_KEEP_HOLES)
+            kept = holes()
+            keep = (outline > 0) & (kept < TEACHER_KEEP_HOLES)
         keep = self._objects(frame, keep, taught, polys)
-        taught = np.where(keep, prob, taught)
+        taught = np.where(keep, kept, taught)
         near = face_exclusion(polys, (frame.shape[1], frame.shape[0]), (mh, mw), grow=TEACHER_FACE_GROW)
         if near is not None:
             taught = np.where(near > 0, np.minimum(taught, prob), taught)
