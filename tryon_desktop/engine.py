@@ -55,10 +55,10 @@ GARMENT_OVERLAP = True
 PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
 # A photo's garment mask (GarmentPerception._photo_mask):
 TEACHER_AGREE = 0.3  # a teacher mask it does not trust itself is taken where it overlaps the live one this much
-TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
-HOLE_SAME = 15.0  # ... unless the teacher's garment round the hole shares its colour (8-bit Lab distance) ...
-HOLE_SHARED = 0.5  # ... on this share of the hole's pixels or more (within `HOLE_RING` of the mask's height):
-HOLE_RING = 0.08  # a print or a stripe the network half missed, not an object on the garment; skin always stays:
+TEACHER_KEEP_HOLES = 0.2  # inside the live garment's outline (convex hull), live probabilities below this stay
+HOLE_SAME = 15.0  # ... unless its colour (8-bit Lab distance) goes on from it into the teacher's garment ...
+HOLE_SHARED = 0.5  # ... on this share of the hole's own pixels of that colour or more: a print or a stripe the
+# network half missed goes on past the hole, an object on the garment does not; skin always stays:
 HOLE_SKIN = 0.3  # a piece with this share of skin-coloured pixels or more, and twice the whole garment's
 TEACHER_FACE_GROW = 0.4  # round each face (grown this much) the teacher mask is never above the live one
 BEARD_EVERY = 6  # a stream asks whether a beard may grow under each chin (`dark_under_chin`) every this many frames
@@ -163,20 +163,11 @@ class GarmentPerception:
             # a photo: the teacher's careful mask where it answers (`_photo_mask`, which reads the network's
             # own mask); the body fill, the person mask standing in for the teacher, only where it does not
             live = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
-            filled: list = []
-
-            def with_fill() -> np.ndarray:  # (made once, and only when needed)
-                if not filled:
-                    filled.append(self._filled(frame, prob, polys) if polys and self.body_fill else live)
-                return filled[0]
-
-            taught = self._photo_mask(frame, live, polys, holes=with_fill)
+            taught = self._photo_mask(frame, live, polys)
             if taught is not live:
                 self.photo_source = "teacher"
                 return taught
             self.photo_source = "live"
-            if filled:
-                return filled[0]
         if polys and self.body_fill:
             prob = self._filled(frame, prob, polys)
         else:
@@ -240,13 +231,12 @@ class GarmentPerception:
             return st["mask"]
         return prob
 
-    def _photo_mask(self, frame: np.ndarray, prob: np.ndarray, polys: list,
-                    holes: Callable[[], np.ndarray] | None = None) -> np.ndarray:
+    def _photo_mask(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
         """A photo's mask: the garment teacher's (`vision/garment_teacher.py`, the slow careful mask the live
         network was trained on: 0.5-3 s a photo) where it found a garment and either trusts its own answer or
         agrees with the live network's (mask IoU >= `TEACHER_AGREE`); the live network's mask elsewhere.
-        Inside the live garment's outline the live network's sure holes are kept (`TEACHER_KEEP_HOLES`; after
-        the body fill's completion, `holes`) where they are an object on the garment or skin (`_objects`), and
+        Inside the live garment's outline the live network's holes are kept (`TEACHER_KEEP_HOLES`) where they
+        are an object on the garment or skin (`_objects`), and
         round each face (grown well past the face's own cut) it is never above the live mask, which keeps
         faces clear. Only photos: a stream has no time for it. Without mediapipe's solutions API (Python
         3.13) or its pose and selfie models (the packaged build), the live mask, with a log line."""
@@ -280,15 +270,8 @@ class GarmentPerception:
         outline = np.zeros((mh, mw), np.uint8)
         contours, _ = cv2.findContours(b.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.fillPoly(outline, [cv2.convexHull(c) for c in contours if len(c) >= 3], 1)
-        # (holes: the live mask with the body fill, which completes a garment the network half missed, made
-        # only when the network has holes there at all)
-        kept = prob
-        keep = (outline > 0) & (kept < TEACHER_KEEP_HOLES)
-        if holes is not None and (keep & (taught > 0.5)).any():
-            kept = holes()
-            keep = (outline > 0) & (kept < TEACHER_KEEP_HOLES)
-        keep = self._objects(frame, keep, taught, polys)
-        taught = np.where(keep, kept, taught)
+        keep = self._objects(frame, (outline > 0) & (prob < TEACHER_KEEP_HOLES), taught, polys)
+        taught = np.where(keep, prob, taught)
         near = face_exclusion(polys, (frame.shape[1], frame.shape[0]), (mh, mw), grow=TEACHER_FACE_GROW)
         if near is not None:
             taught = np.where(near > 0, np.minimum(taught, prob), taught)
@@ -297,9 +280,10 @@ class GarmentPerception:
     @staticmethod
     def _objects(frame: np.ndarray, holes: np.ndarray, taught: np.ndarray, polys: list) -> np.ndarray:
         """Of the live network's sure holes in the teacher's garment (bool, the mask's size), those that are an
-        object on the garment or skin in front of it: each piece whose colour the teacher's garment right round
-        it shares (`HOLE_SAME`, `HOLE_SHARED`, `HOLE_RING`) is a print, a stripe or a fold the network half
-        missed, and goes back to the teacher. Skin-coloured pieces (the faces' cheeks' colour: a hand, an arm,
+        object on the garment or skin in front of it: each piece whose colour goes on from it into the
+        teacher's garment (`HOLE_SAME`, `HOLE_SHARED`: the region of that colour joined to the piece) is a
+        print, a stripe or a fold the network half missed, and goes back to the teacher; an object's colour
+        stops at its edge (a white name badge on a dark jacket stays out, however near the white shirt is). Skin-coloured pieces (the faces' cheeks' colour: a hand, an arm,
         the neck in a V) always stay, even where the teacher's edge runs over more of the same skin; without a
         face to sample skin on, every hole does."""
         from tryon_desktop.vision.garment_mask import SKIN_MAYBE, ColourModel, cheek_pixels, skin_distance
@@ -313,23 +297,24 @@ class GarmentPerception:
         lab = cv2.cvtColor(cv2.resize(frame, (mw, mh), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2Lab)
         lab = lab.astype(np.float32)
         near_skin = skin_distance(ColourModel(np.concatenate(cheeks)), lab) < SKIN_MAYBE
-        r = max(2, round(HOLE_RING * mh))
-        ring_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         garment = (taught > 0.5) & ~holes
         garment_skin = np.count_nonzero(near_skin & garment) / max(np.count_nonzero(garment), 1)
         out = holes.copy()
         for i in range(1, n):
             piece = labels == i
-            ring = cv2.dilate(piece.astype(np.uint8), ring_k) > 0
             # skin: more of the piece than of the whole garment (a hand blurred over a print is half print; a
             # beige top on pale skin is all "skin", and its holes are garment)
             share = np.count_nonzero(near_skin & piece) / np.count_nonzero(piece)
             if share >= HOLE_SKIN and share > 2.0 * garment_skin:
                 continue
             colour = np.median(lab[piece], axis=0)
-            same = np.linalg.norm(lab - colour, axis=-1) < HOLE_SAME
-            shared = np.count_nonzero(same & ring & garment)
-            if shared >= HOLE_SHARED * max(np.count_nonzero(same & piece), 1):
+            same = (np.linalg.norm(lab - colour, axis=-1) < HOLE_SAME).astype(np.uint8)
+            # the region of the piece's colour joined to it: where it goes on into the teacher's garment past
+            # the piece, a print or a stripe goes on (a badge's white stops at its edge)
+            _, joined = cv2.connectedComponents(same | piece.astype(np.uint8), connectivity=8)
+            region = np.isin(joined, np.unique(joined[piece]))
+            inside = np.count_nonzero(region & piece & (same > 0))
+            if np.count_nonzero(region & garment) >= HOLE_SHARED * max(inside, 1):
                 out[piece] = False
         return out
 

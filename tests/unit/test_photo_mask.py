@@ -142,6 +142,11 @@ def test_inside_the_live_outline_the_live_network_s_sure_holes_stay():
     out = perception(FakeTeacher(teacher_mask()))._photo_mask(frame, badge_hole(), [FACE])
     assert out[46:51, 72:83].max() < 0.1  # the badge stays out
     assert out[60:, 32:96].min() > 0.9  # the rest is the teacher's
+    # the white shirt between the lapels a few cells away (the teacher's garment too) does not make the
+    # badge a part of the garment: its white stops at its edge (the demo photo's name badge)
+    frame[_cells(36, 72, 50, 64)] = (238, 240, 244)
+    out = perception(FakeTeacher(teacher_mask()))._photo_mask(frame, badge_hole(), [FACE])
+    assert out[46:51, 72:83].max() < 0.1
 
 
 def test_a_hole_the_garment_round_it_shares_the_colour_of_goes_back_to_the_teacher():
