@@ -356,15 +356,12 @@ class TemporalSmoother:
 
 
 COLOUR_BINS = (8, 16, 16)  # Y, Cr, Cb
-# The refiner's own, twice as fine in chroma: a beige top and a light grey wall fall in one bin of 16 (Cr and Cb
-# 16 levels wide), and the wall seen between an arm and the body was taken for the top
-REFINE_BINS = (8, 32, 32)
 
 
-def colour_hist(ycc: np.ndarray, sel: np.ndarray, bins: tuple[int, int, int] = COLOUR_BINS) -> np.ndarray:
-    """Normalised YCrCb histogram (`bins`) of the pixels where sel (uint8) is set; neighbouring bins
+def colour_hist(ycc: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Normalised YCrCb histogram (COLOUR_BINS) of the pixels where sel (uint8) is set; neighbouring bins
     share (circularly), so near colours (a fold's shadow) count as the same."""
-    h = cv2.calcHist([ycc], [0, 1, 2], sel, list(bins), [0, 256, 0, 256, 0, 256])
+    h = cv2.calcHist([ycc], [0, 1, 2], sel, list(COLOUR_BINS), [0, 256, 0, 256, 0, 256])
     # h + (h shifted by one bin each way) / 2 along each axis, wrapping round (np.roll's numbers, cheaper)
     for ax in range(3):
         pre = (slice(None),) * ax  # (the slices below act on axis ax)
@@ -373,10 +370,10 @@ def colour_hist(ycc: np.ndarray, sel: np.ndarray, bins: tuple[int, int, int] = C
     return h / max(float(h.sum()), 1.0)
 
 
-def colour_bin_index(ycc: np.ndarray, bins: tuple[int, int, int] = COLOUR_BINS) -> np.ndarray:
-    """int32 (h, w): each pixel's bin in a ravelled colour_hist (of the same `bins`)."""
-    _, nr, nb = bins
-    lut = np.stack([np.arange(256) * n // 256 for n in bins], 1).astype(np.uint8).reshape(1, 256, 3)
+def colour_bin_index(ycc: np.ndarray) -> np.ndarray:
+    """int32 (h, w): each pixel's bin in a ravelled colour_hist."""
+    _, nr, nb = COLOUR_BINS
+    lut = np.stack([np.arange(256) * n // 256 for n in COLOUR_BINS], 1).astype(np.uint8).reshape(1, 256, 3)
     return cv2.transform(cv2.LUT(ycc, lut).astype(np.float32), np.array([[nr * nb, nb, 1]], np.float32)).astype(np.int32)
 
 
@@ -437,9 +434,7 @@ class ColourRefiner:
         if small_bgr.shape[:2] != (mh, mw):
             small_bgr, colours = cv2.resize(small_bgr, (mw, mh), interpolation=cv2.INTER_AREA), None
         ycc, idx = colours if colours is not None else colour_planes(small_bgr)
-        if REFINE_BINS != COLOUR_BINS:
-            idx = colour_bin_index(ycc, REFINE_BINS)
-        hf, hb = colour_hist(ycc, fg, REFINE_BINS), colour_hist(ycc, bg, REFINE_BINS)
+        hf, hb = colour_hist(ycc, fg), colour_hist(ycc, bg)
         if video and self._hists is not None:
             m = self.memory
             hf = m * hf + (1.0 - m) * self._hists[0]
