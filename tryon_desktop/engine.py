@@ -55,7 +55,7 @@ GARMENT_OVERLAP = True
 PRIOR_MAX_GAP_S = 0.5  # the last frame's faces are this frame's prior only this close in time
 # A photo's garment mask (GarmentPerception._photo_mask):
 TEACHER_AGREE = 0.3  # a teacher mask it does not trust itself is taken where it overlaps the live one this much
-TEACHER_KEEP_HOLES = 0.2  # inside the live garment's outline (convex hull), live probabilities below this stay
+TEACHER_KEEP_HOLES = 0.1  # inside the live garment's outline (convex hull), live probabilities below this stay
 HOLE_SAME = 15.0  # ... unless its colour (8-bit Lab distance) goes on from it into the teacher's garment ...
 HOLE_SHARED = 0.5  # ... on this share of the hole's own pixels of that colour or more: a print or a stripe the
 # network half missed goes on past the hole, an object on the garment does not; skin always stays:
