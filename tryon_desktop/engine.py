@@ -169,20 +169,13 @@ class GarmentPerception:
                 return taught
             self.photo_source = "live"
         if polys and self.body_fill:
-            prob = self._filled(frame, prob, polys)
-        else:
-            prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
+            from tryon_desktop.vision.garment_mask import cut_faces
+
+            prob = cut_faces(self._fill_body(frame, prob, polys), polys, (frame.shape[1], frame.shape[0]), frame)
+        prob = self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
         if self.video:
             prob = self._still_mask(frame, faces, prob)
         return prob
-
-    def _filled(self, frame: np.ndarray, prob: np.ndarray, polys: list) -> np.ndarray:
-        """The live mask with the body fill (`_fill_body`), the faces and the hair over them cut out again,
-        and the skin cut."""
-        from tryon_desktop.vision.garment_mask import cut_faces
-
-        prob = cut_faces(self._fill_body(frame, prob, polys), polys, (frame.shape[1], frame.shape[0]), frame)
-        return self._cut_skin(frame, self._cut_hair(frame, prob, polys), polys)
 
     def _still_mask(self, frame: np.ndarray, faces: list[FaceInfo], prob: np.ndarray) -> np.ndarray:
         """A stream that shows the same picture frame after frame (a photo chosen as the app's source) gets
@@ -283,9 +276,10 @@ class GarmentPerception:
         object on the garment or skin in front of it: each piece whose colour goes on from it into the
         teacher's garment (`HOLE_SAME`, `HOLE_SHARED`: the region of that colour joined to the piece) is a
         print, a stripe or a fold the network half missed, and goes back to the teacher; an object's colour
-        stops at its edge (a white name badge on a dark jacket stays out, however near the white shirt is). Skin-coloured pieces (the faces' cheeks' colour: a hand, an arm,
-        the neck in a V) always stay, even where the teacher's edge runs over more of the same skin; without a
-        face to sample skin on, every hole does."""
+        stops at its edge (a white name badge on a dark jacket stays out, however near the white shirt is).
+        Skin-coloured pieces (the faces' cheeks' colour: a hand, an arm, the neck in a V) always stay, even
+        where the teacher's edge runs over more of the same skin; without a face to sample skin on, every
+        hole does."""
         from tryon_desktop.vision.garment_mask import SKIN_MAYBE, ColourModel, cheek_pixels, skin_distance
 
         mh, mw = holes.shape
@@ -313,8 +307,8 @@ class GarmentPerception:
             # the piece, a print or a stripe goes on (a badge's white stops at its edge)
             _, joined = cv2.connectedComponents(same | piece.astype(np.uint8), connectivity=8)
             region = np.isin(joined, np.unique(joined[piece]))
-            inside = np.count_nonzero(region & piece & (same > 0))
-            if np.count_nonzero(region & garment) >= HOLE_SHARED * max(inside, 1):
+            own = np.count_nonzero(region & piece & (same > 0))
+            if np.count_nonzero(region & garment) >= HOLE_SHARED * max(own, 1):
                 out[piece] = False
         return out
 

@@ -862,8 +862,8 @@ def eval_realism(names: list[str], real: list, made: dict, seed: int = 0) -> dic
 def paired_realism(res: dict, names: list[str]) -> dict | None:
     """The first renderer's accuracy minus the second's, repeat by repeat: the made-up patches are cut at the
     same places for every renderer, from the same sources, so with the same seed each repeat splits both
-    into the same folds, and the fold-to-fold luck that makes each accuracy's spread largely cancels.
-    None unless both were scored on the same sources."""
+    into the same folds and the two can be compared repeat by repeat (on the dev set this did not narrow
+    the spread: the two classifiers' fold luck differs). None unless both were scored on the same sources."""
     if len(names) < 2:
         return None
     a, b = res.get(names[0]), res.get(names[1])

@@ -175,8 +175,8 @@ def test_classifier_is_at_chance_on_one_distribution_and_perfect_on_two():
 
 
 def test_realism_pairs_the_renderers_repeat_by_repeat():
-    """Two renderers' patches from the same sources: each repeat splits both into the same folds, so the
-    difference's spread is less than each accuracy's own, and it says which one is harder to tell from real."""
+    """Two renderers' patches from the same sources: each repeat splits both into the same folds, and the
+    difference repeat by repeat says which one is harder to tell from real."""
     rng = np.random.default_rng(5)
     n = 60
     groups = [f"photo:{i // 4}" for i in range(n)]
