@@ -525,6 +525,43 @@ def test_a_stream_asks_about_beards_every_few_frames_and_when_the_faces_change(m
     assert not np.array_equal(alone, told_no)
 
 
+def _neck_scene(band_bottom: float, band_half_width: float, joined: bool = False):
+    """A 1280x720 frame's 256x144 mask: a face oval (chin at y 430, 200 px wide), a band under the chin from
+    y 450 to band_bottom, band_half_width either side of the face's centre; joined: a top below it, reaching
+    the frame's bottom, joined to the band by a strip."""
+    import cv2
+
+    W, H, mw, mh = 1280, 720, 256, 144
+    face = _oval(640.0, 300.0, 100.0, 130.0)
+    full = np.zeros((H, W), np.uint8)
+    cv2.rectangle(full, (int(640 - band_half_width), 450), (int(640 + band_half_width), int(band_bottom)), 1, -1)
+    cv2.rectangle(full, (300, 640), (980, H - 1), 1, -1)  # the top's shoulders, out of the frame below
+    if joined:
+        cv2.rectangle(full, (620, 450), (660, 640), 1, -1)
+    prob = cv2.resize(full.astype(np.float32), (mw, mh), interpolation=cv2.INTER_AREA)
+    return prob, face, (W, H)
+
+
+def test_a_choker_under_the_chin_is_not_garment_and_a_collar_that_goes_on_down_is():
+    """A band round the neck that stops short of the body (a choker, a necklace, a tattoo the network took
+    for a collar) is dropped with its fringe; the top below stays, and so do a band joined to it, one reaching
+    too far down, one wider than the face, and any band when there is no face."""
+    choker, face, size = _neck_scene(490, 70)
+    out = GM.drop_neck_bands(choker.copy(), [face], size)
+    band = np.s_[90:98, 116:140]  # the choker, in mask cells
+    top = np.s_[130:, 62:194]
+    assert choker[band].min() > 0.9 and out[band].max() == 0.0
+    assert out[88:101, 110:146].max() == 0.0  # (its fringe too)
+    assert np.array_equal(out[top], choker[top])
+    for kept in (_neck_scene(490, 70, joined=True)[0],  # the collar of the top below
+                 _neck_scene(600, 70)[0],  # reaches 1.3 face heights down: a bib, a scarf
+                 _neck_scene(490, 150)[0]):  # wider than the face: shoulders
+        assert np.array_equal(GM.drop_neck_bands(kept.copy(), [face], size), kept)
+    assert np.array_equal(GM.drop_neck_bands(choker.copy(), [], size), choker)
+    # cut_faces, which every path calls, drops it too
+    assert GM.cut_faces(choker.copy(), [face], size)[band].max() == 0.0
+
+
 def test_the_colour_histogram_s_smoothing_is_the_rolled_sum():
     """colour_hist smooths by slices: the same numbers as adding each axis's two rolls (wrapping round)."""
     import cv2

@@ -203,6 +203,9 @@ FACE_GROW_SIDE = 0.04  # ... and beside the jaw and above it, where the oval fol
 UNDER_CHIN_DARK = 50.0  # what lies under the chin this much darker than the cheeks (8-bit L, ~20 L*) ...
 UNDER_CHIN_GREY = 0.4  # ... and under this share of their chroma (near-grey) may be a beard
 _CHIN = FACE_OVAL.index(152)  # the chin's place in a face oval (its first point, 10, is the forehead's top)
+NECK_BAND_DEPTH = 0.5  # a piece of the mask that ends within this many face heights below the chin ...
+NECK_BAND_WIDTH = 1.1  # ... no wider than this many face widths, under the face, not reaching the frame's
+#                        bottom, is worn on the neck (a choker, a necklace, a tattoo), not a top (`drop_neck_bands`)
 
 
 def face_exclusion(face_polygons, frame_size: tuple[int, int], mask_shape: tuple[int, int],
@@ -303,6 +306,44 @@ def cut_faces(prob: np.ndarray, face_polygons, frame_size: tuple[int, int],
     if keep_out is not None:
         cut = cv2.dilate(keep_out, np.ones((3, 3), np.uint8))
         prob *= cv2.subtract(1.0, cut.astype(np.float32) * np.float32(1.0 / 255.0))
+        drop_neck_bands(prob, face_polygons, frame_size)
+    return prob
+
+
+def drop_neck_bands(prob: np.ndarray, face_polygons, frame_size: tuple[int, int]) -> np.ndarray:
+    """prob with the pieces worn on the neck taken out, in place: a piece of the mask (joined above 0.5) that
+    lies under a face, starts no higher than a third of the face's height above its chin, ends within
+    `NECK_BAND_DEPTH` face heights below it, is no wider than `NECK_BAND_WIDTH` face widths and does not
+    reach the frame's bottom. A top goes on down to the body or out of the frame; a choker, a necklace or a
+    tattoo under the chin stops short of it (the network takes a dark choker and the neck round it for a
+    collar). The piece's soft fringe goes with it, except where it lies next to a piece that stays."""
+    if not face_polygons:
+        return prob
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((prob > 0.5).astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return prob
+    mh, mw = prob.shape
+    scale = np.array([mw / frame_size[0], mh / frame_size[1]])
+    drop = np.zeros(n, bool)
+    for poly in face_polygons:
+        p = np.asarray(poly, np.float64).reshape(-1, 2)
+        if len(p) < 3 or not np.all(np.isfinite(p)):
+            continue
+        p = (p + 0.5) * scale - 0.5
+        (x0, top), (x1, chin) = p.min(0), p.max(0)
+        fw, fh = x1 - x0, chin - top
+        if fw <= 0 or fh <= 0:
+            continue
+        x, y, w, h = (stats[1:, i] for i in range(4))
+        drop[1:] |= ((y + h < mh) & (y >= chin - fh / 3.0) & (y + h - 1 <= chin + NECK_BAND_DEPTH * fh)
+                     & (w <= NECK_BAND_WIDTH * fw) & (x >= x0 - 0.25 * fw) & (x + w - 1 <= x1 + 0.25 * fw))
+    if not drop.any():
+        return prob
+    gone = drop[labels]
+    kernel = np.ones((5, 5), np.uint8)
+    near_gone = cv2.dilate(gone.astype(np.uint8), kernel) > 0
+    near_kept = cv2.dilate((~drop[labels] & (labels > 0)).astype(np.uint8), kernel) > 0
+    prob[gone | (near_gone & ~near_kept & (prob <= 0.5))] = 0.0
     return prob
 
 
