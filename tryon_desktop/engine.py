@@ -654,6 +654,12 @@ class TryOnEngine:
                 infos = [FaceInfo(landmarks=small, box=lip_box(small, frame.shape), mouth_open=mouth_opening(small))]
                 scene.faces = infos
             timings["garment"] = (time.perf_counter() - t1) * 1000.0
+        if scene.garment is not None:
+            # a letterboxed video's black bars are never garment (the network runs a dark garment into them)
+            from tryon_desktop.vision.garment_mask import clear_bars, letterbox
+
+            scene.bars = letterbox(frame)
+            scene.garment = clear_bars(scene.garment, (frame.shape[1], frame.shape[0]), scene.bars)
 
         out = frame.copy()
         status: dict[str, str] = {}

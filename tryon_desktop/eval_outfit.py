@@ -660,7 +660,7 @@ def first_pass(bodies: list[Body], rng: np.random.Generator) -> None:
 
 def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) -> tuple[dict, list[dict]]:
     """Every renderer x body x swatch; per-row metrics, and realism patches (made-up) collected in realism."""
-    from tryon_desktop.core.looks import Look, OutfitSwatch
+    from tryon_desktop.core.looks import Look
     from tryon_desktop.render.outfit import print_free_luma
     from tryon_desktop.render.patterns import albedo_map, fold_offsets
 
@@ -715,19 +715,28 @@ def eval_bodies(names: dict, bodies: list[Body], swatches: list, realism: dict) 
                         if kind in FIDELITY:
                             row["pattern"] = pattern_fidelity(b.image, out, core, kind, period, sw.rotation, b.shoulder)
                     rows.append(row)
-                # realism: the colour of another real garment of the set (a derangement), same patch sites
-                if b.sites and len(colours) > 1:
-                    rgb = colours[(bi + 1 + len(colours) // 2) % len(colours)]
-                    if rgb == b.colour:
-                        rgb = colours[(bi + 1) % len(colours)]
-                    eng.reset()
-                    r = eng.process(b.image, Look(outfit=OutfitSwatch(name="realism", rgb=rgb)), timestamp=0.0)
-                    for s in b.sites:
-                        realism.setdefault(rname, []).append((f"photo:{b.name}", patch_features(cut(r.frame, s, b.side))))
+                photo_realism(eng, rname, b, bi, colours, realism)
                 print(f"  {rname}: {b.name} done", file=sys.stderr)
         finally:
             eng.close()
     return summarise_rows(rows, list(names)), rows
+
+
+def photo_realism(eng, rname: str, b: Body, bi: int, colours: list, realism: dict, shift: int = 0) -> None:
+    """Realism patches of body b (the bi-th with a garment) made up by eng, added to realism[rname]: the garment
+    recoloured with another real garment's colour of the set (a derangement; `shift` moves every body to
+    another one, for a study over several colourings), cut at b's patch sites."""
+    from tryon_desktop.core.looks import Look, OutfitSwatch
+
+    if not b.sites or len(colours) < 2:
+        return
+    rgb = colours[(bi + 1 + len(colours) // 2 + shift) % len(colours)]
+    if rgb == b.colour:
+        rgb = colours[(bi + 1 + shift) % len(colours)]
+    eng.reset()
+    r = eng.process(b.image, Look(outfit=OutfitSwatch(name="realism", rgb=rgb)), timestamp=0.0)
+    for s in b.sites:
+        realism.setdefault(rname, []).append((f"photo:{b.name}", patch_features(cut(r.frame, s, b.side))))
 
 
 def _stats(v: list[float]) -> dict | None:
@@ -787,8 +796,9 @@ def summarise_rows(rows: list[dict], names: list[str]) -> dict:
 
 
 def eval_clips(names: dict, clips: list[Path], max_frames: int, pool: list[tuple[int, int, int]],
-               real: list, realism: dict, every: int = 8) -> dict:
-    """Flicker on still stretches, per clip and renderer; realism patches from every `every`-th frame."""
+               real: list, realism: dict, every: int = 8, shift: int = 0) -> dict:
+    """Flicker on still stretches, per clip and renderer; realism patches from every `every`-th frame. Each
+    clip wears a colour of the pool in turn (`shift` places further on: another colouring of the same sites)."""
     from tryon_desktop.core.looks import Look, OutfitSwatch
 
     out = {}
@@ -799,7 +809,7 @@ def eval_clips(names: dict, clips: list[Path], max_frames: int, pool: list[tuple
             continue
         frames = [to_canvas(f) for f in frames]
         mot = motion(frames)
-        rgb = pool[ci % len(pool)] if pool else (200, 24, 40)
+        rgb = pool[(ci + shift) % len(pool)] if pool else (200, 24, 40)
         look = Look(outfit=OutfitSwatch(name="flicker", rgb=rgb))
         row: dict = {"frames": len(frames), "still_frames": int(sum(m < STILL_MOTION for m in mot[1:])),
                      "swatch": "#{:02X}{:02X}{:02X}".format(*rgb)}

@@ -198,8 +198,12 @@ class OutfitEffect(Effect):
         h, w = frame.shape[:2]
         mh, mw = small.shape
         sx, sy = w / mw, h / mh
-        box = Box(max(0, int((xs.min() - 1) * sx)), max(0, int((ys.min() - 1) * sy)),
-                  min(w, int(np.ceil((xs.max() + 2) * sx))), min(h, int(np.ceil((ys.max() + 2) * sy))))
+        top, bottom, left, right = scene.bars  # (nothing is painted in a letterboxed video's black bars)
+        box = Box(max(left, int((xs.min() - 1) * sx)), max(top, int((ys.min() - 1) * sy)),
+                  min(w - right, int(np.ceil((xs.max() + 2) * sx))), min(h - bottom, int(np.ceil((ys.max() + 2) * sy))))
+        if box.width < 2 or box.height < 2:
+            self.status = NO_GARMENT
+            return []
         prob = upsample_to_box(small, (w, h), (box.x0, box.y0, box.width, box.height))
         # The mask is upsampled ~10x from the network's output, so its 0..1 ramp is ~10 px wide and reaches
         # past the garment's edge: blending with it as is paints a coloured halo on the background. The
