@@ -204,3 +204,18 @@ def test_a_light_hem_beside_a_dark_hand_is_garment_and_the_hand_is_not(teacher, 
     m = teacher(img).mask
     assert m[815, 215] > 0.5 and m[825, 230] > 0.5  # the hem's corner
     assert m[870, 230] < 0.5 and m[890, 220] < 0.5  # the forearm below it
+
+
+def test_a_loose_sleeve_past_the_arm_s_line_is_garment_and_the_wall_beside_it_is_not(teacher, shared_data):
+    """The dev sweater (`mimicmotion/demo1`, dark blue, her hand in her trouser pocket): the sleeve's lower half
+    bulges out past the line of her arm, beyond the body prior's reach in teacher 4.1 (0.06 shoulder widths),
+    and stayed blue under any colour. grabCut now decides up to PRIOR_REACH beyond the prior, inside the
+    person mask; the wall beside the sleeve stays out."""
+    path = shared_data / "bodies" / "dev" / "mimicmotion" / "demo1.jpg"
+    if not path.is_file():
+        pytest.skip("the dev sweater photo is not here")
+    img = cv2.imread(str(path))
+    assert img.shape[:2] == (1920, 1080)
+    m = teacher(img).mask
+    assert m[880, 260] > 0.5 and m[920, 280] > 0.5 and m[950, 300] > 0.5  # the sleeve's lower half
+    assert m[900, 230] < 0.5 and m[950, 200] < 0.5  # the wall beside it

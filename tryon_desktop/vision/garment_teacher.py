@@ -48,7 +48,10 @@ from tryon_desktop.vision.garment_mask import skin_distance
 
 log = logging.getLogger(__name__)
 
-TEACHER_VERSION = "4.1"  # 4.1 (stop 33): round a hand, only sure skin is surely not garment
+TEACHER_VERSION = "4.2"  # 4.1 (stop 33): round a hand, only sure skin is surely not garment; 4.2 (stop 34): PRIOR_REACH
+PRIOR_REACH = 0.15  # grabCut may find garment this far (shoulder widths) beyond the body prior, inside the person:
+#                     a loose sleeve bulges past the arm's line (4.1: 0.06 left a sweater's cuff and a jacket's
+#                     sleeves out)
 
 # pose landmark ids
 NOSE, L_EYE, R_EYE, L_EAR, R_EAR, MOUTH_L, MOUTH_R = 0, 2, 5, 7, 8, 9, 10
@@ -764,7 +767,7 @@ class GarmentTeacher:
         allowed = (prior > 0) & (pmain > 0.25)
         gc[allowed] = cv2.GC_PR_FGD
         gc[allowed & ~not_skin] = cv2.GC_PR_BGD
-        gc[~(cv2.dilate((prior > 0).astype(np.uint8), _disk(0.06 * sw)) > 0)] = cv2.GC_BGD
+        gc[~(cv2.dilate((prior > 0).astype(np.uint8), _disk(PRIOR_REACH * sw)) > 0)] = cv2.GC_BGD
         gc[pmain < 0.1] = cv2.GC_BGD
         gc[face_mask > 0] = cv2.GC_BGD
         gc[hair_seed] = cv2.GC_BGD
