@@ -40,7 +40,7 @@ class Scene:
     faces: list[FaceInfo]
     garment: np.ndarray | None = None  # float32 (h, w) garment probability, at the segmenter's resolution
     garment_notice: str | None = None  # why there is no garment mask (no model, no garment found)
-    bars: tuple[int, int, int, int] = (0, 0, 0, 0)  # the frame's black bars, top, bottom, left, right (pixels)
+    bars: tuple[int, int, int, int] = (0, 0, 0, 0)  # the frame's bars (garment_mask.letterbox): top, bottom, left, right
     _garment_full: np.ndarray | None = field(default=None, repr=False)
 
     def garment_full(self) -> np.ndarray | None:
