@@ -61,6 +61,9 @@ HOLE_SHARED = 0.5  # ... on this share of the hole's own pixels of that colour o
 # network half missed goes on past the hole, an object on the garment does not; skin always stays:
 HOLE_SKIN = 0.3  # a piece with this share of skin-coloured pixels or more, and twice the whole garment's
 TEACHER_FACE_GROW = 0.4  # round each face (grown this much) the teacher mask is never above the live one
+SKIN_COLOURED = 0.6  # the teacher's torso core this much "maybe skin" (its `weak_frac`): a skin-coloured garment,
+TEACHER_INSIDE = 0.97  # ... and its garment this much inside the live one while covering less than
+TEACHER_COVERS = 0.8  # ... this share of it: the teacher took garment for skin, and the live mask is used
 BEARD_EVERY = 6  # a stream asks whether a beard may grow under each chin (`dark_under_chin`) every this many frames
 STILL_FRAMES = 3  # identical frames in a row that make a stream a still picture (it then gets a photo's mask)
 
@@ -257,6 +260,14 @@ class GarmentPerception:
         a, b = taught > 0.5, prob > 0.5
         agree = float((a & b).sum()) / max(float((a | b).sum()), 1.0)
         if not (res.confident or agree >= TEACHER_AGREE):
+            return prob
+        both = float((a & b).sum())
+        if (getattr(res, "debug", {}).get("weak_frac", 0.0) > SKIN_COLOURED and both >= TEACHER_INSIDE * float(a.sum())
+                and both < TEACHER_COVERS * float(b.sum())):
+            # a beige or blush top: to the teacher's skin model most of the torso is maybe skin, and it cut the
+            # garment's sides as skin (a centre strip left); the live network, which does not go by the cheeks'
+            # colour, found the whole top
+            log.info("photo garment mask: the teacher took a skin-coloured garment for skin; using the live mask")
             return prob
         # inside the live garment's outline, what the live network is sure is not garment stays out: a name
         # badge, a row of medal ribbons, a gap under an arm (the teacher's mask is smooth over them)

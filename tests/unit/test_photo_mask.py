@@ -15,12 +15,12 @@ MH, MW = 72, 128  # the mask
 
 
 class FakeTeacher:
-    def __init__(self, mask: np.ndarray, confident: bool = True) -> None:
-        self.mask, self.confident, self.calls = mask, confident, 0
+    def __init__(self, mask: np.ndarray, confident: bool = True, debug: dict | None = None) -> None:
+        self.mask, self.confident, self.calls, self.debug = mask, confident, 0, debug or {}
 
     def __call__(self, frame):
         self.calls += 1
-        return SimpleNamespace(mask=self.mask, confident=self.confident, reason="test")
+        return SimpleNamespace(mask=self.mask, confident=self.confident, reason="test", debug=self.debug)
 
     def close(self) -> None:
         pass
@@ -63,6 +63,25 @@ def test_an_unsure_teacher_that_disagrees_or_finds_nothing_leaves_the_live_mask(
     # unsure but agreeing with the live mask: taken
     agreeing = perception(FakeTeacher(teacher_mask(), confident=False))._photo_mask(FRAME, prob, [])
     assert agreeing[40:, 32:96].min() > 0.9
+
+
+def test_a_teacher_that_took_a_skin_coloured_top_for_skin_gives_way_to_the_live_mask():
+    """A beige top: to the teacher's skin model most of the torso is maybe skin (weak_frac), and it kept only a
+    strip down the middle, inside the live network's whole top. The live mask is used. The same strip from a
+    teacher that did not see a skin-coloured torso is used, and so is a skin-coloured teacher mask that
+    reaches past the live one (not a subset: the teacher found more)."""
+    prob = np.zeros((MH, MW), np.float32)
+    prob[30:, 30:100] = 0.95  # the live network: the whole top
+    strip = np.zeros((H, W), np.float32)
+    strip[150:, 270:370] = 1.0  # the teacher: a strip down its middle
+    beige = {"weak_frac": 0.95}
+    assert np.array_equal(perception(FakeTeacher(strip, debug=beige))._photo_mask(FRAME, prob, []), prob)
+    used = perception(FakeTeacher(strip, debug={"weak_frac": 0.1}))._photo_mask(FRAME, prob, [])
+    assert used[40:, 35:50].max() < 0.5  # (the strip, not the live top)
+    wider = np.zeros((H, W), np.float32)
+    wider[150:, 100:540] = 1.0
+    out = perception(FakeTeacher(wider, debug=beige))._photo_mask(FRAME, prob, [])
+    assert out[40:, 22:106].min() > 0.9
 
 
 def test_round_a_face_the_teacher_mask_is_never_above_the_live_one():
