@@ -258,12 +258,12 @@ class GarmentPerception:
         mh, mw = prob.shape
         taught = cv2.resize(res.mask, (mw, mh), interpolation=cv2.INTER_AREA)
         a, b = taught > 0.5, prob > 0.5
-        agree = float((a & b).sum()) / max(float((a | b).sum()), 1.0)
+        both = float(np.count_nonzero(a & b))
+        agree = both / max(float(np.count_nonzero(a | b)), 1.0)
         if not (res.confident or agree >= TEACHER_AGREE):
             return prob
-        both = float((a & b).sum())
-        if (getattr(res, "debug", {}).get("weak_frac", 0.0) > SKIN_COLOURED and both >= TEACHER_INSIDE * float(a.sum())
-                and both < TEACHER_COVERS * float(b.sum())):
+        if (res.debug.get("weak_frac", 0.0) > SKIN_COLOURED and both >= TEACHER_INSIDE * float(np.count_nonzero(a))
+                and both < TEACHER_COVERS * float(np.count_nonzero(b))):
             # a beige or blush top: to the teacher's skin model most of the torso is maybe skin, and it cut the
             # garment's sides as skin (a centre strip left); the live network, which does not go by the cheeks'
             # colour, found the whole top
