@@ -11,7 +11,7 @@ mp = pytest.importorskip("mediapipe")
 if not hasattr(mp, "solutions"):
     pytest.skip("the garment teacher needs mediapipe's solutions API (Python 3.10-3.12)", allow_module_level=True)
 
-from tryon_desktop.vision.garment_teacher import FACE_OVAL, GarmentTeacher  # noqa: E402
+from tryon_desktop.vision.garment_teacher import FACE_OVAL, GarmentTeacher, _skin_from_arms, arm_side_distance  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +219,57 @@ def test_a_loose_sleeve_past_the_arm_s_line_is_garment_and_the_wall_beside_it_is
     m = teacher(img).mask
     assert m[880, 260] > 0.5 and m[920, 280] > 0.5 and m[950, 300] > 0.5  # the sleeve's lower half
     assert m[900, 230] < 0.5 and m[950, 200] < 0.5  # the wall beside it
+
+
+def _lab_px(a: float, b: float, n: int = 400, L: float = 200.0, sd: float = 1.0, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.normal(L, 4.0, n), rng.normal(a, sd, n), rng.normal(b, sd, n)], 1).astype(np.float32)
+
+
+def test_skin_coloured_top_is_told_from_skin_by_the_bare_forearms():
+    """Cheeks (a 137, b 137, 8-bit Lab), bare forearms of the same skin (135, 141), a blush shirt (139, 130):
+    the face's skin model alone calls the shirt surely skin; the forearms split the two, and the shirt's colour
+    leaves "maybe skin" while the forearms' stays skin."""
+    from tryon_desktop.vision.garment_mask import ColourModel, skin_distance
+
+    face = ColourModel(_lab_px(137, 137, seed=1))
+    arms, shirt = _lab_px(135, 141, seed=2), _lab_px(139, 130, L=218, seed=3)
+    img = np.stack([arms[:1], shirt[:1]]).reshape(2, 1, 3)
+    before = skin_distance(face, img).ravel()
+    assert before[1] < 2.2  # the face's model takes the shirt for skin
+    dbg: dict = {}
+    split = _skin_from_arms(face, arms, shirt, dbg)
+    assert split is not None and dbg["arm_skin"]["used"]
+    after = arm_side_distance(skin_distance(face, img), img, split).ravel()
+    assert after[0] == pytest.approx(before[0])  # the forearm: unchanged
+    assert after[1] >= 3.5  # the shirt: not even maybe skin
+
+
+def test_bare_torso_and_long_sleeves_keep_the_face_s_skin_model():
+    """A bare torso has the forearms' colour (no split); long sleeves of the top's colour are no skin sample (no
+    split); too few forearm pixels: none either."""
+    from tryon_desktop.vision.garment_mask import ColourModel
+
+    face = ColourModel(_lab_px(137, 137, seed=1))
+    arms = _lab_px(135, 141, seed=2)
+    assert _skin_from_arms(face, arms, _lab_px(136, 140, seed=4), {}) is None  # bare torso
+    sleeves = _lab_px(150, 120, seed=5)  # a lilac top and its sleeves: the "arms" are not skin
+    assert _skin_from_arms(face, sleeves, _lab_px(150, 120, seed=6), {}) is None
+    assert _skin_from_arms(face, arms[:10], _lab_px(139, 130, seed=3), {}) is None
+
+
+def test_a_blush_shirt_on_bare_forearms_is_a_garment(teacher, shared_data):
+    """The dev photo `echomimic/woman_0201`: a pale pink short-sleeved shirt, forearms crossed in front of it.
+    To the cheeks' skin model 90% of the torso was skin, so the teacher gave up, and the live mask painted the
+    forearms and left the shirt below them blotchy. Her forearms split the shirt's colour from her skin: the
+    shirt is garment, the forearms and hands are not."""
+    path = shared_data / "bodies" / "dev" / "echomimic" / "woman_0201.jpg"
+    if not path.is_file():
+        pytest.skip("the dev blush shirt photo is not here")
+    img = cv2.imread(str(path))
+    assert img.shape[:2] == (1024, 1024)
+    res = teacher(img)
+    assert res.confident and res.debug["arm_skin"].get("used")
+    m = res.mask
+    assert m[700, 450] > 0.5 and m[650, 220] > 0.5 and m[990, 380] > 0.5  # chest, a sleeve, below the hands
+    assert m[880, 230] < 0.5 and m[830, 800] < 0.5 and m[920, 560] < 0.5  # both forearms, a hand

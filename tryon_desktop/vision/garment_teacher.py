@@ -48,10 +48,16 @@ from tryon_desktop.vision.garment_mask import skin_distance
 
 log = logging.getLogger(__name__)
 
-TEACHER_VERSION = "4.2"  # 4.1 (stop 33): round a hand, only sure skin is surely not garment; 4.2 (stop 34): PRIOR_REACH
+TEACHER_VERSION = "4.3"  # 4.1 (stop 33): round a hand, only sure skin is surely not garment; 4.2 (stop 34): PRIOR_REACH;
+#                           4.3 (stop 35): a skin-coloured top told from skin by the bare forearms (`_skin_from_arms`)
 PRIOR_REACH = 0.15  # grabCut may find garment this far (shoulder widths) beyond the body prior, inside the person:
 #                     a loose sleeve bulges past the arm's line (4.1: 0.06 left a sweater's cuff and a jacket's
 #                     sleeves out)
+# A skin-coloured garment (blush, beige, nude) told from bare skin by the person's own bare forearms
+# (`_skin_from_arms`): the torso's colour this far from the forearms' (8-bit Lab a, b) ...
+ARM_TORSO_SEP = 4.0
+ARM_TORSO_SPREAD = 1.5  # ... and this many times their spreads (robust, added in quadrature) apart
+ARM_SAMPLE_MIN = 60  # forearm pixels needed for a sample
 
 # pose landmark ids
 NOSE, L_EYE, R_EYE, L_EAR, R_EAR, MOUTH_L, MOUTH_R = 0, 2, 5, 7, 8, 9, 10
@@ -114,6 +120,48 @@ class _HistModel:
 
 TEACHER_NEEDS = ("the garment teacher (training only) needs mediapipe 0.10.21's solutions API (selfie mask, pose, "
                  "face mesh): use Python 3.10 to 3.12 for it; the app itself runs on 3.13 too")
+
+
+def _robust_ab(px: np.ndarray) -> tuple[np.ndarray, float]:
+    """Median (a, b) of Lab pixels and their spread (1.4826 x the median distance from it)."""
+    ab = px[:, 1:].astype(np.float32)
+    med = np.median(ab, axis=0)
+    return med, float(1.4826 * np.median(np.linalg.norm(ab - med, axis=1)))
+
+
+def _skin_from_arms(face_skin, arm_px: np.ndarray, torso_px: np.ndarray, dbg: dict):
+    """Tell a skin-coloured garment from skin by the person's own forearms: (mid, u, sep) or None. The
+    face's skin model takes a blush or beige top for skin (a few units of a, b from the cheeks: within its
+    spread). When the bare forearms are surely skin to that model, lie closer to the cheeks than the torso
+    does, and the torso's colour stands clearly apart from theirs (`ARM_TORSO_SEP`, `ARM_TORSO_SPREAD`), the
+    torso is a garment: a pixel past the midpoint between the forearms' and the torso's colour (mid, along
+    the unit vector u from arms to torso, sep apart) is moved away from skin (`arm_side_distance`). A bare
+    torso has the arms' colour, and long sleeves of the top's colour make arms that are not skin to the face:
+    no change in either case."""
+    if len(arm_px) < ARM_SAMPLE_MIN or len(torso_px) < 30:
+        return None
+    arm_d = skin_distance(face_skin, arm_px.reshape(-1, 1, 3)).ravel()
+    a_med, a_sd = _robust_ab(arm_px)
+    t_med, t_sd = _robust_ab(torso_px)
+    c_med = np.asarray(face_skin.mean[1:], np.float32)
+    sep = float(np.linalg.norm(t_med - a_med))
+    dbg["arm_skin"] = {"arm_ab": a_med.round(1).tolist(), "torso_ab": t_med.round(1).tolist(), "sep": round(sep, 2),
+                       "spread": [round(a_sd, 2), round(t_sd, 2)], "arm_is_skin": round(float(np.median(arm_d)), 2)}
+    if (np.median(arm_d) >= 2.2 or sep < ARM_TORSO_SEP or sep < ARM_TORSO_SPREAD * float(np.hypot(a_sd, t_sd))
+            or np.linalg.norm(a_med - c_med) >= np.linalg.norm(t_med - c_med)):
+        return None
+    dbg["arm_skin"]["used"] = True
+    return (a_med + t_med) / 2.0, (t_med - a_med) / sep, sep
+
+
+def arm_side_distance(skin_d: np.ndarray, lab: np.ndarray, split) -> np.ndarray:
+    """skin_d with the pixels on the torso's side of `_skin_from_arms`'s split moved away from skin: by 3.5
+    (no longer even "maybe skin") at the torso's own colour, by nothing at the midpoint and on the arms'
+    side."""
+    mid, u, sep = split
+    ab = lab[..., 1:].astype(np.float32) - mid.astype(np.float32)
+    beyond = np.maximum(ab[..., 0] * np.float32(u[0]) + ab[..., 1] * np.float32(u[1]), 0.0) / np.float32(0.5 * sep)
+    return (skin_d + 3.5 * beyond).astype(np.float32)
 
 
 class GarmentTeacher:
@@ -283,6 +331,23 @@ class GarmentTeacher:
         m[m < 0.02] = 0
         return TeacherResult(m.astype(np.float32), np.clip(person_full, 0, 1).astype(np.float32), res.confident,
                              res.reason, res.debug)
+
+    @staticmethod
+    def _arm_pixels(lab: np.ndarray, lm: np.ndarray, vis: np.ndarray, sw: float, pmain: np.ndarray,
+                    hand_mask: np.ndarray, face_mask: np.ndarray) -> np.ndarray:
+        """Lab pixels (n, 3) along the forearms (the middle of elbow -> wrist, a thin line), on the person,
+        off the hands and the face: bare skin when the sleeves are short, the sleeve when they are long."""
+        h, w = lab.shape[:2]
+        line = np.zeros((h, w), np.uint8)
+        for el_i, wr_i in ((L_EL, L_WR), (R_EL, R_WR)):
+            if vis[el_i] < 0.5 or vis[wr_i] < 0.5:
+                continue
+            a, b = lm[el_i, :2], lm[wr_i, :2]
+            p0, p1 = a + 0.3 * (b - a), a + 0.75 * (b - a)
+            cv2.line(line, tuple(np.round(p0).astype(int)), tuple(np.round(p1).astype(int)), 1,
+                     max(1, int(round(0.05 * sw))))
+        sel = (line > 0) & (pmain > 0.7) & ~(hand_mask > 0) & ~(face_mask > 0)
+        return lab[sel]
 
     def _run(self, img: np.ndarray) -> TeacherResult:
         h, w = img.shape[:2]
@@ -587,6 +652,18 @@ class GarmentTeacher:
             return _empty((h, w), person, "torso not visible", dbg)
         skin_frac = float((skin_strong & core_b).sum()) / core_n
         dbg["skin_frac"] = skin_frac
+        split = None
+        if skin_model is not None and from_face is None and skin_frac > 0.3:
+            # is the torso bare, or a skin-coloured garment? the bare forearms say what this person's skin
+            # looks like below the face
+            arm_px = self._arm_pixels(lab, lm, vis, sw, pmain, hand_mask, face_mask)
+            split = _skin_from_arms(skin_model, arm_px, lab[core_b], dbg)
+            if split is not None:
+                skin_d = arm_side_distance(skin_d, lab, split)
+                dbg["skin_d"] = skin_d
+                skin_strong, skin_weak = skin_d < 2.2, skin_d < 3.5
+                skin_frac = float((skin_strong & core_b).sum()) / core_n
+                dbg["skin_frac_face"], dbg["skin_frac"] = dbg["skin_frac"], skin_frac
         if skin_frac > (0.8 if from_face is not None else 0.55):
             return _empty((h, w), person, "torso looks like bare skin (or a skin-coloured garment)", dbg)
         # garments close to skin colour (beige, tan) would lose every seed to the weak skin test:
@@ -771,7 +848,13 @@ class GarmentTeacher:
         gc[pmain < 0.1] = cv2.GC_BGD
         gc[face_mask > 0] = cv2.GC_BGD
         gc[hair_seed] = cv2.GC_BGD
-        gc[skin_strong & (prior > 0) & ~core_b] = cv2.GC_BGD
+        sure_skin = skin_strong & (prior > 0) & ~core_b
+        if split is not None:
+            # a skin-coloured garment: off the arms, its shaded sides may drift to the arms' colour; grabCut
+            # decides there
+            gc[sure_skin & ~(arm_mask > 0)] = cv2.GC_PR_BGD
+            sure_skin &= arm_mask > 0
+        gc[sure_skin] = cv2.GC_BGD
         # a hand: surely not garment where surely skin; where only maybe skin, probably not (grabCut decides):
         # a light beige hem beside a dark hand is "maybe skin" to a dark skin's model, whose lightness band
         # reaches far up for its highlights
