@@ -258,3 +258,37 @@ def test_where_a_beard_may_grow_hair_hangs_from_the_whole_head_down_to_the_jaw()
     assert not top.ring[42:].any() and whole.ring[42:60].any()
     assert np.array_equal(top.ring[:38], whole.ring[:38])
     assert np.array_equal(BF.Geometry.of([oval], (144, 256), (144, 256, 3)).ring, top.ring)
+
+
+def test_trim_off_person_fades_the_doubtful_garment_past_the_person_and_keeps_the_sure():
+    """A coat whose doubtful fringe (0.6) runs 8 cells past the person mask's edge onto a fence of its colour:
+    kept within the margin, faded over the next cells, gone beyond; the network's sure garment (0.95) off the
+    person stays, and so does everything on it."""
+    prob = np.zeros((20, 40), np.float32)
+    prob[:, :20] = 1.0
+    prob[:, 20:28] = 0.6  # the fringe on the fence
+    prob[2:4, 30:33] = 0.95  # a sleeve the person mask lost
+    person = np.zeros_like(prob)
+    person[:, :20] = 1.0  # columns 0-19
+    out = BF.trim_off_person(prob, person, margin=2.0)
+    assert np.array_equal(out[:, :20], prob[:, :20])
+    assert np.allclose(out[:, 20:22], 0.6)  # within 2 cells of the person: kept
+    assert 0.0 < float(out[10, 22]) < 0.6  # fading
+    assert float(out[:, 24:28].max()) == 0.0  # past twice the margin: gone
+    assert np.allclose(out[2:4, 30:33], 0.95)  # sure: kept
+    person[:] = 1.0
+    assert BF.trim_off_person(prob, person, 2.0) is prob  # all on the person: the input itself
+
+
+def test_trim_off_person_switch_and_a_tiny_margin():
+    prob = np.full((10, 20), 0.6, np.float32)
+    person = np.zeros_like(prob)
+    person[:, :10] = 1.0
+    tiny = BF.trim_off_person(prob, person, margin=0.0)  # at least half a cell, fading over at least one
+    assert np.allclose(tiny[:, :10], 0.6) and float(tiny[:, 12:].max()) == 0.0
+    old = BF.OFF_PERSON_TRIM
+    BF.OFF_PERSON_TRIM = False
+    try:
+        assert BF.trim_off_person(prob, person, 0.0) is prob
+    finally:
+        BF.OFF_PERSON_TRIM = old

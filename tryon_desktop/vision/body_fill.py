@@ -85,6 +85,11 @@ GARMENT_LLR = -1.0  # a colour this much rarer (log) in the garment the network 
 FOUND = 0.15  # the network must have found garment on this share of the body below the faces: the fill
 #               completes a garment, it never makes one up (a face close-up, hair at the frame's edge)
 OFF_PERSON = 0.2  # a patch of the network's garment with less of its pixels than this on the person is dropped
+OFF_PERSON_MARGIN = 0.05  # past the person mask by more than this many face widths (at least half a cell), the
+#                          network's doubtful garment (under OFF_PERSON_SURE) fades out over as much again
+#                          (at least a cell):
+OFF_PERSON_SURE = 0.9  # a wall or fence of the garment's colour beside a shoulder is not the garment
+OFF_PERSON_TRIM = True  # module switch: `trim_off_person` runs (False: only whole patches go, `off_person`)
 
 
 class BodyFill:
@@ -188,7 +193,10 @@ class BodyFill:
         if not video:
             fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
             out = prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
-            return off_person(out, self._person) if self._person is not None else out
+            if self._person is None:
+                return out
+            margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
+            return trim_off_person(off_person(out, self._person), self._person, margin)
         centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
         self._since += 1
         job = self._job
@@ -202,6 +210,11 @@ class BodyFill:
             person = job[0].result()
             if person is not None and person.shape == (mh, mw) and job[2] == len(face_polygons):
                 person = shifted(person, centre - job[1])
+                kept = self._person
+                if kept is not None and kept.shape == (mh, mw):
+                    # averaged with the last one (moved with the faces), as the fill is: the person mask's edge
+                    # wavers from one to the next, and `trim_off_person` follows it
+                    person = cv2.addWeighted(person, MEMORY, shifted(kept, centre - self._person_centre), 1.0 - MEMORY, 0.0)
                 self._person, self._person_centre = person, centre
                 fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, True, person)
                 last = self._last if self._last is not None and self._last.shape == (mh, mw) else None
@@ -210,7 +223,9 @@ class BodyFill:
                 self._last, self._centre, self._area = fill, centre, int(np.count_nonzero(fill > 0.5))
         person = self._person
         if person is not None and person.shape == (mh, mw):
-            prob = off_person(prob, shifted(person, centre - self._person_centre))
+            person = shifted(person, centre - self._person_centre)
+            margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
+            prob = trim_off_person(off_person(prob, person), person, margin)
         last = self._last
         if last is None or last.shape != (mh, mw) or self._area == 0:
             return prob  # no fill yet, or the last one added nothing
@@ -284,6 +299,39 @@ def off_person(prob: np.ndarray, person: np.ndarray) -> np.ndarray:
     out = prob.copy()
     out[gone] = 0.0
     return out
+
+
+def trim_off_person(prob: np.ndarray, person: np.ndarray, margin: float) -> np.ndarray:
+    """prob with its doubtful garment (under `OFF_PERSON_SURE`) off the person faded out: full within
+    `margin` cells of the person mask (person > `PERSON`; at least half a cell), nothing past twice that (at
+    least a cell more), linear between. The
+    network's garment spills a few cells past a shoulder onto a background of the garment's own colour (a
+    dark fence behind a grey coat), where no colour test can cut it; the person mask's edge there is clean.
+    Its sure garment stays whatever the person mask says (a sleeve moved since the person mask was made, a
+    garment the person mask missed). Returns prob itself when nothing changes, else a new array."""
+    if not OFF_PERSON_TRIM or person.shape != prob.shape:
+        return prob
+    doubt = (prob > 0.0) & (prob < OFF_PERSON_SURE)
+    off = person <= PERSON
+    if not (doubt & off).any():
+        return prob
+    dist = cv2.distanceTransform(off.astype(np.uint8), cv2.DIST_L2, 3)
+    m = max(float(margin), 0.5)
+    r = max(m, 1.0)
+    keep = np.clip((m + r - dist) / r, 0.0, 1.0)
+    fade = doubt & (keep < 1.0)
+    if not fade.any():
+        return prob
+    out = prob.copy()
+    out[fade] *= keep[fade]
+    return out
+
+
+def face_width_cells(face_polygons, scale: tuple[float, float]) -> float:
+    """The widest face's width, at the mask's scale (0 without a face)."""
+    widths = [float(np.ptp(np.asarray(p, np.float32).reshape(-1, 2)[:, 0])) * scale[0] for p in face_polygons
+              if len(np.asarray(p).reshape(-1, 2)) >= 3]
+    return max(widths, default=0.0)
 
 
 def faces_centre(face_polygons, scale: tuple[float, float]) -> np.ndarray:
