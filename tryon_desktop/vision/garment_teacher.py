@@ -852,8 +852,13 @@ class GarmentTeacher:
         if split is not None:
             # a skin-coloured garment: off the arms, its shaded sides may drift to the arms' colour; grabCut
             # decides there
-            gc[sure_skin & ~(arm_mask > 0)] = cv2.GC_PR_BGD
-            sure_skin &= arm_mask > 0
+            forearms = np.zeros((h, w), np.uint8)
+            for el_i, wr_i in ((L_EL, L_WR), (R_EL, R_WR)):
+                if vis[el_i] > 0.2:
+                    cv2.line(forearms, tuple(np.round(lm[el_i, :2]).astype(int)), tuple(np.round(lm[wr_i, :2]).astype(int)),
+                             1, max(1, int(1.6 * arm_r)))
+            gc[sure_skin & ~(forearms > 0)] = cv2.GC_PR_BGD
+            sure_skin &= forearms > 0
         gc[sure_skin] = cv2.GC_BGD
         # a hand: surely not garment where surely skin; where only maybe skin, probably not (grabCut decides):
         # a light beige hem beside a dark hand is "maybe skin" to a dark skin's model, whose lightness band
