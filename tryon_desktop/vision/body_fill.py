@@ -193,10 +193,7 @@ class BodyFill:
         if not video:
             fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
             out = prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
-            if self._person is None:
-                return out
-            margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
-            return trim_off_person(off_person(out, self._person), self._person, margin)
+            return out if self._person is None else self._off_person(out, self._person, face_polygons, frame_bgr.shape)
         centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
         self._since += 1
         job = self._job
@@ -223,9 +220,7 @@ class BodyFill:
                 self._last, self._centre, self._area = fill, centre, int(np.count_nonzero(fill > 0.5))
         person = self._person
         if person is not None and person.shape == (mh, mw):
-            person = shifted(person, centre - self._person_centre)
-            margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
-            prob = trim_off_person(off_person(prob, person), person, margin)
+            prob = self._off_person(prob, shifted(person, centre - self._person_centre), face_polygons, frame_bgr.shape)
         last = self._last
         if last is None or last.shape != (mh, mw) or self._area == 0:
             return prob  # no fill yet, or the last one added nothing
@@ -233,6 +228,13 @@ class BodyFill:
             self._forget_fill()  # the network no longer finds the garment (the person left): nothing to complete
             return prob
         return np.maximum(prob, shifted(last, centre - self._centre))
+
+    @staticmethod
+    def _off_person(prob: np.ndarray, person: np.ndarray, face_polygons, frame_shape) -> np.ndarray:
+        """`off_person`, then `trim_off_person` with its margin in the widest face's width."""
+        mh, mw = prob.shape
+        margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_shape[1], mh / frame_shape[0]))
+        return trim_off_person(off_person(prob, person), person, margin)
 
     def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
         """A fill made now (the person mask made here when not given: a photo), or None without one."""
@@ -304,11 +306,11 @@ def off_person(prob: np.ndarray, person: np.ndarray) -> np.ndarray:
 def trim_off_person(prob: np.ndarray, person: np.ndarray, margin: float) -> np.ndarray:
     """prob with its doubtful garment (under `OFF_PERSON_SURE`) off the person faded out: full within
     `margin` cells of the person mask (person > `PERSON`; at least half a cell), nothing past twice that (at
-    least a cell more), linear between. The
-    network's garment spills a few cells past a shoulder onto a background of the garment's own colour (a
-    dark fence behind a grey coat), where no colour test can cut it; the person mask's edge there is clean.
-    Its sure garment stays whatever the person mask says (a sleeve moved since the person mask was made, a
-    garment the person mask missed). Returns prob itself when nothing changes, else a new array."""
+    least a cell more), linear between. The network's garment spills a few cells past a shoulder onto a
+    background of the garment's own colour (a dark fence behind a grey coat), where no colour test can cut
+    it; the person mask's edge there is clean. Its sure garment stays whatever the person mask says (a
+    sleeve moved since the person mask was made, a garment the person mask missed). Returns prob itself when
+    nothing changes, else a new array."""
     if not OFF_PERSON_TRIM or person.shape != prob.shape:
         return prob
     doubt = (prob > 0.0) & (prob < OFF_PERSON_SURE)

@@ -562,6 +562,7 @@ class GarmentTeacher:
         # arms: thick capsules shoulder -> elbow -> wrist
         arm_r = 0.25 * sw
         arm_mask = np.zeros((h, w), np.uint8)
+        forearm_mask = np.zeros((h, w), np.uint8)  # (elbow -> wrist only: a skin-coloured top's split reads it)
         hand_mask = np.zeros((h, w), np.uint8)
         for sh_i, el_i, wr_i, hand_ids in ((L_SH, L_EL, L_WR, (L_PINKY, L_INDEX, L_THUMB)),
                                            (R_SH, R_EL, R_WR, (R_PINKY, R_INDEX, R_THUMB))):
@@ -569,13 +570,14 @@ class GarmentTeacher:
             cv2.line(arm_mask, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), 1,
                      max(1, int(2 * arm_r)))
             if vis[el_i] > 0.2:
-                cv2.line(arm_mask, tuple(np.round(b).astype(int)), tuple(np.round(c).astype(int)), 1,
+                cv2.line(forearm_mask, tuple(np.round(b).astype(int)), tuple(np.round(c).astype(int)), 1,
                          max(1, int(1.6 * arm_r)))
             if vis[wr_i] > 0.3:
                 hand_pts = lm[list(hand_ids), :2]
                 hc = (hand_pts.mean(axis=0) * 2 + c) / 3
                 hr = max(0.14 * sw, 1.4 * float(np.max(np.linalg.norm(hand_pts - c, axis=1))))
                 cv2.circle(hand_mask, tuple(np.round(hc).astype(int)), int(round(hr)), 1, -1)
+        arm_mask |= forearm_mask
         prior |= arm_mask
         # core: the chest between the shoulders and the hips, shrunk
         core_poly = np.array([
@@ -850,15 +852,10 @@ class GarmentTeacher:
         gc[hair_seed] = cv2.GC_BGD
         sure_skin = skin_strong & (prior > 0) & ~core_b
         if split is not None:
-            # a skin-coloured garment: off the arms, its shaded sides may drift to the arms' colour; grabCut
-            # decides there
-            forearms = np.zeros((h, w), np.uint8)
-            for el_i, wr_i in ((L_EL, L_WR), (R_EL, R_WR)):
-                if vis[el_i] > 0.2:
-                    cv2.line(forearms, tuple(np.round(lm[el_i, :2]).astype(int)), tuple(np.round(lm[wr_i, :2]).astype(int)),
-                             1, max(1, int(1.6 * arm_r)))
-            gc[sure_skin & ~(forearms > 0)] = cv2.GC_PR_BGD
-            sure_skin &= forearms > 0
+            # a skin-coloured garment: off the forearms, its shaded sides may drift to the skin's colour (the
+            # blush shirt's side under an upper arm); grabCut decides there
+            gc[sure_skin & ~(forearm_mask > 0)] = cv2.GC_PR_BGD
+            sure_skin &= forearm_mask > 0
         gc[sure_skin] = cv2.GC_BGD
         # a hand: surely not garment where surely skin; where only maybe skin, probably not (grabCut decides):
         # a light beige hem beside a dark hand is "maybe skin" to a dark skin's model, whose lightness band
