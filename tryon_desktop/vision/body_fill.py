@@ -59,6 +59,7 @@ from tryon_desktop.vision.garment_mask import (
     colour_planes,
     dark_under_chin,
     grown_polygon,
+    scale_polygons,
     skin_distance,
     skin_lookup,
     skin_tables,
@@ -231,9 +232,10 @@ class BodyFill:
 
     @staticmethod
     def _off_person(prob: np.ndarray, person: np.ndarray, face_polygons, frame_shape) -> np.ndarray:
-        """`off_person`, then `trim_off_person` with its margin in the widest face's width."""
-        mh, mw = prob.shape
-        margin = OFF_PERSON_MARGIN * face_width_cells(face_polygons, (mw / frame_shape[1], mh / frame_shape[0]))
+        """`off_person`, then `trim_off_person` with its margin in the widest face's width (at the mask's
+        scale; a face polygon that is not finite is left out, as everywhere `scale_polygons` is used)."""
+        widths = [float(np.ptp(q[:, 0])) for q in scale_polygons(face_polygons, frame_shape[1::-1], prob.shape)]
+        margin = OFF_PERSON_MARGIN * max(widths, default=0.0)
         return trim_off_person(off_person(prob, person), person, margin)
 
     def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
@@ -327,13 +329,6 @@ def trim_off_person(prob: np.ndarray, person: np.ndarray, margin: float) -> np.n
     out = prob.copy()
     out[fade] *= keep[fade]
     return out
-
-
-def face_width_cells(face_polygons, scale: tuple[float, float]) -> float:
-    """The widest face's width, at the mask's scale (0 without a face)."""
-    widths = [float(np.ptp(np.asarray(p, np.float32).reshape(-1, 2)[:, 0])) * scale[0] for p in face_polygons
-              if len(np.asarray(p).reshape(-1, 2)) >= 3]
-    return max(widths, default=0.0)
 
 
 def faces_centre(face_polygons, scale: tuple[float, float]) -> np.ndarray:
