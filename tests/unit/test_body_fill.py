@@ -143,7 +143,8 @@ def test_a_stream_makes_the_fill_every_few_frames_and_moves_it_with_the_face():
     calls: list = []
     img, prob, person, oval = _scene()
     bf, first = _fill(img, prob, person, oval, video=True, calls=calls)
-    assert first is prob  # the first person mask is on its way (on its own thread): no fill yet
+    assert len(calls) == 1  # the stream's first frame waits for its person mask, made there and then
+    assert float(first[90:140, 140:186].mean()) > 0.7  # ... and is filled at once
     for k in range(1, BF.EVERY * 3):
         img2, prob2, person2, oval2 = _scene(dx=2 * k)
         bf.person = lambda small, p=person2: calls.append(1) or p
@@ -181,7 +182,7 @@ def test_a_stream_whose_frame_is_not_at_the_mask_size_is_filled_too():
     bf._seg = True
     bf.person = lambda small: cv2.resize(person, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_LINEAR)
     half = cv2.resize(img, (128, 72), interpolation=cv2.INTER_AREA)
-    bf(half, prob, img, [oval], video=True)  # the person mask is on its way
+    assert float(bf(half, prob, img, [oval], video=True)[90:140, 140:186].mean()) > 0.7  # the first frame's
     out = bf(half, prob, img, [oval], video=True)
     assert float(out[90:140, 140:186].mean()) > 0.7
 
@@ -227,6 +228,71 @@ def test_off_person_keeps_a_patch_mostly_on_the_person_whole_and_drops_one_mostl
     assert float(out[:, 20:].max()) == 0.0
     person[:, :] = 1.0
     assert BF.off_person(prob, person) is prob  # nothing off the person: the input itself
+
+
+def _wall_scene(seed=3):
+    """A 60x80 frame: a textured blue-grey wall everywhere, a white shirt on the right half's lower part;
+    the network's garment: the shirt and a patch of the wall at the bottom left."""
+    rng = np.random.default_rng(seed)
+    img = np.clip(rng.normal((120, 105, 95), 14, (60, 80, 3)), 0, 255).astype(np.uint8)
+    img[35:, 45:] = (235, 238, 240)
+    prob = np.zeros((60, 80), np.float32)
+    prob[40:, :25] = 0.97  # the wall, taken for a jacket
+    prob[36:, 46:] = 0.97  # the shirt
+    person = np.zeros_like(prob)
+    person[:, 30:] = 1.0
+    person[38:, :28] = 0.6  # the person mask guesses a shoulder there, unsure
+    return img, prob, person
+
+
+def test_a_patch_of_the_background_where_the_person_mask_guesses_a_shoulder_goes():
+    img, prob, person = _wall_scene()
+    out = BF.off_person(prob, person, img)
+    assert float(out[40:, :25].max()) == 0.0  # the wall: gone
+    assert np.array_equal(out[36:, 46:], prob[36:, 46:])  # the shirt stays
+    assert BF.off_person(prob, person) is prob  # without the frame: only patches off the person go
+    # the person mask sure of it: kept (a white shirt before a white wall has the wall's colours too)
+    sure = person.copy()
+    sure[38:, :28] = 1.0
+    assert BF.off_person(prob, sure, img) is prob
+    # a patch that is not the background's colour stays however unsure the person mask is
+    jacket = img.copy()
+    jacket[40:, :25] = (40, 30, 120)
+    assert BF.off_person(prob, person, jacket) is prob
+
+
+def test_where_the_wall_went_lately_it_goes_even_when_the_person_mask_is_sure_of_it():
+    img, prob, person = _wall_scene()
+    sure = person.copy()
+    sure[38:, :28] = 1.0
+    bf = BF.BodyFill()
+    oval = np.array([[40, 2], [50, 10], [40, 20], [30, 10]], np.float32)
+    centre = np.zeros(2, np.float32)
+    out = bf._off_person(prob, person, [oval], img.shape, img, centre)
+    assert float(out[40:, :25].max()) == 0.0
+    for _ in range(BF.BACKDROP_HOLD - 1):  # the person mask sure of the wall for a while: still gone
+        out = bf._off_person(prob, sure, [oval], img.shape, img, centre)
+        assert float(out[40:, :25].max()) == 0.0
+        assert np.array_equal(out[36:, 46:], prob[36:, 46:])
+    # a photo keeps nothing from one call to the next
+    photo = BF.BodyFill()
+    photo._off_person(prob, person, [oval], img.shape, img, None)
+    assert photo._off_person(prob, sure, [oval], img.shape, img, None)[40:, :25].min() > 0.9
+
+
+def test_what_went_lately_is_forgotten_after_the_hold():
+    img, prob, person = _wall_scene()
+    sure = person.copy()
+    sure[38:, :28] = 1.0
+    bf = BF.BodyFill()
+    oval = np.array([[40, 2], [50, 10], [40, 20], [30, 10]], np.float32)
+    centre = np.zeros(2, np.float32)
+    bf._off_person(prob, person, [oval], img.shape, img, centre)
+    clear = np.zeros_like(prob)
+    for _ in range(BF.BACKDROP_HOLD):  # nothing goes for the whole hold
+        bf._off_person(clear, sure, [oval], img.shape, img, centre)
+    out = bf._off_person(prob, sure, [oval], img.shape, img, centre)
+    assert float(out[40:, :25].min()) > 0.9  # the person mask sure of it, nothing held: kept
 
 
 def test_a_lock_of_hair_broken_by_its_highlights_still_hangs_from_the_head_in_one_piece():

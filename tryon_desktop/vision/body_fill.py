@@ -35,7 +35,9 @@ mask's.
 The same person mask also takes out what the network marked off the person (`off_person`): a patch of
 garment with under `OFF_PERSON` of its pixels on the person (a textured wall beside a shoulder, a coat on a
 chair behind) is dropped whole; a patch that is mostly on the person is kept whole, so the person mask's
-own soft or late edge never trims the garment. Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
+own soft or late edge never trims the garment. A patch with the colours of the background the person mask is
+sure of, over part of which the person mask is unsure, is the wall itself where a shoulder might be, and
+goes too (`backdrop_patches`). Without mediapipe's solutions API (Python 3.13's mediapipe) it is off, and the
 live mask is the network's alone (`available`).
 
 numpy + cv2 + mediapipe only: no torch, no Qt.
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 
 import cv2
 import numpy as np
@@ -59,6 +62,7 @@ from tryon_desktop.vision.garment_mask import (
     colour_planes,
     dark_under_chin,
     grown_polygon,
+    letterbox,
     scale_polygons,
     skin_distance,
     skin_lookup,
@@ -91,6 +95,16 @@ OFF_PERSON_MARGIN = 0.05  # past the person mask by more than this many face wid
 #                          (at least a cell):
 OFF_PERSON_SURE = 0.9  # a wall or fence of the garment's colour beside a shoulder is not the garment
 OFF_PERSON_TRIM = True  # module switch: `trim_off_person` runs (False: only whole patches go, `off_person`)
+BACKDROP_LIKE = 0.85  # a patch whose colours are the background's (Bhattacharyya coefficient of the two colour
+#                     histograms, the background being what the person mask is sure is not the person) ...
+BACKDROP_PERSON = 0.95  # ... and whose quarter least on the person is under this person level is the wall
+#                        itself where a shoulder might be, and goes (`backdrop_patches`)
+BACKDROP_OFF = 0.1  # the person mask's level under which a pixel is surely background
+BACKDROP_MIN = 0.05  # ... and the share of the frame that must be so for the test to run
+BACKDROP_HOLD = 30  # on a stream, where a patch went as the background, for this many frames one of the
+#                    background's colours goes there even where the person mask is sure of it (its guessed
+#                    shoulder comes and goes; the wall does not)
+BACKDROP_HELD = 0.5  # ... when this share of the patch lies where one went
 
 
 class BodyFill:
@@ -103,8 +117,8 @@ class BodyFill:
     or two later) the fill is made afresh from it and this frame's colours, and in between the last fill is
     moved by how far the faces' centre moved (a head and shoulders move together), so it does not trail a
     moving body. Each fresh fill is averaged with the last one, moved the same way (`MEMORY`); the colour
-    models are refitted on every `REFIT`-th fresh fill. A stream's first frames, before the first person
-    mask, get the network's mask alone.
+    models are refitted on every `REFIT`-th fresh fill. A stream's first frame with a face (and the first
+    after the faces were lost) waits for its person mask, made there and then, once: the rest never do.
     """
 
     def __init__(self) -> None:
@@ -155,6 +169,9 @@ class BodyFill:
         self._job = None  # a stream's next person mask, being made on its own thread: (future, faces' centre, faces)
         self._person: np.ndarray | None = None  # the last person mask and the faces' centre then (off_person)
         self._person_centre = np.zeros(2, np.float32)
+        self._gone: np.ndarray | None = None  # where garment went off the person, the faces' centre then and
+        self._gone_centre = np.zeros(2, np.float32)  # frames left (`BACKDROP_HOLD`)
+        self._gone_left = 0
 
     def _forget_fill(self) -> None:
         """Drop the last fill and its colour models (not the person mask, which still places the person)."""
@@ -194,10 +211,18 @@ class BodyFill:
         if not video:
             fill = self._fresh(small_bgr, prob, frame_bgr, face_polygons, colours, False)
             out = prob if fill is None or not (fill > 0.5).any() else np.maximum(prob, fill)
-            return out if self._person is None else self._off_person(out, self._person, face_polygons, frame_bgr.shape)
+            if self._person is None:
+                return out
+            return self._off_person(out, self._person, face_polygons, frame_bgr.shape, small_bgr, None)
         centre = faces_centre(face_polygons, (mw / frame_bgr.shape[1], mh / frame_bgr.shape[0]))
         self._since += 1
         job = self._job
+        if job is None and self._person is None and self.available:
+            # a stream's first frame with a face: its person mask made here, once (2-3 ms), so that no frame
+            # goes out with the network's garment alone (a wall it takes for a shoulder would flash)
+            job = self._job = (Future(), centre, len(face_polygons))
+            job[0].set_result(self.person(small_bgr))
+            self._since = 0
         if job is None and (self._last is None or self._since >= EVERY) and self.available:
             # the next person mask, made on a thread of its own beside the rest of the engine's work: the
             # fill is made afresh once it is ready (a frame or two later), moved by how far the faces moved
@@ -221,7 +246,8 @@ class BodyFill:
                 self._last, self._centre, self._area = fill, centre, int(np.count_nonzero(fill > 0.5))
         person = self._person
         if person is not None and person.shape == (mh, mw):
-            prob = self._off_person(prob, shifted(person, centre - self._person_centre), face_polygons, frame_bgr.shape)
+            prob = self._off_person(prob, shifted(person, centre - self._person_centre), face_polygons, frame_bgr.shape,
+                                    small_bgr, centre)
         last = self._last
         if last is None or last.shape != (mh, mw) or self._area == 0:
             return prob  # no fill yet, or the last one added nothing
@@ -230,13 +256,24 @@ class BodyFill:
             return prob
         return np.maximum(prob, shifted(last, centre - self._centre))
 
-    @staticmethod
-    def _off_person(prob: np.ndarray, person: np.ndarray, face_polygons, frame_shape) -> np.ndarray:
+    def _off_person(self, prob: np.ndarray, person: np.ndarray, face_polygons, frame_shape, small_bgr: np.ndarray,
+                    centre: np.ndarray | None) -> np.ndarray:
         """`off_person`, then `trim_off_person` with its margin in the widest face's width (at the mask's
-        scale; a face polygon that is not finite is left out, as everywhere `scale_polygons` is used)."""
+        scale; a face polygon that is not finite is left out, as everywhere `scale_polygons` is used). centre:
+        a stream's faces' centre (None: a photo), where what went is kept for the next frames
+        (`BACKDROP_HOLD`), moved with the faces."""
+        held = None
+        if centre is not None and self._gone_left > 0 and self._gone is not None and self._gone.shape == prob.shape:
+            held = shifted(self._gone, centre - self._gone_centre) > 0.5
+            self._gone_left -= 1
+        out = off_person(prob, person, small_bgr, held)
+        if centre is not None:
+            gone = (prob > 0.5) & (out <= 0.0)
+            if gone.any():
+                self._gone, self._gone_centre, self._gone_left = gone.astype(np.float32), centre, BACKDROP_HOLD
         widths = [float(np.ptp(q[:, 0])) for q in scale_polygons(face_polygons, frame_shape[1::-1], prob.shape)]
         margin = OFF_PERSON_MARGIN * max(widths, default=0.0)
-        return trim_off_person(off_person(prob, person), person, margin)
+        return trim_off_person(out, person, margin)
 
     def _fresh(self, small_bgr, prob, frame_bgr, face_polygons, colours, video, person=None) -> np.ndarray | None:
         """A fill made now (the person mask made here when not given: a photo), or None without one."""
@@ -283,10 +320,13 @@ def _pool():
     return _POOL[0]
 
 
-def off_person(prob: np.ndarray, person: np.ndarray) -> np.ndarray:
+def off_person(prob: np.ndarray, person: np.ndarray, small_bgr: np.ndarray | None = None,
+               held: np.ndarray | None = None) -> np.ndarray:
     """prob without the garment patches that lie off the person: each connected region over one half with
     under `OFF_PERSON` of its pixels on the person (person > `PERSON`) goes, with its soft fringe (one cell
-    round it, where no kept patch is). Returns prob itself when nothing goes, else a new array."""
+    round it, where no kept patch is); so does one that is the background itself (`backdrop_patches`, when
+    small_bgr, the frame at prob's size, is given; held: where a patch went lately, on a stream). Returns
+    prob itself when nothing goes, else a new array."""
     on = prob > 0.5
     if person.shape != prob.shape or not on.any():
         return prob
@@ -296,12 +336,52 @@ def off_person(prob: np.ndarray, person: np.ndarray) -> np.ndarray:
     hits = np.bincount(labels[person > PERSON], minlength=n)[:n]
     drop = hits < OFF_PERSON * stats[:, cv2.CC_STAT_AREA]
     drop[0] = False
+    if small_bgr is not None and small_bgr.shape[:2] == prob.shape:
+        drop |= backdrop_patches(labels, stats[:, cv2.CC_STAT_AREA], on, person, small_bgr, ~drop, held)
     if not drop.any():
         return prob
     gone = cv2.dilate(drop[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     gone &= ~(on & ~drop[labels])
     out = prob.copy()
     out[gone] = 0.0
+    return out
+
+
+def backdrop_patches(labels: np.ndarray, areas: np.ndarray, on: np.ndarray, person: np.ndarray,
+                     small_bgr: np.ndarray, candidates: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
+    """bool (n,): which of the garment's patches (labels, areas: `cv2.connectedComponentsWithStats` of `on`,
+    n patches with label 0) are the background itself. In a close-up the person mask guesses a shoulder below the face where the frame shows
+    only the wall, and the network can take that textured wall for a jacket (talkinghead1: a grey stone wall
+    painted burgundy through a whole clip, the white collar beside it missed). Such a patch has the colours of
+    the background the person mask is sure of (`BACKDROP_LIKE`, YCrCb histograms as the refiner's) and the
+    person mask is unsure over part of it (`BACKDROP_PERSON`, its lower quarter); a white shirt before a
+    white wall has the wall's colours too, but the person mask is sure of all of it, so it stays. On a stream
+    the person mask's guessed shoulder comes and goes over the same wall (sure of it for half a second at a
+    time): where a patch went lately (held, bool, the mask's size; `BACKDROP_HELD` of the patch there), the
+    person mask's certainty does not save it. Only the `candidates` (bool (n,)) are looked at; label 0
+    never goes."""
+    n = len(areas)
+    out = np.zeros(n, bool)
+    # a patch's lower quarter under BACKDROP_PERSON: over a quarter of it is (one count for all patches)
+    unsure = np.bincount(labels[on & (person < BACKDROP_PERSON)], minlength=n)[:n] > 0.25 * areas
+    if held is not None:
+        unsure |= np.bincount(labels[on & held], minlength=n)[:n] >= BACKDROP_HELD * areas
+    unsure &= candidates
+    unsure[0] = False
+    ycc = h_back = None
+    for i in np.flatnonzero(unsure):
+        piece = labels == i
+        if h_back is None:  # (the background's colours: only once a patch needs them)
+            back = (person < BACKDROP_OFF) & ~on
+            top, bottom, left, right = letterbox(small_bgr)  # a video's black bars are not the room
+            mh, mw = back.shape
+            back[:top], back[mh - bottom:], back[:, :left], back[:, mw - right:] = False, False, False, False
+            if np.count_nonzero(back) < BACKDROP_MIN * back.size:
+                return out
+            ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
+            h_back = colour_hist(ycc, back.astype(np.uint8))
+        similar = float(np.sqrt(colour_hist(ycc, piece.astype(np.uint8)) * h_back).sum())
+        out[i] = similar >= BACKDROP_LIKE
     return out
 
 
