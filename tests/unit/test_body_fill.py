@@ -261,38 +261,42 @@ def test_a_patch_of_the_background_where_the_person_mask_guesses_a_shoulder_goes
     assert BF.off_person(prob, person, jacket) is prob
 
 
-def test_where_the_wall_went_lately_it_goes_even_when_the_person_mask_is_sure_of_it():
+def _wall_stream():
+    """The wall scene on a stream: (a BodyFill, a call of its off-person step with a person mask and a
+    centre, the scene, the person mask sure of the wall too)."""
     img, prob, person = _wall_scene()
     sure = person.copy()
     sure[38:, :28] = 1.0
-    bf = BF.BodyFill()
     oval = np.array([[40, 2], [50, 10], [40, 20], [30, 10]], np.float32)
-    centre = np.zeros(2, np.float32)
-    out = bf._off_person(prob, person, [oval], img.shape, img, centre)
+    bf = BF.BodyFill()
+    still = np.zeros(2, np.float32)  # (the faces' centre: the head does not move)
+
+    def step(p, per, centre=still, fill=bf):
+        return fill._off_person(p, per, [oval], img.shape, img, centre)
+
+    return bf, step, (img, prob, person), sure
+
+
+def test_where_the_wall_went_lately_it_goes_even_when_the_person_mask_is_sure_of_it():
+    _, step, (img, prob, person), sure = _wall_stream()
+    out = step(prob, person)
     assert float(out[40:, :25].max()) == 0.0
     for _ in range(BF.BACKDROP_HOLD - 1):  # the person mask sure of the wall for a while: still gone
-        out = bf._off_person(prob, sure, [oval], img.shape, img, centre)
+        out = step(prob, sure)
         assert float(out[40:, :25].max()) == 0.0
         assert np.array_equal(out[36:, 46:], prob[36:, 46:])
     # a photo keeps nothing from one call to the next
     photo = BF.BodyFill()
-    photo._off_person(prob, person, [oval], img.shape, img, None)
-    assert photo._off_person(prob, sure, [oval], img.shape, img, None)[40:, :25].min() > 0.9
+    step(prob, person, None, photo)
+    assert step(prob, sure, None, photo)[40:, :25].min() > 0.9
 
 
 def test_what_went_lately_is_forgotten_after_the_hold():
-    img, prob, person = _wall_scene()
-    sure = person.copy()
-    sure[38:, :28] = 1.0
-    bf = BF.BodyFill()
-    oval = np.array([[40, 2], [50, 10], [40, 20], [30, 10]], np.float32)
-    centre = np.zeros(2, np.float32)
-    bf._off_person(prob, person, [oval], img.shape, img, centre)
-    clear = np.zeros_like(prob)
+    _, step, (img, prob, person), sure = _wall_stream()
+    step(prob, person)
     for _ in range(BF.BACKDROP_HOLD):  # nothing goes for the whole hold
-        bf._off_person(clear, sure, [oval], img.shape, img, centre)
-    out = bf._off_person(prob, sure, [oval], img.shape, img, centre)
-    assert float(out[40:, :25].min()) > 0.9  # the person mask sure of it, nothing held: kept
+        step(np.zeros_like(prob), sure)
+    assert float(step(prob, sure)[40:, :25].min()) > 0.9  # the person mask sure of it, nothing held: kept
 
 
 def test_a_lock_of_hair_broken_by_its_highlights_still_hangs_from_the_head_in_one_piece():
