@@ -350,9 +350,10 @@ def off_person(prob: np.ndarray, person: np.ndarray, small_bgr: np.ndarray | Non
 def backdrop_patches(labels: np.ndarray, areas: np.ndarray, on: np.ndarray, person: np.ndarray,
                      small_bgr: np.ndarray, candidates: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
     """bool (n,): which of the garment's patches (labels, areas: `cv2.connectedComponentsWithStats` of `on`,
-    n patches with label 0) are the background itself. In a close-up the person mask guesses a shoulder below the face where the frame shows
-    only the wall, and the network can take that textured wall for a jacket (talkinghead1: a grey stone wall
-    painted burgundy through a whole clip, the white collar beside it missed). Such a patch has the colours of
+    n patches with label 0) are the background itself. In a close-up the person mask guesses a shoulder
+    below the face where the frame shows only the wall, and the network can take that textured wall for a
+    jacket (talkinghead1: a grey stone wall painted burgundy through a whole clip, the white collar beside it
+    missed). Such a patch has the colours of
     the background the person mask is sure of (`BACKDROP_LIKE`, YCrCb histograms as the refiner's) and the
     person mask is unsure over part of it (`BACKDROP_PERSON`, its lower quarter); a white shirt before a
     white wall has the wall's colours too, but the person mask is sure of all of it, so it stays. On a stream
