@@ -58,6 +58,7 @@ from tryon_desktop.vision.garment_mask import (
     SKIN_SURE,
     ColourModel,
     cheek_pixels,
+    clear_bars,
     colour_hist,
     colour_planes,
     dark_under_chin,
@@ -373,10 +374,9 @@ def backdrop_patches(labels: np.ndarray, areas: np.ndarray, on: np.ndarray, pers
     for i in np.flatnonzero(unsure):
         piece = labels == i
         if h_back is None:  # (the background's colours: only once a patch needs them)
-            back = (person < BACKDROP_OFF) & ~on
-            top, bottom, left, right = letterbox(small_bgr)  # a video's black bars are not the room
-            mh, mw = back.shape
-            back[:top], back[mh - bottom:], back[:, :left], back[:, mw - right:] = False, False, False, False
+            back = ((person < BACKDROP_OFF) & ~on).astype(np.float32)
+            # a video's black bars are not the room (at the mask's size the frame is small_bgr)
+            back = clear_bars(back, small_bgr.shape[1::-1], letterbox(small_bgr)) > 0.5
             if np.count_nonzero(back) < BACKDROP_MIN * back.size:
                 return out
             ycc = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2YCrCb)
