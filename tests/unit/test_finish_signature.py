@@ -209,3 +209,56 @@ def test_shimmer_is_finer_and_dimmer_on_a_small_mouth_and_changes_smoothly_with_
     for w in (99.0, 64.0, 41.0):
         a, b = sparkle_field(0, 0, ys, xs, mouth_w=w), sparkle_field(0, 0, ys, xs, mouth_w=w + 2.0)
         assert float(np.abs(a - b).max()) < 0.1
+
+
+def test_satin_sheen_has_a_soft_edge_on_a_small_thin_lip():
+    # a web face's lower lip (60 px wide, 10 tall) lit evenly in its middle: the sheen's field is cut by the
+    # fall-offs towards the corners and the lip line a pixel or two apart; unsoftened it was a flat, hard-edged
+    # pale block there (issue 12, bare core). Softened, no step between neighbours is more than 35% of its peak.
+    from tryon_desktop.render import lipstick as R
+
+    h, w = 14, 64
+    mask = np.zeros((h, w), np.float32)
+    cv2.ellipse(mask, (w // 2, h // 2), (30, 5), 0, 0, 360, 1.0, -1)
+    ys, xs = np.indices((h, w))
+    illum = (1.0 + 0.15 * np.exp(-((xs - w / 2) / 9.0) ** 2)).astype(np.float32)
+    inner = R.lip_interior(mask)
+    args = (illum, np.ones((h, w), np.float32), inner, ys, xs, mask > 0.9, Light(),
+            np.array([0.5, 0.12, 0.1], np.float32), R.lip_depth(mask))
+
+    def worst_step(glow):
+        y = glow @ LUMA.astype(np.float32)
+        step = max(float(np.abs(np.diff(y, axis=0)).max()), float(np.abs(np.diff(y, axis=1)).max()))
+        return step / float(y.max())
+
+    soft = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
+    saved = R.SHEEN_SOFTEN
+    try:
+        R.SHEEN_SOFTEN = 0.0
+        hard = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
+    finally:
+        R.SHEEN_SOFTEN = saved
+    assert worst_step(hard) > 0.5  # the case is one the old sheen got wrong
+    assert worst_step(soft) < 0.35
+    # still a sheen, and one that stays off the lip line (the lips' outermost rows)
+    y_soft, y_hard = soft @ LUMA.astype(np.float32), hard @ LUMA.astype(np.float32)
+    assert float(y_soft.max()) > 0.6 * float(y_hard.max())
+    rows = np.flatnonzero(inner.max(1) > 0)
+    assert float(y_soft[[rows[0], rows[-1]]].max()) < 0.5 * float(y_soft.max())
+
+
+def test_softened_sheen_is_the_same_on_the_box_and_on_its_pixel_list():
+    # the reference renderer passes the lips' box, the generator's runtime a list of its pixels: one sheen
+    from tryon_desktop.render import lipstick as R
+
+    roi, mask = _synthetic_lips(60, 130)
+    ys, xs = np.indices(mask.shape)
+    rng = np.random.default_rng(5)
+    field = rng.random(mask.shape).astype(np.float32)
+    support = R.lip_interior(mask)
+    box = R.soften(field, ys, xs, support, 2.0)
+    on = mask > 0
+    listed = R.soften(field[on], ys[on], xs[on], support[on], 2.0)
+    np.testing.assert_allclose(listed, box[on], atol=1e-5)
+    assert float(np.abs(box[~(support > 0)]).max()) == 0.0
+    assert 0.0 < float(box.max()) <= 1.0

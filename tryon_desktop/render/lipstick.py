@@ -178,6 +178,32 @@ def lip_depth(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
 
 
+# The broad sheen's soft edge (satin, shimmer, gloss's broad part): its field is blurred by this share of the
+# lips' width; gloss's wet reflection stays sharp. The field rises over the best-lit quarter of the lips, cut by the fall-offs
+# towards the mouth corners and the lip line; on a small or thin lip those cuts are a pixel or two apart, so
+# the sheen was a flat, hard-edged pale block in the middle of the lower lip that reads as lipstick missing
+# there (issue 12, bare core: Coral Reef on a web face, 20% of the lips' core).
+SHEEN_SOFTEN = 0.04
+
+
+def soften(field: np.ndarray, ys: np.ndarray, xs: np.ndarray, support: np.ndarray, sigma: float) -> np.ndarray:
+    """`field` times the support (`support` > 0), blurred by a Gaussian of `sigma` px, 0 off the support.
+    Not normalised by the support's own blur: near the support's edge the field fades, as a sheen on the
+    lips' front fades towards the lip line (normalised, it spread the sheen's full level onto the lip line,
+    which `sheen_fields` keeps it off). Arrays share one shape: the box (ys, xs its indices) or a list of its
+    pixels, scattered into the box and gathered back, so the two layouts give the same values."""
+    on = (support > 0).astype(np.float32)
+    if field.ndim == 2:
+        out = cv2.GaussianBlur(field * on, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
+    else:
+        shape = (int(ys.max()) + 1, int(xs.max()) + 1) if ys.size else (1, 1)
+        grid = np.zeros(shape, np.float32)
+        grid[ys, xs] = field * on
+        out = cv2.GaussianBlur(grid, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)[ys, xs]
+    out *= on
+    return out.astype(np.float32, copy=False)
+
+
 def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: np.ndarray, ys: np.ndarray,
                 xs: np.ndarray, core: np.ndarray, light: Light, albedo: np.ndarray,
                 depth: np.ndarray | None = None, planar: bool = False) -> np.ndarray | None:
@@ -196,6 +222,9 @@ def finish_glow(p: FinishParams, illum: np.ndarray, texture: np.ndarray, inner: 
     terms = []  # (weight per pixel, colour (3,)): the glow is their sum
     if p.sheen > 0 or p.wet > 0:
         broad, wet = sheen_fields(illum, xs, core, depth)
+        xc = xs[core]
+        if xc.size and SHEEN_SOFTEN > 0:
+            broad = soften(broad, ys, xs, inner, max(0.5, SHEEN_SOFTEN * float(xc.max() - xc.min() + 1)))
         # specular: the room's light, brighter where the lips are lit; the wet reflection is broken up by
         # the lips' lines like a film of gloss over them
         level = inner * (exposure * _TYPICAL_LIP_Y)
