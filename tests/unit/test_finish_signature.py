@@ -262,3 +262,24 @@ def test_softened_sheen_is_the_same_on_the_box_and_on_its_pixel_list():
     np.testing.assert_allclose(listed, box[on], atol=1e-5)
     assert float(np.abs(box[~(support > 0)]).max()) == 0.0
     assert 0.0 < float(box.max()) <= 1.0
+
+
+def test_softening_leaves_a_large_mouths_sheen_as_it_was():
+    # a blur of SHEEN_SOFTEN pixels smooths a small mouth's sampled edges; a 200 px mouth's sheen, whose ramps
+    # are already many pixels wide, keeps its peak and its total light
+    from tryon_desktop.render import lipstick as R
+
+    roi, mask = _synthetic_lips()
+    reg = measure_lips(roi, mask, mouth_w=0.8 * roi.shape[1], light=Light())
+    ys, xs = np.indices(mask.shape)
+    args = (reg.base / reg.y_med, reg.Y / reg.base, R.lip_interior(mask), ys, xs, mask > 0.9, Light(),
+            np.array([0.5, 0.12, 0.1], np.float32), R.lip_depth(mask))
+    soft = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args) @ LUMA.astype(np.float32)
+    saved = R.SHEEN_SOFTEN
+    try:
+        R.SHEEN_SOFTEN = 0.0
+        hard = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args) @ LUMA.astype(np.float32)
+    finally:
+        R.SHEEN_SOFTEN = saved
+    assert float(soft.max()) >= 0.97 * float(hard.max())
+    assert abs(float(soft.sum()) / float(hard.sum()) - 1.0) < 0.02
