@@ -1,6 +1,7 @@
 """A sheet of lip close-ups (before | reference | gan, crops upscaled x3 nearest-neighbour) for the cases a
 customer looks at closest: a closed mouth's seam, a lower-lip highlight, a dark shade, the four finishes,
-the deepest skin tone in the data, a tilted open mouth. Renders go through the app's own lipstick path
+the deepest skin tone in the data, a small mouth's satin sheen (also with the sheen's edge left unsoftened,
+as it was before stop 37), a tilted open mouth. Renders go through the app's own lipstick path
 (LipstickEffect: its mask, teeth guard, blend), shades at catalogue opacity.
 
     .venv/bin/python tools/lip_closeups.py --out docs/lip_closeups.jpg [--faces ../shared/data/faces/dev]
@@ -177,6 +178,40 @@ def main(argv=None) -> int:
     if tones:
         ita, f = min(tones, key=lambda t: t[0])
         compare("deepest skin tone", f.image, f.landmarks, red, f"- {f.name}, ITA {ita:.0f}")
+    if tones:
+        # the satin sheen's edge on a small mouth (render.lipstick.SHEEN_SOFTEN): the face with a mouth at most
+        # 80 px wide whose lips change most (mean over the crop) when the edge is left as it was before stop 37
+        from tryon_desktop.render import lipstick as rl
+
+        coral = pick(["Coral Reef"], "coral")
+        be = backends.get("gan", backends["reference"])
+        saved = rl.SHEEN_SOFTEN
+
+        def unsoftened(f):
+            try:
+                rl.SHEEN_SOFTEN = 0.0
+                return render(be, f.image, f.landmarks, coral)
+            finally:
+                rl.SHEEN_SOFTEN = saved
+
+        def edge_change(f):
+            x0, y0, x1, y1 = crop_window(f.landmarks, f.image.shape)
+            d = np.abs(render(be, f.image, f.landmarks, coral).astype(np.int16) - unsoftened(f))[y0:y1, x0:x1]
+            return float(d.max(-1).mean())
+
+        small = [t[1] for t in tones if mouth_width(t[1].landmarks) <= 80] or [t[1] for t in tones]
+        f = max(small, key=edge_change)
+        win = crop_window(f.landmarks, f.image.shape)
+        row = [tile(f.image, win, s, "before")]
+        row += [tile(render(b, f.image, f.landmarks, coral), win, s, n) for n, b in backends.items()]
+        try:
+            rl.SHEEN_SOFTEN = 0.0
+            row += [tile(render(b, f.image, f.landmarks, coral), win, s, f"{n}, sheen edge unsoftened")
+                    for n, b in backends.items()]
+        finally:
+            rl.SHEEN_SOFTEN = saved
+        sections.append((f"small mouth, satin sheen: {coral.name} ({coral.finish.value}) - {f.name}, "
+                         f"{mouth_width(f.landmarks):.0f} px mouth", [row]))
     opened = [f for f in faces if f.reg.opening > q.OPEN_MIN]
     if opened:
         f = max(opened, key=lambda f: f.reg.opening)
