@@ -181,22 +181,27 @@ def main(argv=None) -> int:
     if tones:
         # the satin sheen's edge on a small mouth (render.lipstick.SHEEN_SOFTEN): the face with a mouth at most
         # 80 px wide whose lips change most (mean over the crop) when the edge is left as it was before stop 37
+        from contextlib import contextmanager
+
         from tryon_desktop.render import lipstick as rl
 
-        coral = pick(["Coral Reef"], "coral")
-        be = backends.get("gan", backends["reference"])
-        saved = rl.SHEEN_SOFTEN
-
-        def unsoftened(f):
+        @contextmanager
+        def unsoftened():
+            saved = rl.SHEEN_SOFTEN
+            rl.SHEEN_SOFTEN = 0.0
             try:
-                rl.SHEEN_SOFTEN = 0.0
-                return render(be, f.image, f.landmarks, coral)
+                yield
             finally:
                 rl.SHEEN_SOFTEN = saved
 
+        coral = pick(["Coral Reef"], "coral")
+        be = backends.get("gan", backends["reference"])
+
         def edge_change(f):
             x0, y0, x1, y1 = crop_window(f.landmarks, f.image.shape)
-            d = np.abs(render(be, f.image, f.landmarks, coral).astype(np.int16) - unsoftened(f))[y0:y1, x0:x1]
+            with unsoftened():
+                old = render(be, f.image, f.landmarks, coral)
+            d = np.abs(render(be, f.image, f.landmarks, coral).astype(np.int16) - old)[y0:y1, x0:x1]
             return float(d.max(-1).mean())
 
         small = [t[1] for t in tones if mouth_width(t[1].landmarks) <= 80] or [t[1] for t in tones]
@@ -204,12 +209,9 @@ def main(argv=None) -> int:
         win = crop_window(f.landmarks, f.image.shape)
         row = [tile(f.image, win, s, "before")]
         row += [tile(render(b, f.image, f.landmarks, coral), win, s, n) for n, b in backends.items()]
-        try:
-            rl.SHEEN_SOFTEN = 0.0
+        with unsoftened():
             row += [tile(render(b, f.image, f.landmarks, coral), win, s, f"{n}, sheen edge unsoftened")
                     for n, b in backends.items()]
-        finally:
-            rl.SHEEN_SOFTEN = saved
         sections.append((f"small mouth, satin sheen: {coral.name} ({coral.finish.value}) - {f.name}, "
                          f"{mouth_width(f.landmarks):.0f} px mouth", [row]))
     opened = [f for f in faces if f.reg.opening > q.OPEN_MIN]
