@@ -211,6 +211,18 @@ def test_shimmer_is_finer_and_dimmer_on_a_small_mouth_and_changes_smoothly_with_
         assert float(np.abs(a - b).max()) < 0.1
 
 
+def _satin_glow(args, soften: bool) -> np.ndarray:
+    """finish_glow for satin, with the sheen's edge softened (as shipped) or left as it was before stop 37."""
+    from tryon_desktop.render import lipstick as R
+
+    saved = R.SHEEN_SOFTEN
+    try:
+        R.SHEEN_SOFTEN = saved if soften else 0.0
+        return R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
+    finally:
+        R.SHEEN_SOFTEN = saved
+
+
 def test_satin_sheen_has_a_soft_edge_on_a_small_thin_lip():
     # a web face's lower lip (60 px wide, 10 tall) lit evenly in its middle: the sheen's field is cut by the
     # fall-offs towards the corners and the lip line a pixel or two apart; unsoftened it was a flat, hard-edged
@@ -231,13 +243,7 @@ def test_satin_sheen_has_a_soft_edge_on_a_small_thin_lip():
         step = max(float(np.abs(np.diff(y, axis=0)).max()), float(np.abs(np.diff(y, axis=1)).max()))
         return step / float(y.max())
 
-    soft = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
-    saved = R.SHEEN_SOFTEN
-    try:
-        R.SHEEN_SOFTEN = 0.0
-        hard = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args)
-    finally:
-        R.SHEEN_SOFTEN = saved
+    soft, hard = _satin_glow(args, True), _satin_glow(args, False)
     assert worst_step(hard) > 0.5  # the case is one the old sheen got wrong
     assert worst_step(soft) < 0.35
     # still a sheen, and one that stays off the lip line (the lips' outermost rows)
@@ -274,12 +280,7 @@ def test_softening_leaves_a_large_mouths_sheen_as_it_was():
     ys, xs = np.indices(mask.shape)
     args = (reg.base / reg.y_med, reg.Y / reg.base, R.lip_interior(mask), ys, xs, mask > 0.9, Light(),
             np.array([0.5, 0.12, 0.1], np.float32), R.lip_depth(mask))
-    soft = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args) @ LUMA.astype(np.float32)
-    saved = R.SHEEN_SOFTEN
-    try:
-        R.SHEEN_SOFTEN = 0.0
-        hard = R.finish_glow(FINISH_PARAMS[Finish.SATIN], *args) @ LUMA.astype(np.float32)
-    finally:
-        R.SHEEN_SOFTEN = saved
+    soft = _satin_glow(args, True) @ LUMA.astype(np.float32)
+    hard = _satin_glow(args, False) @ LUMA.astype(np.float32)
     assert float(soft.max()) >= 0.97 * float(hard.max())
     assert abs(float(soft.sum()) / float(hard.sum()) - 1.0) < 0.02
